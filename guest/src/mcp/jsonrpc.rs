@@ -1,0 +1,176 @@
+//! JSON-RPC 2.0 message parsing and the error codes MCP uses.
+//!
+//! Parsing is strict on purpose: a message that is not a well-formed request or notification
+//! gets a specific error instead of a guess, so a confused client learns what it did wrong.
+
+use serde_json::{Map, Value, json};
+
+pub const PARSE_ERROR: i64 = -32700;
+pub const INVALID_REQUEST: i64 = -32600;
+pub const METHOD_NOT_FOUND: i64 = -32601;
+pub const INVALID_PARAMS: i64 = -32602;
+
+/// One incoming line, classified.
+#[derive(Debug)]
+pub enum Incoming {
+    Request {
+        id: Value,
+        method: String,
+        params: Map<String, Value>,
+    },
+    Notification {
+        method: String,
+    },
+    /// A response to something we asked the client (we ask nothing yet) or stray noise.
+    Response,
+    /// The line was not acceptable; answer with this error (id is null when unknown).
+    Invalid {
+        id: Value,
+        error: RpcError,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RpcError {
+    pub code: i64,
+    pub message: String,
+}
+
+impl RpcError {
+    pub fn new(code: i64, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+pub fn parse_line(line: &str) -> Incoming {
+    let value: Value = match serde_json::from_str(line) {
+        Ok(value) => value,
+        Err(err) => {
+            return Incoming::Invalid {
+                id: Value::Null,
+                error: RpcError::new(PARSE_ERROR, format!("Parse error: {err}")),
+            };
+        }
+    };
+    classify(value)
+}
+
+fn classify(value: Value) -> Incoming {
+    let Value::Object(mut message) = value else {
+        let error = if value.is_array() {
+            // Batches were removed from MCP in 2025-06-18; say so rather than "invalid".
+            RpcError::new(INVALID_REQUEST, "JSON-RPC batches are not supported by MCP")
+        } else {
+            RpcError::new(INVALID_REQUEST, "a JSON-RPC message must be an object")
+        };
+        return Incoming::Invalid {
+            id: Value::Null,
+            error,
+        };
+    };
+
+    let id = message.remove("id");
+    let reply_id = match &id {
+        Some(id @ (Value::String(_) | Value::Number(_))) => id.clone(),
+        _ => Value::Null,
+    };
+    let invalid = |reason: &str| Incoming::Invalid {
+        id: reply_id.clone(),
+        error: RpcError::new(INVALID_REQUEST, reason),
+    };
+
+    if message.get("jsonrpc") != Some(&Value::String("2.0".into())) {
+        return invalid("\"jsonrpc\" must be \"2.0\"");
+    }
+    let method = match message.remove("method") {
+        Some(Value::String(method)) => method,
+        Some(_) => return invalid("\"method\" must be a string"),
+        None if message.contains_key("result") || message.contains_key("error") => {
+            return Incoming::Response;
+        }
+        None => return invalid("missing \"method\""),
+    };
+    let params = match message.remove("params") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(params)) => params,
+        Some(_) => {
+            return Incoming::Invalid {
+                id: reply_id,
+                error: RpcError::new(INVALID_PARAMS, "\"params\" must be an object"),
+            };
+        }
+    };
+    match id {
+        None => Incoming::Notification { method },
+        Some(id @ (Value::String(_) | Value::Number(_))) => {
+            Incoming::Request { id, method, params }
+        }
+        Some(_) => invalid("\"id\" must be a string or a number"),
+    }
+}
+
+pub fn success(id: &Value, result: Value) -> Value {
+    json!({ "jsonrpc": "2.0", "id": id, "result": result })
+}
+
+pub fn failure(id: &Value, error: &RpcError) -> Value {
+    json!({
+        "jsonrpc": "2.0",
+        "id": id,
+        "error": { "code": error.code, "message": error.message },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invalid_code(line: &str) -> i64 {
+        match parse_line(line) {
+            Incoming::Invalid { error, .. } => error.code,
+            other => panic!("expected an error for {line}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn rejects_malformed_messages_with_specific_codes() {
+        assert_eq!(invalid_code("{not json"), PARSE_ERROR);
+        assert_eq!(invalid_code("[]"), INVALID_REQUEST);
+        assert_eq!(invalid_code("42"), INVALID_REQUEST);
+        assert_eq!(
+            invalid_code(r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#),
+            INVALID_REQUEST
+        );
+        assert_eq!(
+            invalid_code(r#"{"jsonrpc":"2.0","id":{},"method":"ping"}"#),
+            INVALID_REQUEST
+        );
+        assert_eq!(
+            invalid_code(r#"{"jsonrpc":"2.0","id":1,"method":"x","params":[1]}"#),
+            INVALID_PARAMS
+        );
+    }
+
+    #[test]
+    fn keeps_the_id_of_a_bad_request_so_the_client_can_match_it() {
+        match parse_line(r#"{"jsonrpc":"2.0","id":"abc","method":7}"#) {
+            Incoming::Invalid { id, .. } => assert_eq!(id, json!("abc")),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn tells_requests_from_notifications() {
+        assert!(matches!(
+            parse_line(r#"{"jsonrpc":"2.0","id":3,"method":"ping"}"#),
+            Incoming::Request { method, .. } if method == "ping"
+        ));
+        assert!(matches!(
+            parse_line(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#),
+            Incoming::Notification { .. }
+        ));
+    }
+}

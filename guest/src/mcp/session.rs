@@ -1,0 +1,346 @@
+//! The MCP session: lifecycle (initialize, then operation), protocol version negotiation,
+//! and dispatch of requests to the tool provider. Transport is plain newline-delimited
+//! JSON on a reader and a writer, so the whole session is testable without a process.
+
+use std::io::{BufRead, Write};
+
+use serde_json::{Map, Value, json};
+
+use super::jsonrpc::{self, INVALID_PARAMS, INVALID_REQUEST, Incoming, METHOD_NOT_FOUND, RpcError};
+
+/// Newest first; the first entry is what we answer when the client asks for something else.
+pub const SUPPORTED_PROTOCOL_VERSIONS: [&str; 4] =
+    ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
+
+/// Who we are, as told to the client in `initialize`.
+pub struct ServerInfo {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub version: &'static str,
+    pub instructions: &'static str,
+}
+
+/// What the session needs from the tool layer.
+pub trait ToolProvider {
+    /// Every tool as an MCP `Tool` object, in a stable order (cursors index into it).
+    fn tools(&self) -> &[Value];
+    /// Runs a tool and returns an MCP `CallToolResult`. Failures of the tool itself (API
+    /// errors, bad argument values) belong in that result with `isError: true`; only a call
+    /// that cannot be dispatched at all is a [`ToolCallError`].
+    fn call(&mut self, name: &str, arguments: Map<String, Value>) -> Result<Value, ToolCallError>;
+}
+
+#[derive(Debug)]
+pub enum ToolCallError {
+    UnknownTool(String),
+}
+
+pub struct Session<P> {
+    info: ServerInfo,
+    provider: P,
+    /// How many tools one `tools/list` page holds.
+    page_size: usize,
+    negotiated: Option<&'static str>,
+}
+
+impl<P: ToolProvider> Session<P> {
+    pub fn new(info: ServerInfo, provider: P, page_size: usize) -> Self {
+        Self {
+            info,
+            provider,
+            page_size: page_size.max(1),
+            negotiated: None,
+        }
+    }
+
+    /// Handles one line of input; returns the message to write back, if any.
+    pub fn handle_line(&mut self, line: &[u8]) -> Option<Value> {
+        let Ok(text) = std::str::from_utf8(line) else {
+            let error = RpcError::new(
+                jsonrpc::PARSE_ERROR,
+                "Parse error: input is not valid UTF-8",
+            );
+            return Some(jsonrpc::failure(&Value::Null, &error));
+        };
+        match jsonrpc::parse_line(text) {
+            Incoming::Request { id, method, params } => Some(match self.request(&method, params) {
+                Ok(result) => jsonrpc::success(&id, result),
+                Err(error) => jsonrpc::failure(&id, &error),
+            }),
+            Incoming::Notification { method, .. } => {
+                // `initialized` and `cancelled` need no answer; requests run one at a time, so
+                // a cancellation always refers to a request that has already been answered.
+                if !method.starts_with("notifications/") {
+                    eprintln!("ignoring unknown notification {method}");
+                }
+                None
+            }
+            Incoming::Response => None,
+            Incoming::Invalid { id, error } => Some(jsonrpc::failure(&id, &error)),
+        }
+    }
+
+    fn request(&mut self, method: &str, params: Map<String, Value>) -> Result<Value, RpcError> {
+        match method {
+            "initialize" => self.initialize(&params),
+            "ping" => Ok(json!({})),
+            "tools/list" | "tools/call" if self.negotiated.is_none() => Err(RpcError::new(
+                INVALID_REQUEST,
+                "the session is not initialized yet: send `initialize` first",
+            )),
+            "tools/list" => self.list_tools(&params),
+            "tools/call" => self.call_tool(params),
+            other => Err(RpcError::new(
+                METHOD_NOT_FOUND,
+                format!("Method not found: {other}"),
+            )),
+        }
+    }
+
+    fn initialize(&mut self, params: &Map<String, Value>) -> Result<Value, RpcError> {
+        if self.negotiated.is_some() {
+            return Err(RpcError::new(
+                INVALID_REQUEST,
+                "the session is already initialized",
+            ));
+        }
+        let Some(requested) = params.get("protocolVersion").and_then(Value::as_str) else {
+            return Err(RpcError::new(
+                INVALID_PARAMS,
+                "initialize needs a string `protocolVersion`",
+            ));
+        };
+        let version = SUPPORTED_PROTOCOL_VERSIONS
+            .iter()
+            .find(|supported| **supported == requested)
+            .unwrap_or(&SUPPORTED_PROTOCOL_VERSIONS[0]);
+        self.negotiated = Some(version);
+        Ok(json!({
+            "protocolVersion": version,
+            "capabilities": { "tools": { "listChanged": false } },
+            "serverInfo": {
+                "name": self.info.name,
+                "title": self.info.title,
+                "version": self.info.version,
+            },
+            "instructions": self.info.instructions,
+        }))
+    }
+
+    fn list_tools(&self, params: &Map<String, Value>) -> Result<Value, RpcError> {
+        let tools = self.provider.tools();
+        let start = match params.get("cursor") {
+            None | Some(Value::Null) => 0,
+            Some(Value::String(cursor)) => decode_cursor(cursor)
+                .filter(|start| *start < tools.len())
+                .ok_or_else(|| {
+                    RpcError::new(INVALID_PARAMS, format!("invalid cursor {cursor:?}"))
+                })?,
+            Some(_) => return Err(RpcError::new(INVALID_PARAMS, "`cursor` must be a string")),
+        };
+        let end = (start + self.page_size).min(tools.len());
+        let mut result = json!({ "tools": &tools[start..end] });
+        if end < tools.len() {
+            result["nextCursor"] = Value::String(encode_cursor(end));
+        }
+        Ok(result)
+    }
+
+    fn call_tool(&mut self, mut params: Map<String, Value>) -> Result<Value, RpcError> {
+        let Some(Value::String(name)) = params.remove("name") else {
+            return Err(RpcError::new(
+                INVALID_PARAMS,
+                "tools/call needs a string `name`",
+            ));
+        };
+        let arguments = match params.remove("arguments") {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(arguments)) => arguments,
+            Some(_) => {
+                return Err(RpcError::new(
+                    INVALID_PARAMS,
+                    "`arguments` must be an object",
+                ));
+            }
+        };
+        self.provider
+            .call(&name, arguments)
+            .map_err(|error| match error {
+                ToolCallError::UnknownTool(name) => {
+                    RpcError::new(INVALID_PARAMS, format!("Unknown tool: {name}"))
+                }
+            })
+    }
+}
+
+/// Cursors are opaque to clients; ours is the index of the first tool of the page, tagged so
+/// that a number from elsewhere is not mistaken for one.
+fn encode_cursor(start: usize) -> String {
+    format!("tools:{start}")
+}
+
+fn decode_cursor(cursor: &str) -> Option<usize> {
+    cursor.strip_prefix("tools:")?.parse().ok()
+}
+
+/// Serves until the reader reaches end of input. Each response is one line, flushed at once.
+pub fn serve<P: ToolProvider>(
+    session: &mut Session<P>,
+    mut input: impl BufRead,
+    mut output: impl Write,
+) -> std::io::Result<()> {
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if input.read_until(b'\n', &mut line)? == 0 {
+            return Ok(());
+        }
+        let trimmed = line.trim_ascii();
+        if trimmed.is_empty() {
+            continue;
+        }
+        if let Some(reply) = session.handle_line(trimmed) {
+            serde_json::to_writer(&mut output, &reply)?;
+            output.write_all(b"\n")?;
+            output.flush()?;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct TwoTools(Vec<Value>);
+
+    impl ToolProvider for TwoTools {
+        fn tools(&self) -> &[Value] {
+            &self.0
+        }
+        fn call(
+            &mut self,
+            name: &str,
+            arguments: Map<String, Value>,
+        ) -> Result<Value, ToolCallError> {
+            match name {
+                "echo" => Ok(json!({ "content": [], "structuredContent": arguments })),
+                _ => Err(ToolCallError::UnknownTool(name.into())),
+            }
+        }
+    }
+
+    fn session(page_size: usize) -> Session<TwoTools> {
+        let info = ServerInfo {
+            name: "n",
+            title: "t",
+            version: "1",
+            instructions: "i",
+        };
+        let tools = vec![json!({ "name": "echo" }), json!({ "name": "other" })];
+        Session::new(info, TwoTools(tools), page_size)
+    }
+
+    fn send(session: &mut Session<TwoTools>, message: Value) -> Value {
+        session
+            .handle_line(message.to_string().as_bytes())
+            .expect("a reply")
+    }
+
+    fn init(session: &mut Session<TwoTools>, version: &str) -> Value {
+        send(
+            session,
+            json!({"jsonrpc":"2.0","id":1,"method":"initialize",
+            "params":{"protocolVersion": version, "capabilities":{}, "clientInfo":{"name":"t","version":"0"}}}),
+        )
+    }
+
+    #[test]
+    fn negotiates_each_supported_version_and_falls_back_to_the_newest() {
+        for version in SUPPORTED_PROTOCOL_VERSIONS {
+            assert_eq!(
+                init(&mut session(10), version)["result"]["protocolVersion"],
+                version
+            );
+        }
+        assert_eq!(
+            init(&mut session(10), "2099-01-01")["result"]["protocolVersion"],
+            "2025-11-25"
+        );
+    }
+
+    #[test]
+    fn refuses_tools_before_initialize_and_a_second_initialize() {
+        let mut s = session(10);
+        let early = send(
+            &mut s,
+            json!({"jsonrpc":"2.0","id":2,"method":"tools/list"}),
+        );
+        assert_eq!(early["error"]["code"], INVALID_REQUEST);
+        init(&mut s, "2025-06-18");
+        assert_eq!(init(&mut s, "2025-06-18")["error"]["code"], INVALID_REQUEST);
+    }
+
+    #[test]
+    fn pages_tools_with_an_opaque_cursor() {
+        let mut s = session(1);
+        init(&mut s, "2025-11-25");
+        let first = send(
+            &mut s,
+            json!({"jsonrpc":"2.0","id":2,"method":"tools/list"}),
+        );
+        assert_eq!(first["result"]["tools"][0]["name"], "echo");
+        let cursor = first["result"]["nextCursor"].clone();
+        let second = send(
+            &mut s,
+            json!({"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"cursor":cursor}}),
+        );
+        assert_eq!(second["result"]["tools"][0]["name"], "other");
+        assert!(second["result"].get("nextCursor").is_none());
+        let bad = send(
+            &mut s,
+            json!({"jsonrpc":"2.0","id":4,"method":"tools/list","params":{"cursor":"tools:99"}}),
+        );
+        assert_eq!(bad["error"]["code"], INVALID_PARAMS);
+    }
+
+    #[test]
+    fn unknown_methods_and_tools_get_specific_errors() {
+        let mut s = session(10);
+        init(&mut s, "2025-11-25");
+        let unknown = send(
+            &mut s,
+            json!({"jsonrpc":"2.0","id":5,"method":"server/discover"}),
+        );
+        assert_eq!(unknown["error"]["code"], METHOD_NOT_FOUND);
+        let tool = send(
+            &mut s,
+            json!({"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"nope"}}),
+        );
+        assert_eq!(tool["error"]["code"], INVALID_PARAMS);
+        let args = send(
+            &mut s,
+            json!({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo","arguments":3}}),
+        );
+        assert_eq!(args["error"]["code"], INVALID_PARAMS);
+    }
+
+    #[test]
+    fn notifications_get_no_reply_and_serving_ends_cleanly_at_eof() {
+        let mut s = session(10);
+        assert!(
+            s.handle_line(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)
+                .is_none()
+        );
+        let input = b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n\nnot json\n";
+        let mut output = Vec::new();
+        serve(&mut s, &input[..], &mut output).unwrap();
+        let lines: Vec<Value> = output
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0]["result"], json!({}));
+        assert_eq!(lines[1]["error"]["code"], jsonrpc::PARSE_ERROR);
+    }
+}

@@ -1,0 +1,95 @@
+//! The guest's only way out: every outgoing HTTP request passes through [`ApiGate`], which
+//! lets through requests to the configured API origin (redirect hops included, since each
+//! hop is a new request), adds the credentials the guest never sees, and caps timeouts.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::prelude::{BASE64_STANDARD, Engine as _};
+use http::{HeaderName, HeaderValue, header};
+use wasmtime_wasi_http::{
+    DEFAULT_FORBIDDEN_HEADERS, Error as HttpError, ForbiddenHeaderFilter, RequestOptions, WasiBody,
+    WasiHttpHooks,
+};
+
+use crate::config::{Origin, Settings};
+
+type IoFuture = Box<dyn Future<Output = Result<(), HttpError>> + Send>;
+type SendFuture =
+    Box<dyn Future<Output = Result<(http::Response<WasiBody>, IoFuture), HttpError>> + Send>;
+
+pub struct ApiGate {
+    origin: Origin,
+    authorization: HeaderValue,
+    timeout: Duration,
+}
+
+impl ApiGate {
+    pub fn new(settings: &Settings) -> anyhow::Result<Self> {
+        let credentials =
+            BASE64_STANDARD.encode(format!("{}:{}", settings.api_id, settings.api_key));
+        let mut authorization = HeaderValue::from_str(&format!("Basic {credentials}"))?;
+        authorization.set_sensitive(true);
+        Ok(Self {
+            origin: settings.origin.clone(),
+            authorization,
+            timeout: settings.request_timeout,
+        })
+    }
+
+    /// The guest's own timeouts are honoured when shorter than ours, never when longer.
+    fn capped(&self, options: Option<RequestOptions>) -> RequestOptions {
+        let cap = |asked: Option<Duration>| {
+            Some(asked.map_or(self.timeout, |asked| asked.min(self.timeout)))
+        };
+        let options = options.unwrap_or_default();
+        RequestOptions {
+            connect_timeout: cap(options.connect_timeout),
+            first_byte_timeout: cap(options.first_byte_timeout),
+            between_bytes_timeout: cap(options.between_bytes_timeout),
+        }
+    }
+}
+
+/// Headers the guest may not set: the usual hop-by-hop ones, plus the credentials, so a
+/// compromised guest can neither read the key nor substitute another one.
+fn is_forbidden(name: &HeaderName) -> bool {
+    name == header::AUTHORIZATION || DEFAULT_FORBIDDEN_HEADERS.contains(name)
+}
+
+impl WasiHttpHooks for ApiGate {
+    fn forbidden_header_filter(&mut self) -> ForbiddenHeaderFilter {
+        Arc::new(is_forbidden)
+    }
+
+    fn send_request(
+        &mut self,
+        mut request: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+        _response_errors: IoFuture,
+    ) -> SendFuture {
+        if !self.origin.admits(request.uri()) {
+            eprintln!(
+                "facturation-pro-mcp: sandbox refused {} {} (only {} is allowed)",
+                request.method(),
+                request.uri(),
+                self.origin.base_url()
+            );
+            return Box::new(async { Err(HttpError::HttpRequestDenied) });
+        }
+        request
+            .headers_mut()
+            .insert(header::AUTHORIZATION, self.authorization.clone());
+        let options = self.capped(options);
+        Box::new(async move {
+            use http_body_util::BodyExt;
+            let (response, io) =
+                wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
+            Ok((
+                response.map(BodyExt::boxed_unsync),
+                Box::new(io) as IoFuture,
+            ))
+        })
+    }
+}

@@ -1,0 +1,300 @@
+//! The host's configuration: FACTURATION_* variables from the environment, then from an
+//! optional `.env` file (the environment wins). Everything is checked here, before any MCP
+//! traffic, so a mistake is one clear line naming the variable.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use http::Uri;
+
+pub const DEFAULT_BASE_URL: &str = "https://www.facturation.pro";
+const DEFAULT_TIMEOUT_SECS: u64 = 30;
+
+/// Scheme, host and port: the one place outgoing HTTP may go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub scheme: String,
+    pub host: String,
+    pub port: u16,
+}
+
+impl Origin {
+    /// The origin as a base URL with no trailing slash, default ports left out.
+    pub fn base_url(&self) -> String {
+        let default_port = if self.scheme == "https" { 443 } else { 80 };
+        if self.port == default_port {
+            format!("{}://{}", self.scheme, self.host)
+        } else {
+            format!("{}://{}:{}", self.scheme, self.host, self.port)
+        }
+    }
+
+    /// Whether `uri` points at this origin (scheme, host and effective port all equal).
+    pub fn admits(&self, uri: &Uri) -> bool {
+        match Origin::of(uri) {
+            Ok(other) => other == *self,
+            Err(_) => false,
+        }
+    }
+
+    fn of(uri: &Uri) -> Result<Origin> {
+        let scheme = uri.scheme_str().context("no scheme")?.to_ascii_lowercase();
+        let port = match (uri.port_u16(), scheme.as_str()) {
+            (Some(port), _) => port,
+            (None, "https") => 443,
+            (None, "http") => 80,
+            _ => bail!("only http and https are supported"),
+        };
+        let host = uri.host().context("no host")?.to_ascii_lowercase();
+        Ok(Origin { scheme, host, port })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub api_id: String,
+    pub api_key: String,
+    pub origin: Origin,
+    pub firm_id: Option<u64>,
+    /// None when unset: the vendor asks for an application name and a contact, so we warn.
+    pub user_agent: Option<String>,
+    pub downloads_dir: PathBuf,
+    /// Cap on connecting, on the first response byte, and between response bytes.
+    pub request_timeout: Duration,
+    /// Passed through to the guest: how many tools one `tools/list` page holds.
+    pub tools_page_size: Option<usize>,
+}
+
+/// Where the variables come from: the process environment first, then the `.env` file.
+pub struct Source {
+    env: HashMap<String, String>,
+    file: HashMap<String, String>,
+}
+
+impl Source {
+    /// Reads the process environment and, if it exists, the given `.env` file.
+    pub fn load(env_file: &Path) -> Result<Source> {
+        let mut file = HashMap::new();
+        if env_file.exists() {
+            let entries = dotenvy::from_path_iter(env_file)
+                .with_context(|| format!("cannot read {}", env_file.display()))?;
+            for entry in entries {
+                let (key, value) =
+                    entry.with_context(|| format!("{} is malformed", env_file.display()))?;
+                file.insert(key, value);
+            }
+        }
+        Ok(Source {
+            env: std::env::vars().collect(),
+            file,
+        })
+    }
+
+    #[cfg(test)]
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Source {
+        let env = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Source {
+            env,
+            file: HashMap::new(),
+        }
+    }
+
+    /// A variable's value; blank counts as unset.
+    fn get(&self, name: &str) -> Option<String> {
+        self.env
+            .get(name)
+            .or_else(|| self.file.get(name))
+            .map(|value| value.trim().to_string())
+            .filter(|value| !value.is_empty())
+    }
+}
+
+impl Settings {
+    pub fn from_source(source: &Source) -> Result<Settings> {
+        let required = |name: &str, what: &str| {
+            source
+                .get(name)
+                .with_context(|| format!("{name} is not set: {what}"))
+        };
+        let api_id = required(
+            "FACTURATION_API_ID",
+            "your API id, from Facturation.PRO > Clé API",
+        )?;
+        let api_key = required(
+            "FACTURATION_API_KEY",
+            "your API key, from Facturation.PRO > Clé API",
+        )?;
+        let origin = parse_base_url(
+            &source
+                .get("FACTURATION_BASE_URL")
+                .unwrap_or(DEFAULT_BASE_URL.into()),
+        )?;
+        let firm_id = source
+            .get("FACTURATION_FIRM_ID")
+            .map(|raw| match raw.parse::<u64>() {
+                Ok(id) if id > 0 => Ok(id),
+                _ => bail!("FACTURATION_FIRM_ID must be a positive integer, got {raw:?}"),
+            })
+            .transpose()?;
+        let user_agent = source.get("FACTURATION_USER_AGENT");
+        if let Some(agent) = &user_agent
+            && !agent.bytes().all(|b| (0x20..0x7f).contains(&b))
+        {
+            bail!("FACTURATION_USER_AGENT must be plain ASCII (no accents), as the API requires");
+        }
+        let downloads_dir = match source.get("FACTURATION_DOWNLOADS_DIR") {
+            Some(dir) => PathBuf::from(dir),
+            None => default_downloads_dir(source)?,
+        };
+        let request_timeout = match source.get("FACTURATION_TIMEOUT_SECS") {
+            None => Duration::from_secs(DEFAULT_TIMEOUT_SECS),
+            Some(raw) => match raw.parse::<u64>() {
+                Ok(secs @ 1..=600) => Duration::from_secs(secs),
+                _ => bail!(
+                    "FACTURATION_TIMEOUT_SECS must be a whole number of seconds from 1 to 600, got {raw:?}"
+                ),
+            },
+        };
+        let tools_page_size = source
+            .get("FACTURATION_TOOLS_PAGE_SIZE")
+            .map(|raw| match raw.parse::<usize>() {
+                Ok(size) if size > 0 => Ok(size),
+                _ => bail!("FACTURATION_TOOLS_PAGE_SIZE must be a positive integer, got {raw:?}"),
+            })
+            .transpose()?;
+        Ok(Settings {
+            api_id,
+            api_key,
+            origin,
+            firm_id,
+            user_agent,
+            downloads_dir,
+            request_timeout,
+            tools_page_size,
+        })
+    }
+
+    /// The only environment the guest sees: what its client needs, nothing of the host's.
+    /// Credentials are not in it; the host adds them to requests itself.
+    pub fn guest_environment(&self) -> Vec<(String, String)> {
+        let mut env = vec![("FACTURATION_BASE_URL".to_string(), self.origin.base_url())];
+        if let Some(firm) = self.firm_id {
+            env.push(("FACTURATION_FIRM_ID".into(), firm.to_string()));
+        }
+        if let Some(agent) = &self.user_agent {
+            env.push(("FACTURATION_USER_AGENT".into(), agent.clone()));
+        }
+        if let Some(size) = self.tools_page_size {
+            env.push(("FACTURATION_TOOLS_PAGE_SIZE".into(), size.to_string()));
+        }
+        env
+    }
+}
+
+fn parse_base_url(raw: &str) -> Result<Origin> {
+    let invalid =
+        |why: &str| format!("FACTURATION_BASE_URL is not a usable base URL ({why}): {raw:?}");
+    let uri: Uri = raw.parse().with_context(|| invalid("unparseable"))?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) {
+        bail!(invalid("it must start with https:// or http://"));
+    }
+    if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
+        bail!(invalid(
+            "credentials belong in FACTURATION_API_ID and FACTURATION_API_KEY"
+        ));
+    }
+    if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
+        bail!(invalid("give only scheme, host and port"));
+    }
+    Origin::of(&uri).with_context(|| invalid("no host"))
+}
+
+fn default_downloads_dir(source: &Source) -> Result<PathBuf> {
+    let home = source
+        .get("HOME")
+        .or_else(|| source.get("USERPROFILE"))
+        .context("FACTURATION_DOWNLOADS_DIR is not set and no home directory is known (HOME)")?;
+    Ok(PathBuf::from(home)
+        .join("facturation-pro-mcp")
+        .join("downloads"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings> {
+        let mut all = vec![
+            ("FACTURATION_API_ID", "id"),
+            ("FACTURATION_API_KEY", "key"),
+            ("HOME", "/home/u"),
+        ];
+        all.extend_from_slice(pairs);
+        Settings::from_source(&Source::from_pairs(&all))
+    }
+
+    fn error(pairs: &[(&str, &str)]) -> String {
+        format!("{:#}", settings(pairs).unwrap_err())
+    }
+
+    #[test]
+    fn defaults_point_at_the_real_service() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.origin.base_url(), "https://www.facturation.pro");
+        assert_eq!(s.origin.port, 443);
+        assert_eq!(
+            s.downloads_dir,
+            PathBuf::from("/home/u/facturation-pro-mcp/downloads")
+        );
+        assert_eq!(s.request_timeout, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn each_mistake_names_its_variable() {
+        let missing = Settings::from_source(&Source::from_pairs(&[("FACTURATION_API_ID", "id")]))
+            .unwrap_err();
+        assert!(format!("{missing:#}").starts_with("FACTURATION_API_KEY is not set"));
+        assert!(error(&[("FACTURATION_BASE_URL", "ftp://x")]).starts_with("FACTURATION_BASE_URL"));
+        assert!(error(&[("FACTURATION_BASE_URL", "https://a:b@x")]).contains("credentials"));
+        assert!(error(&[("FACTURATION_BASE_URL", "https://x/api")]).contains("only scheme"));
+        assert!(error(&[("FACTURATION_FIRM_ID", "abc")]).starts_with("FACTURATION_FIRM_ID"));
+        assert!(
+            error(&[("FACTURATION_USER_AGENT", "Appli Éric (e@x.fr)")])
+                .starts_with("FACTURATION_USER_AGENT")
+        );
+        assert!(
+            error(&[("FACTURATION_TIMEOUT_SECS", "0")]).starts_with("FACTURATION_TIMEOUT_SECS")
+        );
+    }
+
+    #[test]
+    fn the_origin_admits_only_its_own_scheme_host_and_port() {
+        let origin = settings(&[("FACTURATION_BASE_URL", "http://127.0.0.1:8080/")])
+            .unwrap()
+            .origin;
+        assert!(
+            origin.admits(
+                &"http://127.0.0.1:8080/firms/1/customers.json"
+                    .parse()
+                    .unwrap()
+            )
+        );
+        assert!(!origin.admits(&"http://127.0.0.1:8081/".parse().unwrap()));
+        assert!(!origin.admits(&"https://127.0.0.1:8080/".parse().unwrap()));
+        assert!(!origin.admits(&"http://localhost:8080/".parse().unwrap()));
+    }
+
+    #[test]
+    fn the_guest_never_sees_the_credentials() {
+        let env = settings(&[("FACTURATION_FIRM_ID", "7")])
+            .unwrap()
+            .guest_environment();
+        let names: Vec<&str> = env.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(names, ["FACTURATION_BASE_URL", "FACTURATION_FIRM_ID"]);
+    }
+}

@@ -1,0 +1,89 @@
+//! `facturation-pro-mcp`: the native runner. It reads and checks the configuration, then runs
+//! the tool component in a wasmtime sandbox that can reach only the Facturation.PRO API and
+//! the downloads folder. See DESIGN.md for the capability list.
+
+mod api_gate;
+mod config;
+mod runner;
+mod sandbox;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use config::{Settings, Source};
+use runner::ComponentSource;
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "Sandboxed MCP server for the Facturation.PRO invoicing API",
+    long_about = "Serves the Model Context Protocol on stdin/stdout. The tools run in a \
+        WebAssembly sandbox that can reach only the Facturation.PRO API host and the downloads \
+        folder. Configuration comes from FACTURATION_* environment variables or a .env file."
+)]
+struct Cli {
+    /// File of KEY=value lines read for settings the environment does not give.
+    #[arg(long, value_name = "PATH", default_value = ".env")]
+    env_file: PathBuf,
+
+    /// Run another WebAssembly component under the same sandbox (for testing the sandbox).
+    #[arg(long, value_name = "PATH", hide = true)]
+    component: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve MCP on stdin/stdout (the default).
+    Serve,
+    /// Check the configuration, call the API once through the sandbox, and list your firms.
+    Check,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings =
+        match Source::load(&cli.env_file).and_then(|source| Settings::from_source(&source)) {
+            Ok(settings) => settings,
+            Err(error) => {
+                eprintln!("facturation-pro-mcp: {error:#}");
+                return ExitCode::from(2);
+            }
+        };
+    if settings.user_agent.is_none() {
+        eprintln!(
+            "facturation-pro-mcp: warning: FACTURATION_USER_AGENT is not set. Facturation.PRO asks \
+             every API client to name itself and give a contact, e.g. \"MyShop (me@example.com)\"; \
+             without one it may suspend the key."
+        );
+    }
+    let args: &[&str] = match cli.command {
+        None | Some(Command::Serve) => &[],
+        Some(Command::Check) => &["check"],
+    };
+    let source = match &cli.component {
+        Some(path) => ComponentSource::File(path),
+        None => ComponentSource::Embedded,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("facturation-pro-mcp: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(runner::run(&settings, source, args)) {
+        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        Err(error) => {
+            eprintln!("facturation-pro-mcp: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

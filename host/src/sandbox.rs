@@ -1,0 +1,101 @@
+//! What the guest is given, and nothing more: inherited stdio for the MCP transport, the
+//! downloads folder at `/downloads`, an explicit environment, arguments, no network sockets,
+//! outgoing HTTP through the [`ApiGate`], and a memory ceiling.
+
+use anyhow::Result;
+use wasmtime::component::ResourceTable;
+use wasmtime::error::Context as _;
+use wasmtime::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+use crate::api_gate::ApiGate;
+use crate::config::Settings;
+
+/// Where the downloads folder appears inside the sandbox.
+pub const GUEST_DOWNLOADS_DIR: &str = "/downloads";
+
+/// Linear memory the guest may grow to. Responses are buffered whole, so this bounds the
+/// largest document it can handle as well as any runaway allocation.
+const MEMORY_LIMIT_BYTES: usize = 256 << 20;
+
+pub struct GuestState {
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    gate: ApiGate,
+    table: ResourceTable,
+    limits: StoreLimits,
+}
+
+impl GuestState {
+    /// `args` are the guest's command-line arguments after its program name.
+    pub fn new(settings: &Settings, args: &[&str]) -> Result<Self> {
+        std::fs::create_dir_all(&settings.downloads_dir).with_context(|| {
+            format!(
+                "cannot create the downloads folder {} (FACTURATION_DOWNLOADS_DIR)",
+                settings.downloads_dir.display()
+            )
+        })?;
+        let mut program_args = vec!["facturation-pro-mcp"];
+        program_args.extend_from_slice(args);
+
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.inherit_stdio()
+            .args(&program_args)
+            .envs(&settings.guest_environment())
+            .env(
+                "FACTURATION_DOWNLOADS_DIR",
+                settings.downloads_dir.display().to_string(),
+            )
+            // Plain sockets and name lookups stay closed: HTTP to the API is the only way out.
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .socket_addr_check(|_, _| Box::pin(async { false }))
+            .preopened_dir(
+                &settings.downloads_dir,
+                GUEST_DOWNLOADS_DIR,
+                FsPerms::ReadWrite,
+            )
+            .with_context(|| {
+                format!(
+                    "cannot open the downloads folder {}",
+                    settings.downloads_dir.display()
+                )
+            })?;
+
+        Ok(Self {
+            wasi: wasi.build(),
+            http: WasiHttpCtx::new(),
+            gate: ApiGate::new(settings)?,
+            table: ResourceTable::new(),
+            limits: StoreLimitsBuilder::new()
+                .memory_size(MEMORY_LIMIT_BYTES)
+                .trap_on_grow_failure(true)
+                .build(),
+        })
+    }
+
+    pub fn limiter(&mut self) -> &mut dyn ResourceLimiter {
+        &mut self.limits
+    }
+}
+
+impl WasiView for GuestState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for GuestState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.gate,
+        }
+    }
+}

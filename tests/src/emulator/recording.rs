@@ -1,0 +1,101 @@
+//! The log of every request the emulator received, for tests to inspect afterwards.
+
+use axum::http::request::Parts;
+use serde_json::Value;
+
+use super::{auth, query};
+
+/// One request as the emulator saw it, and the status it answered.
+#[derive(Clone, Debug)]
+pub struct RecordedRequest {
+    /// Upper-case method name, e.g. `"GET"`.
+    pub method: String,
+    /// The path without the query, e.g. `"/firms/1001/customers.json"`.
+    pub path: String,
+    /// Decoded query pairs, in the order they were sent.
+    pub query: Vec<(String, String)>,
+    /// Headers in the order they were sent, names in lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// The status the emulator answered, or 0 while the request is still being handled.
+    pub status: u16,
+}
+
+impl RecordedRequest {
+    /// The first value of a header, whatever the case of `name`.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The first value of a query parameter, empty values included.
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The body parsed as JSON, if it is JSON.
+    pub fn json_body(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    /// `(api_id, api_key)` from a Basic `Authorization` header, if there is one.
+    pub fn basic_auth(&self) -> Option<(String, String)> {
+        auth::basic_credentials(self.header("authorization")?)
+    }
+}
+
+/// Requests in arrival order. Each gets a ticket when it arrives, so its status can be filled
+/// in once answered even if other requests arrived in the meantime.
+#[derive(Default)]
+pub(crate) struct Recorder {
+    next_ticket: u64,
+    entries: Vec<(u64, RecordedRequest)>,
+}
+
+impl Recorder {
+    pub(crate) fn begin(&mut self, parts: &Parts, body: &[u8]) -> u64 {
+        let ticket = self.next_ticket;
+        self.next_ticket += 1;
+        let request = RecordedRequest {
+            method: parts.method.as_str().to_owned(),
+            path: parts.uri.path().to_owned(),
+            query: query::decode(parts.uri.query()),
+            headers: parts
+                .headers
+                .iter()
+                .map(|(name, value)| {
+                    // Header names are already lower case in `http`.
+                    let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                    (name.as_str().to_owned(), value)
+                })
+                .collect(),
+            body: body.to_vec(),
+            status: 0,
+        };
+        self.entries.push((ticket, request));
+        ticket
+    }
+
+    /// Records the answer. Does nothing if the log was cleared while the request ran.
+    pub(crate) fn finish(&mut self, ticket: u64, status: u16) {
+        if let Some((_, request)) = self.entries.iter_mut().rev().find(|(t, _)| *t == ticket) {
+            request.status = status;
+        }
+    }
+
+    pub(crate) fn snapshot(&self) -> Vec<RecordedRequest> {
+        self.entries
+            .iter()
+            .map(|(_, request)| request.clone())
+            .collect()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+    }
+}

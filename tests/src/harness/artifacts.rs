@@ -1,0 +1,56 @@
+//! Where the binaries under test are. The host binary is built by the same `cargo` command
+//! that builds the tests (see scripts/test.sh); the probe component is built here on first
+//! use, in its own target directory so it never waits on the outer build's lock.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the workspace").to_path_buf()
+}
+
+/// The host binary next to the running executable (`target/<profile>/`), or
+/// `FACTURATION_MCP_BIN` when set.
+pub fn host_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("FACTURATION_MCP_BIN") {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().expect("current executable");
+    let mut dir = exe.parent().expect("executable directory").to_path_buf();
+    // Test executables live in target/<profile>/deps.
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    let binary = dir.join(format!("facturation-pro-mcp{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.exists(),
+        "{} is missing: build it first (`cargo build --release --workspace --bins`, as scripts/test.sh does)",
+        binary.display()
+    );
+    binary
+}
+
+/// The sandbox probe component, built for wasm32-wasip2 once per test process.
+pub fn probe_component() -> PathBuf {
+    static PROBE: OnceLock<PathBuf> = OnceLock::new();
+    PROBE
+        .get_or_init(|| {
+            let root = workspace_root();
+            let target_dir = root.join("target").join("probe");
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = Command::new(cargo)
+                .current_dir(&root)
+                .args(["build", "--quiet", "--release", "--target", "wasm32-wasip2", "-p", "sandbox-probe"])
+                .arg("--target-dir")
+                .arg(&target_dir)
+                .env_remove("CARGO_TARGET_DIR")
+                .env_remove("RUSTFLAGS")
+                .env_remove("CARGO_ENCODED_RUSTFLAGS")
+                .status()
+                .expect("run cargo to build the probe component");
+            assert!(status.success(), "building the sandbox probe component failed");
+            target_dir.join("wasm32-wasip2/release/sandbox-probe.wasm")
+        })
+        .clone()
+}

@@ -46,7 +46,7 @@ pub async fn run(settings: &Settings, source: ComponentSource<'_>, args: &[&str]
         Ok(Ok(())) => Ok(0),
         Ok(Err(())) => Ok(1),
         Err(error) => match error.downcast_ref::<I32Exit>() {
-            Some(I32Exit(code)) => Ok(*code as i32),
+            Some(exit) => Ok(exit.0),
             None => bail!("the component stopped abnormally: {error:?}"),
         },
     }

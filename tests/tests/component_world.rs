@@ -35,10 +35,18 @@ fn component_items(bytes: &[u8]) -> (BTreeSet<String>, BTreeSet<String>) {
             Payload::Version { .. } => depth += 1,
             Payload::End(_) => depth -= 1,
             Payload::ComponentImportSection(reader) if depth == 1 => {
-                imports.extend(reader.into_iter().map(|i| without_patch(i.unwrap().name.name)));
+                imports.extend(
+                    reader
+                        .into_iter()
+                        .map(|i| without_patch(i.unwrap().name.name)),
+                );
             }
             Payload::ComponentExportSection(reader) if depth == 1 => {
-                exports.extend(reader.into_iter().map(|e| without_patch(e.unwrap().name.name)));
+                exports.extend(
+                    reader
+                        .into_iter()
+                        .map(|e| without_patch(e.unwrap().name.name)),
+                );
             }
             _ => {}
         }
@@ -49,18 +57,32 @@ fn component_items(bytes: &[u8]) -> (BTreeSet<String>, BTreeSet<String>) {
 #[test]
 fn the_component_stays_inside_its_world() {
     let path = workspace().join("target/guest/wasm32-wasip2/release/facturation-pro-guest.wasm");
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} (build the host first)", path.display()));
+    let bytes = std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (build the host first)", path.display()));
     let (imports, exports) = component_items(&bytes);
 
-    assert!(imports.contains("wasi:http/outgoing-handler@0.2"), "decoding found no HTTP import: {imports:?}");
+    assert!(
+        imports.contains("wasi:http/outgoing-handler@0.2"),
+        "decoding found no HTTP import: {imports:?}"
+    );
     let allowed = world("import ");
     let outside: Vec<_> = imports.difference(&allowed).collect();
-    assert!(outside.is_empty(), "imports outside wit/world.wit: {outside:?}");
-    assert!(imports.iter().all(|name| !name.starts_with("wasi:sockets")), "{imports:?}");
+    assert!(
+        outside.is_empty(),
+        "imports outside wit/world.wit: {outside:?}"
+    );
+    assert!(
+        imports.iter().all(|name| !name.starts_with("wasi:sockets")),
+        "{imports:?}"
+    );
     assert_eq!(exports, world("export "));
 }
 
 #[test]
 fn the_world_itself_grants_no_sockets() {
-    assert!(world("import ").iter().all(|name| !name.starts_with("wasi:sockets")));
+    assert!(
+        world("import ")
+            .iter()
+            .all(|name| !name.starts_with("wasi:sockets"))
+    );
 }

@@ -20,46 +20,75 @@ fn session() -> Session {
 }
 
 fn session_with(adjust: impl FnOnce(ServerSetup) -> ServerSetup) -> Session {
-    let emulator = Emulator::start(EmulatorConfig { seed_demo_data: false, ..EmulatorConfig::default() })
-        .expect("start the emulator");
+    let emulator = Emulator::start(EmulatorConfig {
+        seed_demo_data: false,
+        ..EmulatorConfig::default()
+    })
+    .expect("start the emulator");
     let home = tempfile::tempdir().unwrap();
     let downloads = home.path().join("downloads");
-    let mut server = McpServer::spawn(&adjust(ServerSetup::against(&emulator.base_url(), &downloads)));
+    let mut server = McpServer::spawn(&adjust(ServerSetup::against(
+        &emulator.base_url(),
+        &downloads,
+    )));
     server.initialize("2025-11-25");
-    Session { emulator, server, _home: home }
+    Session {
+        emulator,
+        server,
+        _home: home,
+    }
 }
 
 /// The structured result of a successful call, checked against its text copy.
 fn success(result: &Value) -> &Value {
     assert_eq!(result["isError"], false, "the call failed: {result}");
     let structured = &result["structuredContent"];
-    let text: Value = serde_json::from_str(result["content"][0]["text"].as_str().expect("a text copy")).unwrap();
-    assert_eq!(&text, structured, "the text copy differs from structuredContent");
+    let text: Value =
+        serde_json::from_str(result["content"][0]["text"].as_str().expect("a text copy")).unwrap();
+    assert_eq!(
+        &text, structured,
+        "the text copy differs from structuredContent"
+    );
     structured
 }
 
 fn error_text(result: &Value) -> String {
     assert_eq!(result["isError"], true, "expected a tool error: {result}");
-    result["content"][0]["text"].as_str().expect("an error message").to_string()
+    result["content"][0]["text"]
+        .as_str()
+        .expect("an error message")
+        .to_string()
 }
 
 /// The one request the emulator saw since the last look, with the client's identity checked.
 fn only_request(emulator: &Emulator) -> RecordedRequest {
     let requests = emulator.requests();
-    assert_eq!(requests.len(), 1, "expected exactly one request, got {requests:#?}");
+    assert_eq!(
+        requests.len(),
+        1,
+        "expected exactly one request, got {requests:#?}"
+    );
     emulator.clear_requests();
     let request = requests.into_iter().next().unwrap();
-    assert_eq!(request.basic_auth(), Some(("demo-api-id".into(), "demo-api-key".into())));
+    assert_eq!(
+        request.basic_auth(),
+        Some(("demo-api-id".into(), "demo-api-key".into()))
+    );
     assert_eq!(request.header("user-agent"), Some(USER_AGENT));
     request
 }
 
 fn assert_route(request: &RecordedRequest, method: &str, path: &str) {
-    assert_eq!((request.method.as_str(), request.path.as_str()), (method, path));
+    assert_eq!(
+        (request.method.as_str(), request.path.as_str()),
+        (method, path)
+    );
 }
 
 fn customer_id(session: &Session, name: &str) -> u64 {
-    session.emulator.insert_customer(1001, json!({ "company_name": name }))
+    session
+        .emulator
+        .insert_customer(1001, json!({ "company_name": name }))
 }
 
 #[test]
@@ -68,7 +97,12 @@ fn get_account_lists_the_firms() {
     let result = s.server.call_tool("get_account", json!({}));
     let account = success(&result);
     assert_eq!(account["email"], "demo@example.test");
-    let firm_ids: Vec<u64> = account["firms"].as_array().unwrap().iter().map(|f| f["id"].as_u64().unwrap()).collect();
+    let firm_ids: Vec<u64> = account["firms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_u64().unwrap())
+        .collect();
     assert_eq!(firm_ids, [1001, 1002]);
 
     let request = only_request(&s.emulator);
@@ -80,34 +114,64 @@ fn get_account_lists_the_firms() {
 fn list_customers_passes_filters_and_reports_pagination() {
     let mut s = session();
     for n in 0..60 {
-        s.emulator.insert_customer(1001, json!({ "company_name": format!("Client {n:02}"), "email": format!("c{n}@acme.test") }));
+        s.emulator.insert_customer(
+            1001,
+            json!({ "company_name": format!("Client {n:02}"), "email": format!("c{n}@acme.test") }),
+        );
     }
-    let archived = s.emulator.insert_customer(1001, json!({ "company_name": "Client archivé", "archived": true }));
+    let archived = s.emulator.insert_customer(
+        1001,
+        json!({ "company_name": "Client archivé", "archived": true }),
+    );
 
-    let result = s.server.call_tool("list_customers", json!({ "page": 2, "sort": "desc", "order": "created" }));
+    let result = s.server.call_tool(
+        "list_customers",
+        json!({ "page": 2, "sort": "desc", "order": "created" }),
+    );
     let page = success(&result);
     assert_eq!(page["customers"].as_array().unwrap().len(), 10);
-    assert_eq!(page["pagination"], json!({ "current_page": 2, "total_pages": 2, "per_page": 50, "total_entries": 60 }));
-    assert!(page["customers"].as_array().unwrap().iter().all(|c| c["id"] != json!(archived)), "archived shown by default");
+    assert_eq!(
+        page["pagination"],
+        json!({ "current_page": 2, "total_pages": 2, "per_page": 50, "total_entries": 60 })
+    );
+    assert!(
+        page["customers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["id"] != json!(archived)),
+        "archived shown by default"
+    );
     let request = only_request(&s.emulator);
     assert_eq!(request.path, "/firms/1001/customers.json");
     assert_eq!(request.query_param("page"), Some("2"));
     assert_eq!(request.query_param("sort"), Some("desc"));
     assert_eq!(request.query_param("order"), Some("created"));
 
-    let result = s.server.call_tool("list_customers", json!({ "mode": "archived", "with_sepa": true }));
+    let result = s.server.call_tool(
+        "list_customers",
+        json!({ "mode": "archived", "with_sepa": true }),
+    );
     let page = success(&result);
     assert_eq!(page["customers"].as_array().unwrap().len(), 1);
     assert_eq!(page["customers"][0]["id"], json!(archived));
     let request = only_request(&s.emulator);
-    assert_eq!(request.query, [("mode".to_string(), "archived".to_string()), ("with_sepa".into(), "1".into())]);
+    assert_eq!(
+        request.query,
+        [
+            ("mode".to_string(), "archived".to_string()),
+            ("with_sepa".into(), "1".into())
+        ]
+    );
 }
 
 #[test]
 fn get_customer_returns_the_record() {
     let mut s = session();
     let id = customer_id(&s, "Boulangerie Martin");
-    let result = s.server.call_tool("get_customer", json!({ "customer_id": id }));
+    let result = s
+        .server
+        .call_tool("get_customer", json!({ "customer_id": id }));
     let customer = success(&result);
     assert_eq!(customer["id"], json!(id));
     assert_eq!(customer["company_name"], "Boulangerie Martin");
@@ -130,9 +194,17 @@ fn create_customer_sends_the_fields_as_json() {
     let request = only_request(&s.emulator);
     assert_route(&request, "POST", "/firms/1001/customers.json");
     assert_eq!(request.status, 201);
-    assert!(request.header("content-type").unwrap().starts_with("application/json"));
+    assert!(
+        request
+            .header("content-type")
+            .unwrap()
+            .starts_with("application/json")
+    );
     assert_eq!(request.json_body(), Some(args));
-    let stored = s.emulator.customer(1001, id).expect("the emulator stored it");
+    let stored = s
+        .emulator
+        .customer(1001, id)
+        .expect("the emulator stored it");
     assert_eq!(stored["email"], "compta@acme.test");
     assert_eq!(stored["pay_before"], "30fm");
 }
@@ -140,11 +212,17 @@ fn create_customer_sends_the_fields_as_json() {
 #[test]
 fn create_customer_shows_the_api_validation_errors() {
     let mut s = session();
-    let text = error_text(&s.server.call_tool("create_customer", json!({ "email": "nobody@acme.test" })));
+    let text = error_text(
+        &s.server
+            .call_tool("create_customer", json!({ "email": "nobody@acme.test" })),
+    );
     assert!(text.contains("HTTP 422"), "{text}");
     let request = only_request(&s.emulator);
     assert_eq!(request.status, 422);
-    assert_eq!(request.json_body(), Some(json!({ "email": "nobody@acme.test" })));
+    assert_eq!(
+        request.json_body(),
+        Some(json!({ "email": "nobody@acme.test" }))
+    );
     // The API's own explanation reaches the model, field name included.
     assert!(text.contains("company_name"), "{text}");
     assert!(s.emulator.customers(1001).is_empty(), "nothing was created");
@@ -154,26 +232,54 @@ fn create_customer_shows_the_api_validation_errors() {
 fn update_customer_patches_only_the_given_fields() {
     let mut s = session();
     let id = customer_id(&s, "Old Name");
-    let result = s.server.call_tool("update_customer", json!({ "customer_id": id, "company_name": "New Name", "city": "Lyon" }));
-    assert_eq!(success(&result), &json!({ "customer_id": id, "updated": true }));
+    let result = s.server.call_tool(
+        "update_customer",
+        json!({ "customer_id": id, "company_name": "New Name", "city": "Lyon" }),
+    );
+    assert_eq!(
+        success(&result),
+        &json!({ "customer_id": id, "updated": true })
+    );
     let request = only_request(&s.emulator);
-    assert_route(&request, "PATCH", &format!("/firms/1001/customers/{id}.json"));
-    assert_eq!(request.json_body(), Some(json!({ "company_name": "New Name", "city": "Lyon" })));
+    assert_route(
+        &request,
+        "PATCH",
+        &format!("/firms/1001/customers/{id}.json"),
+    );
+    assert_eq!(
+        request.json_body(),
+        Some(json!({ "company_name": "New Name", "city": "Lyon" }))
+    );
     let stored = s.emulator.customer(1001, id).unwrap();
-    assert_eq!((stored["company_name"].as_str(), stored["city"].as_str()), (Some("New Name"), Some("Lyon")));
+    assert_eq!(
+        (stored["company_name"].as_str(), stored["city"].as_str()),
+        (Some("New Name"), Some("Lyon"))
+    );
 }
 
 #[test]
 fn delete_customer_removes_it_and_unknown_ids_say_404() {
     let mut s = session();
     let id = customer_id(&s, "Short-lived");
-    let result = s.server.call_tool("delete_customer", json!({ "customer_id": id }));
-    assert_eq!(success(&result), &json!({ "customer_id": id, "deleted": true }));
+    let result = s
+        .server
+        .call_tool("delete_customer", json!({ "customer_id": id }));
+    assert_eq!(
+        success(&result),
+        &json!({ "customer_id": id, "deleted": true })
+    );
     let request = only_request(&s.emulator);
-    assert_route(&request, "DELETE", &format!("/firms/1001/customers/{id}.json"));
+    assert_route(
+        &request,
+        "DELETE",
+        &format!("/firms/1001/customers/{id}.json"),
+    );
     assert!(s.emulator.customer(1001, id).is_none());
 
-    let text = error_text(&s.server.call_tool("get_customer", json!({ "customer_id": id })));
+    let text = error_text(
+        &s.server
+            .call_tool("get_customer", json!({ "customer_id": id })),
+    );
     assert!(text.contains("HTTP 404"), "{text}");
     assert_eq!(only_request(&s.emulator).status, 404);
 }
@@ -181,8 +287,14 @@ fn delete_customer_removes_it_and_unknown_ids_say_404() {
 #[test]
 fn an_invoiced_customer_cannot_be_deleted() {
     let mut s = session();
-    let id = s.emulator.insert_customer(1001, json!({ "company_name": "Invoiced", "last_invoiced_on": "2025-09-30" }));
-    let text = error_text(&s.server.call_tool("delete_customer", json!({ "customer_id": id })));
+    let id = s.emulator.insert_customer(
+        1001,
+        json!({ "company_name": "Invoiced", "last_invoiced_on": "2025-09-30" }),
+    );
+    let text = error_text(
+        &s.server
+            .call_tool("delete_customer", json!({ "customer_id": id })),
+    );
     assert!(text.contains("HTTP 422"), "{text}");
     assert_eq!(only_request(&s.emulator).status, 422);
     assert!(s.emulator.customer(1001, id).is_some());
@@ -191,20 +303,34 @@ fn an_invoiced_customer_cannot_be_deleted() {
 #[test]
 fn firm_id_overrides_the_configured_firm() {
     let mut s = session();
-    let id = s.emulator.insert_customer(1002, json!({ "company_name": "Second firm's customer" }));
-    let result = s.server.call_tool("get_customer", json!({ "firm_id": 1002, "customer_id": id }));
+    let id = s
+        .emulator
+        .insert_customer(1002, json!({ "company_name": "Second firm's customer" }));
+    let result = s.server.call_tool(
+        "get_customer",
+        json!({ "firm_id": 1002, "customer_id": id }),
+    );
     assert_eq!(success(&result)["id"], json!(id));
-    assert_eq!(only_request(&s.emulator).path, format!("/firms/1002/customers/{id}.json"));
+    assert_eq!(
+        only_request(&s.emulator).path,
+        format!("/firms/1002/customers/{id}.json")
+    );
 
     // The same id does not exist in the configured firm: records are scoped per firm.
-    let text = error_text(&s.server.call_tool("get_customer", json!({ "customer_id": id })));
+    let text = error_text(
+        &s.server
+            .call_tool("get_customer", json!({ "customer_id": id })),
+    );
     assert!(text.contains("HTTP 404"), "{text}");
 }
 
 #[test]
 fn a_firm_outside_the_account_is_refused_by_the_api() {
     let mut s = session();
-    let text = error_text(&s.server.call_tool("list_customers", json!({ "firm_id": 4242 })));
+    let text = error_text(
+        &s.server
+            .call_tool("list_customers", json!({ "firm_id": 4242 })),
+    );
     assert!(text.contains("HTTP 403"), "{text}");
     assert_eq!(only_request(&s.emulator).path, "/firms/4242/customers.json");
 }
@@ -213,7 +339,10 @@ fn a_firm_outside_the_account_is_refused_by_the_api() {
 fn without_a_configured_firm_firm_tools_ask_for_one_and_send_nothing() {
     let mut s = session_with(|setup| setup.without_env("FACTURATION_FIRM_ID"));
     let text = error_text(&s.server.call_tool("list_customers", json!({})));
-    assert!(text.contains("FACTURATION_FIRM_ID") && text.contains("firm_id"), "{text}");
+    assert!(
+        text.contains("FACTURATION_FIRM_ID") && text.contains("firm_id"),
+        "{text}"
+    );
     assert!(s.emulator.requests().is_empty());
     // The account itself needs no firm.
     success(&s.server.call_tool("get_account", json!({})));
@@ -223,17 +352,33 @@ fn without_a_configured_firm_firm_tools_ask_for_one_and_send_nothing() {
 fn invalid_values_are_refused_before_any_request() {
     let mut s = session();
     for (args, field) in [
-        (json!({ "company_name": "X", "country": "France" }), "country"),
+        (
+            json!({ "company_name": "X", "country": "France" }),
+            "country",
+        ),
         (json!({ "company_name": "X", "language": "de" }), "language"),
-        (json!({ "company_name": "X", "currency": "EURO" }), "currency"),
-        (json!({ "company_name": "X", "sepa_signature_on": "2025-02-30" }), "sepa_signature_on"),
-        (json!({ "company_name": "X", "individual": "yes" }), "individual"),
+        (
+            json!({ "company_name": "X", "currency": "EURO" }),
+            "currency",
+        ),
+        (
+            json!({ "company_name": "X", "sepa_signature_on": "2025-02-30" }),
+            "sepa_signature_on",
+        ),
+        (
+            json!({ "company_name": "X", "individual": "yes" }),
+            "individual",
+        ),
         (json!({ "company_name": "X", "nickname": "x" }), "nickname"),
     ] {
         let text = error_text(&s.server.call_tool("create_customer", args));
         assert!(text.contains(&format!("`{field}`")), "{field}: {text}");
     }
-    assert!(s.emulator.requests().is_empty(), "nothing may be sent: {:#?}", s.emulator.requests());
+    assert!(
+        s.emulator.requests().is_empty(),
+        "nothing may be sent: {:#?}",
+        s.emulator.requests()
+    );
 }
 
 #[test]
@@ -241,7 +386,8 @@ fn redirects_are_followed_but_a_loop_is_cut_off() {
     let mut s = session();
     // Every request now answers 302 to itself, on the same host: the client follows, then
     // gives up after a few hops instead of looping forever.
-    s.emulator.redirect_everything_to(Some(s.emulator.base_url()));
+    s.emulator
+        .redirect_everything_to(Some(s.emulator.base_url()));
     let text = error_text(&s.server.call_tool("get_account", json!({})));
     assert!(text.contains("redirects"), "{text}");
     let hops = s.emulator.requests().len();

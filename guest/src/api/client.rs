@@ -85,7 +85,7 @@ impl ApiClient {
                 // The Location carries its own query; the original one must not be re-added.
                 url = self.resolve(&location);
                 query = &[];
-                if matches!(status, 301 | 302 | 303) {
+                if (301..=303).contains(&status) {
                     method = Method::Get;
                     body = None;
                 }

@@ -7,7 +7,10 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the workspace")
+        .to_path_buf()
 }
 
 /// The host binary next to the running executable (`target/<profile>/`), or
@@ -22,7 +25,10 @@ pub fn host_binary() -> PathBuf {
     if dir.ends_with("deps") {
         dir.pop();
     }
-    let binary = dir.join(format!("facturation-pro-mcp{}", std::env::consts::EXE_SUFFIX));
+    let binary = dir.join(format!(
+        "facturation-pro-mcp{}",
+        std::env::consts::EXE_SUFFIX
+    ));
     assert!(
         binary.exists(),
         "{} is missing: build it first (`cargo build --release --workspace --bins`, as scripts/test.sh does)",
@@ -41,7 +47,15 @@ pub fn probe_component() -> PathBuf {
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
             let status = Command::new(cargo)
                 .current_dir(&root)
-                .args(["build", "--quiet", "--release", "--target", "wasm32-wasip2", "-p", "sandbox-probe"])
+                .args([
+                    "build",
+                    "--quiet",
+                    "--release",
+                    "--target",
+                    "wasm32-wasip2",
+                    "-p",
+                    "sandbox-probe",
+                ])
                 .arg("--target-dir")
                 .arg(&target_dir)
                 .env_remove("CARGO_TARGET_DIR")
@@ -49,7 +63,10 @@ pub fn probe_component() -> PathBuf {
                 .env_remove("CARGO_ENCODED_RUSTFLAGS")
                 .status()
                 .expect("run cargo to build the probe component");
-            assert!(status.success(), "building the sandbox probe component failed");
+            assert!(
+                status.success(),
+                "building the sandbox probe component failed"
+            );
             target_dir.join("wasm32-wasip2/release/sandbox-probe.wasm")
         })
         .clone()

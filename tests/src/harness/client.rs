@@ -34,13 +34,25 @@ impl ServerSetup {
             ("FACTURATION_API_ID", "demo-api-id"),
             ("FACTURATION_API_KEY", "demo-api-key"),
             ("FACTURATION_FIRM_ID", "1001"),
-            ("FACTURATION_USER_AGENT", "facturation-pro-mcp tests (tests@example.test)"),
-            ("FACTURATION_DOWNLOADS_DIR", &downloads_dir.display().to_string()),
+            (
+                "FACTURATION_USER_AGENT",
+                "facturation-pro-mcp tests (tests@example.test)",
+            ),
+            (
+                "FACTURATION_DOWNLOADS_DIR",
+                &downloads_dir.display().to_string(),
+            ),
         ];
         Self {
-            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             args: Vec::new(),
-            cwd: downloads_dir.parent().unwrap_or(downloads_dir).to_path_buf(),
+            cwd: downloads_dir
+                .parent()
+                .unwrap_or(downloads_dir)
+                .to_path_buf(),
         }
     }
 
@@ -62,7 +74,11 @@ impl ServerSetup {
 
     pub fn command(&self) -> Command {
         let mut command = Command::new(host_binary());
-        command.env_clear().envs(self.env.iter().map(|(k, v)| (k, v))).args(&self.args).current_dir(&self.cwd);
+        command
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .args(&self.args)
+            .current_dir(&self.cwd);
         command
     }
 }
@@ -101,10 +117,19 @@ impl McpServer {
         let stderr_reader = thread::spawn(move || {
             let mut buffer = [0u8; 4096];
             while let Ok(n @ 1..) = pipe.read(&mut buffer) {
-                sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buffer[..n]));
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buffer[..n]));
             }
         });
-        Self { stdin: child.stdin.take(), child, lines, stderr, stderr_reader: Some(stderr_reader), next_id: 1 }
+        Self {
+            stdin: child.stdin.take(),
+            child,
+            lines,
+            stderr,
+            stderr_reader: Some(stderr_reader),
+            next_id: 1,
+        }
     }
 
     /// Everything the server wrote to stderr so far.
@@ -115,16 +140,29 @@ impl McpServer {
     /// Writes one raw line (no validation: tests send garbage on purpose).
     pub fn send_line(&mut self, line: &[u8]) {
         let stdin = self.stdin.as_mut().expect("stdin still open");
-        stdin.write_all(line).and_then(|()| stdin.write_all(b"\n")).and_then(|()| stdin.flush()).expect("write to server");
+        stdin
+            .write_all(line)
+            .and_then(|()| stdin.write_all(b"\n"))
+            .and_then(|()| stdin.flush())
+            .expect("write to server");
     }
 
     /// The next message from stdout, which must be one JSON value per line.
     pub fn read_message(&mut self) -> Value {
         match self.lines.recv_timeout(REPLY_TIMEOUT) {
-            Ok(line) => serde_json::from_str(&line)
-                .unwrap_or_else(|err| panic!("stdout carried a non-JSON line {line:?} ({err}); stderr: {}", self.stderr())),
-            Err(RecvTimeoutError::Timeout) => panic!("no reply within {REPLY_TIMEOUT:?}; stderr: {}", self.stderr()),
-            Err(RecvTimeoutError::Disconnected) => panic!("the server closed stdout; stderr: {}", self.stderr()),
+            Ok(line) => serde_json::from_str(&line).unwrap_or_else(|err| {
+                panic!(
+                    "stdout carried a non-JSON line {line:?} ({err}); stderr: {}",
+                    self.stderr()
+                )
+            }),
+            Err(RecvTimeoutError::Timeout) => panic!(
+                "no reply within {REPLY_TIMEOUT:?}; stderr: {}",
+                self.stderr()
+            ),
+            Err(RecvTimeoutError::Disconnected) => {
+                panic!("the server closed stdout; stderr: {}", self.stderr())
+            }
         }
     }
 
@@ -135,7 +173,11 @@ impl McpServer {
         let message = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
         self.send_line(message.to_string().as_bytes());
         let response = self.read_message();
-        assert_eq!(response["id"], json!(id), "response to the wrong request: {response}");
+        assert_eq!(
+            response["id"],
+            json!(id),
+            "response to the wrong request: {response}"
+        );
         assert_eq!(response["jsonrpc"], "2.0");
         response
     }
@@ -159,8 +201,14 @@ impl McpServer {
 
     /// Calls a tool and returns its `CallToolResult`.
     pub fn call_tool(&mut self, name: &str, arguments: Value) -> Value {
-        let response = self.request("tools/call", json!({ "name": name, "arguments": arguments }));
-        assert!(response.get("error").is_none(), "tools/call {name} failed at protocol level: {response}");
+        let response = self.request(
+            "tools/call",
+            json!({ "name": name, "arguments": arguments }),
+        );
+        assert!(
+            response.get("error").is_none(),
+            "tools/call {name} failed at protocol level: {response}"
+        );
         response["result"].clone()
     }
 

@@ -23,7 +23,8 @@ fn main() {
         .current_dir(&workspace)
         .args([
             "build",
-            "--release",
+            "--profile",
+            "component",
             "--target",
             "wasm32-wasip2",
             "-p",
@@ -49,7 +50,7 @@ fn main() {
         "building the guest component for wasm32-wasip2 failed"
     );
 
-    let component = target_dir.join("wasm32-wasip2/release/facturation-pro-guest.wasm");
+    let component = target_dir.join("wasm32-wasip2/component/facturation-pro-guest.wasm");
     println!(
         "cargo:rustc-env=GUEST_COMPONENT_PATH={}",
         component.display()

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use api::{ApiClient, ApiConfig, ApiRequest, Method};
 use mcp::{ServerInfo, Session};
-use tools::Toolbox;
+use tools::{Selection, Toolbox};
 
 const SERVER_INFO: ServerInfo = ServerInfo {
     name: "facturation-pro-mcp",
@@ -54,7 +54,14 @@ fn serve(client: ApiClient) -> ExitCode {
         .ok()
         .and_then(|size| size.parse().ok())
         .unwrap_or(DEFAULT_TOOLS_PAGE_SIZE);
-    let mut session = Session::new(SERVER_INFO, Toolbox::new(client), page_size);
+    let selection = match Selection::from_env() {
+        Ok(selection) => selection,
+        Err(message) => {
+            eprintln!("facturation-pro-mcp: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut session = Session::new(SERVER_INFO, Toolbox::new(client, &selection), page_size);
     match mcp::serve(
         &mut session,
         BufReader::new(io::stdin().lock()),
@@ -71,6 +78,7 @@ fn serve(client: ApiClient) -> ExitCode {
 /// One call to `/account.json` through the same client the tools use, reported for humans.
 fn check(client: &ApiClient) -> ExitCode {
     let request = ApiRequest {
+        tool: "check",
         method: Method::Get,
         path: "/account.json".into(),
         query: vec![],

@@ -13,6 +13,7 @@ use wasmtime_wasi_http::{
     WasiHttpHooks,
 };
 
+use crate::audit::{self, AuditLog, Entry};
 use crate::config::{Origin, Settings};
 
 type IoFuture = Box<dyn Future<Output = Result<(), HttpError>> + Send>;
@@ -23,6 +24,8 @@ pub struct ApiGate {
     origin: Origin,
     authorization: HeaderValue,
     timeout: Duration,
+    read_only: bool,
+    audit: Option<AuditLog>,
 }
 
 impl ApiGate {
@@ -35,6 +38,12 @@ impl ApiGate {
             origin: settings.origin.clone(),
             authorization,
             timeout: settings.request_timeout,
+            read_only: settings.read_only,
+            audit: settings
+                .audit_log
+                .as_deref()
+                .map(AuditLog::open)
+                .transpose()?,
         })
     }
 
@@ -69,6 +78,10 @@ impl WasiHttpHooks for ApiGate {
         options: Option<RequestOptions>,
         _response_errors: IoFuture,
     ) -> SendFuture {
+        let tool = request
+            .headers_mut()
+            .remove(audit::TOOL_HEADER)
+            .and_then(|value| value.to_str().ok().map(str::to_string));
         if !self.origin.admits(request.uri()) {
             eprintln!(
                 "facturation-pro-mcp: sandbox refused {} {} (only {} is allowed)",
@@ -78,18 +91,56 @@ impl WasiHttpHooks for ApiGate {
             );
             return Box::new(async { Err(HttpError::HttpRequestDenied) });
         }
+        let method = request.method().as_str().to_string();
+        let path = request
+            .uri()
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_string();
+        let audit = (method != "GET").then(|| self.audit.clone()).flatten();
+        let record = move |status: Option<u16>, location: Option<&str>| {
+            if let Some(log) = &audit {
+                log.record(&Entry {
+                    tool: tool.as_deref(),
+                    method: &method,
+                    path: &path,
+                    status,
+                    location,
+                });
+            }
+        };
+        if self.read_only && request.method() != http::Method::GET {
+            eprintln!(
+                "facturation-pro-mcp: read-only mode refused {} {}",
+                request.method(),
+                request.uri()
+            );
+            record(None, None);
+            return Box::new(async { Err(HttpError::HttpRequestDenied) });
+        }
         request
             .headers_mut()
             .insert(header::AUTHORIZATION, self.authorization.clone());
         let options = self.capped(options);
         Box::new(async move {
             use http_body_util::BodyExt;
-            let (response, io) =
-                wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
-            Ok((
-                response.map(BodyExt::boxed_unsync),
-                Box::new(io) as IoFuture,
-            ))
+            match wasmtime_wasi_http::default_send_request(request, Some(options)).await {
+                Ok((response, io)) => {
+                    let location = response
+                        .headers()
+                        .get(header::LOCATION)
+                        .and_then(|v| v.to_str().ok());
+                    record(Some(response.status().as_u16()), location);
+                    Ok((
+                        response.map(BodyExt::boxed_unsync),
+                        Box::new(io) as IoFuture,
+                    ))
+                }
+                Err(error) => {
+                    record(None, None);
+                    Err(error)
+                }
+            }
         })
     }
 }

@@ -65,6 +65,15 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// Passed through to the guest: how many tools one `tools/list` page holds.
     pub tools_page_size: Option<usize>,
+    /// Only GET requests leave the sandbox, and the guest offers only reading tools.
+    pub read_only: bool,
+    /// Passed through to the guest, which knows the tool names and checks them:
+    /// FACTURATION_TOOLSETS, FACTURATION_TOOLS, FACTURATION_EXCLUDE_TOOLS.
+    pub tool_selection: Vec<(String, String)>,
+    /// Where write requests are logged; None when turned off.
+    pub audit_log: Option<PathBuf>,
+    /// Where precompiled components are kept; None compiles at every start.
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// Where the variables come from: the process environment first, then the `.env` file.
@@ -167,7 +176,9 @@ impl Settings {
                 _ => bail!("FACTURATION_TOOLS_PAGE_SIZE must be a positive integer, got {raw:?}"),
             })
             .transpose()?;
+        let audit_log = audit_log(source, &downloads_dir)?;
         Ok(Settings {
+            audit_log,
             api_id,
             api_key,
             origin,
@@ -176,6 +187,16 @@ impl Settings {
             downloads_dir,
             request_timeout,
             tools_page_size,
+            read_only: read_only(source)?,
+            tool_selection: [
+                "FACTURATION_TOOLSETS",
+                "FACTURATION_TOOLS",
+                "FACTURATION_EXCLUDE_TOOLS",
+            ]
+            .into_iter()
+            .filter_map(|name| source.get(name).map(|value| (name.to_string(), value)))
+            .collect(),
+            cache_dir: cache_dir(source),
         })
     }
 
@@ -192,6 +213,10 @@ impl Settings {
         if let Some(size) = self.tools_page_size {
             env.push(("FACTURATION_TOOLS_PAGE_SIZE".into(), size.to_string()));
         }
+        if self.read_only {
+            env.push(("FACTURATION_READ_ONLY".into(), "1".into()));
+        }
+        env.extend(self.tool_selection.iter().cloned());
         env
     }
 }
@@ -212,6 +237,54 @@ fn parse_base_url(raw: &str) -> Result<Origin> {
         bail!(invalid("give only scheme, host and port"));
     }
     Origin::of(&uri).with_context(|| invalid("no host"))
+}
+
+/// FACTURATION_AUDIT_LOG, `off` for none; by default next to the downloads folder's default
+/// home. Never inside the downloads folder, where the guest could rewrite it.
+fn audit_log(source: &Source, downloads_dir: &Path) -> Result<Option<PathBuf>> {
+    let path = match source.get("FACTURATION_AUDIT_LOG") {
+        Some(value) if value == "off" => return Ok(None),
+        Some(value) => PathBuf::from(value),
+        None => match source.get("HOME").or_else(|| source.get("USERPROFILE")) {
+            Some(home) => PathBuf::from(home)
+                .join("facturation-pro-mcp")
+                .join("audit.jsonl"),
+            None => return Ok(None),
+        },
+    };
+    let absolute = |path: &Path| std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    if absolute(&path).starts_with(absolute(downloads_dir)) {
+        bail!(
+            "FACTURATION_AUDIT_LOG must be outside the downloads folder, where the sandbox could change it"
+        );
+    }
+    Ok(Some(path))
+}
+
+fn read_only(source: &Source) -> Result<bool> {
+    match source.get("FACTURATION_READ_ONLY").as_deref() {
+        None | Some("0" | "false" | "no") => Ok(false),
+        Some("1" | "true" | "yes") => Ok(true),
+        Some(other) => bail!("FACTURATION_READ_ONLY must be 1 or 0, got {other:?}"),
+    }
+}
+
+/// FACTURATION_CACHE_DIR, `off` for none; else the platform's per-user cache folder.
+fn cache_dir(source: &Source) -> Option<PathBuf> {
+    match source.get("FACTURATION_CACHE_DIR") {
+        Some(dir) if dir == "off" => None,
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => source
+            .get("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| source.get("LOCALAPPDATA").map(PathBuf::from))
+            .or_else(|| {
+                source
+                    .get("HOME")
+                    .map(|home| PathBuf::from(home).join(".cache"))
+            })
+            .map(|base| base.join("facturation-pro-mcp")),
+    }
 }
 
 fn default_downloads_dir(source: &Source) -> Result<PathBuf> {
@@ -287,6 +360,25 @@ mod tests {
         assert!(!origin.admits(&"http://127.0.0.1:8081/".parse().unwrap()));
         assert!(!origin.admits(&"https://127.0.0.1:8080/".parse().unwrap()));
         assert!(!origin.admits(&"http://localhost:8080/".parse().unwrap()));
+    }
+
+    #[test]
+    fn the_cache_follows_xdg_then_home_and_can_be_turned_off() {
+        assert_eq!(
+            settings(&[]).unwrap().cache_dir,
+            Some(PathBuf::from("/home/u/.cache/facturation-pro-mcp"))
+        );
+        let xdg = settings(&[("XDG_CACHE_HOME", "/var/cache/u")]).unwrap();
+        assert_eq!(
+            xdg.cache_dir,
+            Some(PathBuf::from("/var/cache/u/facturation-pro-mcp"))
+        );
+        assert_eq!(
+            settings(&[("FACTURATION_CACHE_DIR", "off")])
+                .unwrap()
+                .cache_dir,
+            None
+        );
     }
 
     #[test]

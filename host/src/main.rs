@@ -3,6 +3,8 @@
 //! the downloads folder. See DESIGN.md for the capability list.
 
 mod api_gate;
+mod audit;
+mod component_cache;
 mod config;
 mod runner;
 mod sandbox;

@@ -4,12 +4,13 @@
 use std::path::Path;
 
 use anyhow::{Result, bail};
-use wasmtime::component::{Component, Linker};
+use wasmtime::component::Linker;
 use wasmtime::error::Context as _;
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::I32Exit;
-use wasmtime_wasi::p2::bindings::Command;
+use wasmtime_wasi::p2::bindings::CommandPre;
 
+use crate::component_cache;
 use crate::config::Settings;
 use crate::sandbox::GuestState;
 
@@ -26,22 +27,30 @@ pub enum ComponentSource<'a> {
 pub async fn run(settings: &Settings, source: ComponentSource<'_>, args: &[&str]) -> Result<i32> {
     let config = Config::new();
     let engine = Engine::new(&config)?;
+    let cache_dir = settings.cache_dir.as_deref();
     let component = match source {
-        ComponentSource::Embedded => Component::new(&engine, GUEST_COMPONENT)?,
-        ComponentSource::File(path) => Component::from_file(&engine, path)
-            .with_context(|| format!("cannot load component {}", path.display()))?,
+        ComponentSource::Embedded => component_cache::load(&engine, GUEST_COMPONENT, cache_dir)?,
+        ComponentSource::File(path) => {
+            let bytes = std::fs::read(path)
+                .with_context(|| format!("cannot read component {}", path.display()))?;
+            component_cache::load(&engine, &bytes, cache_dir)?
+        }
     };
 
     let mut linker = Linker::<GuestState>::new(&engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
 
+    // Matching the component's imports against what the sandbox provides happens once,
+    // here, before any guest state exists.
+    let pre = linker
+        .instantiate_pre(&component)
+        .context("the component asks for something the sandbox does not grant")?;
+    let pre = CommandPre::new(pre)?;
+
     let mut store = Store::new(&engine, GuestState::new(settings, args)?);
     store.limiter(GuestState::limiter);
-
-    let command = Command::instantiate_async(&mut store, &component, &linker)
-        .await
-        .context("the component does not fit the sandbox")?;
+    let command = pre.instantiate_async(&mut store).await?;
     match command.wasi_cli_run().call_run(&mut store).await {
         Ok(Ok(())) => Ok(0),
         Ok(Err(())) => Ok(1),

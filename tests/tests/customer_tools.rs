@@ -1,91 +1,11 @@
 //! The first tools, end to end: a real MCP session with the real binary, against the
 //! emulator. Each test checks both what the client got back and what the API received.
 
-use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig, RecordedRequest};
-use facturation_pro_emulator::harness::{McpServer, ServerSetup};
-use serde_json::{Value, json};
-use tempfile::TempDir;
+use facturation_pro_emulator::emulator::EmulatorConfig;
+use facturation_pro_emulator::harness::{TestSession, assert_route, error_text, success};
+use serde_json::json;
 
-const USER_AGENT: &str = "facturation-pro-mcp tests (tests@example.test)";
-
-struct Session {
-    emulator: Emulator,
-    server: McpServer,
-    _home: TempDir,
-}
-
-/// An initialized session against an emulator holding no demo data.
-fn session() -> Session {
-    session_with(|setup| setup)
-}
-
-fn session_with(adjust: impl FnOnce(ServerSetup) -> ServerSetup) -> Session {
-    let emulator = Emulator::start(EmulatorConfig {
-        seed_demo_data: false,
-        ..EmulatorConfig::default()
-    })
-    .expect("start the emulator");
-    let home = tempfile::tempdir().unwrap();
-    let downloads = home.path().join("downloads");
-    let mut server = McpServer::spawn(&adjust(ServerSetup::against(
-        &emulator.base_url(),
-        &downloads,
-    )));
-    server.initialize("2025-11-25");
-    Session {
-        emulator,
-        server,
-        _home: home,
-    }
-}
-
-/// The structured result of a successful call, checked against its text copy.
-fn success(result: &Value) -> &Value {
-    assert_eq!(result["isError"], false, "the call failed: {result}");
-    let structured = &result["structuredContent"];
-    let text: Value =
-        serde_json::from_str(result["content"][0]["text"].as_str().expect("a text copy")).unwrap();
-    assert_eq!(
-        &text, structured,
-        "the text copy differs from structuredContent"
-    );
-    structured
-}
-
-fn error_text(result: &Value) -> String {
-    assert_eq!(result["isError"], true, "expected a tool error: {result}");
-    result["content"][0]["text"]
-        .as_str()
-        .expect("an error message")
-        .to_string()
-}
-
-/// The one request the emulator saw since the last look, with the client's identity checked.
-fn only_request(emulator: &Emulator) -> RecordedRequest {
-    let requests = emulator.requests();
-    assert_eq!(
-        requests.len(),
-        1,
-        "expected exactly one request, got {requests:#?}"
-    );
-    emulator.clear_requests();
-    let request = requests.into_iter().next().unwrap();
-    assert_eq!(
-        request.basic_auth(),
-        Some(("demo-api-id".into(), "demo-api-key".into()))
-    );
-    assert_eq!(request.header("user-agent"), Some(USER_AGENT));
-    request
-}
-
-fn assert_route(request: &RecordedRequest, method: &str, path: &str) {
-    assert_eq!(
-        (request.method.as_str(), request.path.as_str()),
-        (method, path)
-    );
-}
-
-fn customer_id(session: &Session, name: &str) -> u64 {
+fn customer_id(session: &TestSession, name: &str) -> u64 {
     session
         .emulator
         .insert_customer(1001, json!({ "company_name": name }))
@@ -93,7 +13,7 @@ fn customer_id(session: &Session, name: &str) -> u64 {
 
 #[test]
 fn get_account_lists_the_firms() {
-    let mut s = session();
+    let mut s = TestSession::new();
     let result = s.server.call_tool("get_account", json!({}));
     let account = success(&result);
     assert_eq!(account["email"], "demo@example.test");
@@ -105,14 +25,14 @@ fn get_account_lists_the_firms() {
         .collect();
     assert_eq!(firm_ids, [1001, 1002]);
 
-    let request = only_request(&s.emulator);
+    let request = s.only_request();
     assert_route(&request, "GET", "/account.json");
     assert!(request.query.is_empty());
 }
 
 #[test]
 fn list_customers_passes_filters_and_reports_pagination() {
-    let mut s = session();
+    let mut s = TestSession::new();
     for n in 0..60 {
         s.emulator.insert_customer(
             1001,
@@ -142,7 +62,7 @@ fn list_customers_passes_filters_and_reports_pagination() {
             .all(|c| c["id"] != json!(archived)),
         "archived shown by default"
     );
-    let request = only_request(&s.emulator);
+    let request = s.only_request();
     assert_eq!(request.path, "/firms/1001/customers.json");
     assert_eq!(request.query_param("page"), Some("2"));
     assert_eq!(request.query_param("sort"), Some("desc"));
@@ -155,7 +75,7 @@ fn list_customers_passes_filters_and_reports_pagination() {
     let page = success(&result);
     assert_eq!(page["customers"].as_array().unwrap().len(), 1);
     assert_eq!(page["customers"][0]["id"], json!(archived));
-    let request = only_request(&s.emulator);
+    let request = s.only_request();
     assert_eq!(
         request.query,
         [
@@ -167,7 +87,7 @@ fn list_customers_passes_filters_and_reports_pagination() {
 
 #[test]
 fn get_customer_returns_the_record() {
-    let mut s = session();
+    let mut s = TestSession::new();
     let id = customer_id(&s, "Boulangerie Martin");
     let result = s
         .server
@@ -175,13 +95,13 @@ fn get_customer_returns_the_record() {
     let customer = success(&result);
     assert_eq!(customer["id"], json!(id));
     assert_eq!(customer["company_name"], "Boulangerie Martin");
-    let request = only_request(&s.emulator);
+    let request = s.only_request();
     assert_route(&request, "GET", &format!("/firms/1001/customers/{id}.json"));
 }
 
 #[test]
 fn create_customer_sends_the_fields_as_json() {
-    let mut s = session();
+    let mut s = TestSession::new();
     let args = json!({
         "company_name": "Acme SAS", "email": "compta@acme.test", "country": "FR",
         "pay_before": "30fm", "currency": "EUR", "language": "en", "individual": false, "default_vat": 20.0,
@@ -191,7 +111,7 @@ fn create_customer_sends_the_fields_as_json() {
     let id = created["id"].as_u64().expect("the new id");
     assert_eq!(created["company_name"], "Acme SAS");
 
-    let request = only_request(&s.emulator);
+    let request = s.only_request();
     assert_route(&request, "POST", "/firms/1001/customers.json");
     assert_eq!(request.status, 201);
     assert!(
@@ -211,13 +131,13 @@ fn create_customer_sends_the_fields_as_json() {
 
 #[test]
 fn create_customer_shows_the_api_validation_errors() {
-    let mut s = session();
+    let mut s = TestSession::new();
     let text = error_text(
         &s.server
             .call_tool("create_customer", json!({ "email": "nobody@acme.test" })),
     );
     assert!(text.contains("HTTP 422"), "{text}");
-    let request = only_request(&s.emulator);
+    let request = s.only_request();
     assert_eq!(request.status, 422);
     assert_eq!(
         request.json_body(),
@@ -230,7 +150,7 @@ fn create_customer_shows_the_api_validation_errors() {
 
 #[test]
 fn update_customer_patches_only_the_given_fields() {
-    let mut s = session();
+    let mut s = TestSession::new();
     let id = customer_id(&s, "Old Name");
     let result = s.server.call_tool(
         "update_customer",
@@ -240,7 +160,7 @@ fn update_customer_patches_only_the_given_fields() {
         success(&result),
         &json!({ "customer_id": id, "updated": true })
     );
-    let request = only_request(&s.emulator);
+    let request = s.only_request();
     assert_route(
         &request,
         "PATCH",
@@ -259,7 +179,7 @@ fn update_customer_patches_only_the_given_fields() {
 
 #[test]
 fn delete_customer_removes_it_and_unknown_ids_say_404() {
-    let mut s = session();
+    let mut s = TestSession::new();
     let id = customer_id(&s, "Short-lived");
     let result = s
         .server
@@ -268,7 +188,7 @@ fn delete_customer_removes_it_and_unknown_ids_say_404() {
         success(&result),
         &json!({ "customer_id": id, "deleted": true })
     );
-    let request = only_request(&s.emulator);
+    let request = s.only_request();
     assert_route(
         &request,
         "DELETE",
@@ -281,12 +201,12 @@ fn delete_customer_removes_it_and_unknown_ids_say_404() {
             .call_tool("get_customer", json!({ "customer_id": id })),
     );
     assert!(text.contains("HTTP 404"), "{text}");
-    assert_eq!(only_request(&s.emulator).status, 404);
+    assert_eq!(s.only_request().status, 404);
 }
 
 #[test]
 fn an_invoiced_customer_cannot_be_deleted() {
-    let mut s = session();
+    let mut s = TestSession::new();
     let id = s.emulator.insert_customer(
         1001,
         json!({ "company_name": "Invoiced", "last_invoiced_on": "2025-09-30" }),
@@ -296,13 +216,13 @@ fn an_invoiced_customer_cannot_be_deleted() {
             .call_tool("delete_customer", json!({ "customer_id": id })),
     );
     assert!(text.contains("HTTP 422"), "{text}");
-    assert_eq!(only_request(&s.emulator).status, 422);
+    assert_eq!(s.only_request().status, 422);
     assert!(s.emulator.customer(1001, id).is_some());
 }
 
 #[test]
 fn firm_id_overrides_the_configured_firm() {
-    let mut s = session();
+    let mut s = TestSession::new();
     let id = s
         .emulator
         .insert_customer(1002, json!({ "company_name": "Second firm's customer" }));
@@ -312,7 +232,7 @@ fn firm_id_overrides_the_configured_firm() {
     );
     assert_eq!(success(&result)["id"], json!(id));
     assert_eq!(
-        only_request(&s.emulator).path,
+        s.only_request().path,
         format!("/firms/1002/customers/{id}.json")
     );
 
@@ -326,18 +246,22 @@ fn firm_id_overrides_the_configured_firm() {
 
 #[test]
 fn a_firm_outside_the_account_is_refused_by_the_api() {
-    let mut s = session();
+    let mut s = TestSession::new();
     let text = error_text(
         &s.server
             .call_tool("list_customers", json!({ "firm_id": 4242 })),
     );
     assert!(text.contains("HTTP 403"), "{text}");
-    assert_eq!(only_request(&s.emulator).path, "/firms/4242/customers.json");
+    assert_eq!(s.only_request().path, "/firms/4242/customers.json");
 }
 
 #[test]
 fn without_a_configured_firm_firm_tools_ask_for_one_and_send_nothing() {
-    let mut s = session_with(|setup| setup.without_env("FACTURATION_FIRM_ID"));
+    let config = EmulatorConfig {
+        seed_demo_data: false,
+        ..EmulatorConfig::default()
+    };
+    let mut s = TestSession::with(config, |setup| setup.without_env("FACTURATION_FIRM_ID"));
     let text = error_text(&s.server.call_tool("list_customers", json!({})));
     assert!(
         text.contains("FACTURATION_FIRM_ID") && text.contains("firm_id"),
@@ -350,7 +274,7 @@ fn without_a_configured_firm_firm_tools_ask_for_one_and_send_nothing() {
 
 #[test]
 fn invalid_values_are_refused_before_any_request() {
-    let mut s = session();
+    let mut s = TestSession::new();
     for (args, field) in [
         (
             json!({ "company_name": "X", "country": "France" }),
@@ -383,7 +307,7 @@ fn invalid_values_are_refused_before_any_request() {
 
 #[test]
 fn redirects_are_followed_but_a_loop_is_cut_off() {
-    let mut s = session();
+    let mut s = TestSession::new();
     // Every request now answers 302 to itself, on the same host: the client follows, then
     // gives up after a few hops instead of looping forever.
     s.emulator

@@ -1,15 +1,31 @@
 //! One HTTP exchange with the API, redirects included. Every request carries the
-//! User-Agent the vendor asks for; JSON goes out and comes back; error statuses become
+//! User-Agent the vendor asks for; JSON or a multipart form goes out; error statuses become
 //! [`ApiError`]s carrying the API's own explanation.
 
 use base64::prelude::{BASE64_STANDARD, Engine as _};
 use serde_json::Value;
 use waki::ErrorCode;
 
+use std::cell::RefCell;
+use std::time::{Duration, Instant};
+
+use super::pacing::{Pacer, Slot};
 use super::{ApiConfig, ApiError, Pagination};
 
 /// How many redirects we follow before giving up; the API's own shortcuts need one.
 const MAX_REDIRECTS: usize = 5;
+
+/// The vendor's quotas.
+const REQUESTS_PER_5_MINUTES: usize = 600;
+const REQUESTS_PER_DAY: usize = 10_000;
+
+/// After a 429: how many more tries, the longest single wait, and the most waiting in all.
+const RATE_LIMIT_RETRIES: u32 = 3;
+const LONGEST_RATE_LIMIT_WAIT: Duration = Duration::from_secs(30);
+const TOTAL_RATE_LIMIT_WAIT: Duration = Duration::from_secs(45);
+
+/// Reads that fail with a 5xx or a network error are tried again this many times.
+const READ_RETRIES: u32 = 2;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
@@ -30,16 +46,30 @@ impl Method {
     }
 }
 
+pub enum RequestBody {
+    Json(Value),
+    /// A ready-made `multipart/form-data` body and its content type (with the boundary).
+    Form {
+        content_type: String,
+        bytes: Vec<u8>,
+    },
+}
+
 pub struct ApiRequest {
+    /// The tool making the request; our host records it in its audit log and removes it.
+    pub tool: &'static str,
     pub method: Method,
     /// Absolute path on the API host, e.g. `/firms/1/customers.json`.
     pub path: String,
     pub query: Vec<(String, String)>,
-    pub body: Option<Value>,
+    pub body: Option<RequestBody>,
 }
 
 pub struct ApiResponse {
     pub pagination: Option<Pagination>,
+    pub content_type: Option<String>,
+    /// The file name from `Content-Disposition`, when the server suggests one.
+    pub file_name: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -58,33 +88,149 @@ impl ApiResponse {
 
 pub struct ApiClient {
     config: ApiConfig,
+    pacer: RefCell<Pacer>,
+}
+
+/// A failed exchange, with what the retry policy needs to know.
+struct Failure {
+    error: ApiError,
+    /// Seconds the API asked us to wait (`Retry-After` on a 429).
+    retry_after: Option<Duration>,
+    /// Whether the request may have reached the API and been acted upon.
+    maybe_processed: bool,
+    /// Whether trying again could help (not after the sandbox refused the request).
+    transient: bool,
+}
+
+impl From<ApiError> for Failure {
+    fn from(error: ApiError) -> Self {
+        Failure {
+            error,
+            retry_after: None,
+            maybe_processed: false,
+            transient: false,
+        }
+    }
 }
 
 impl ApiClient {
     pub fn new(config: ApiConfig) -> Self {
-        Self { config }
+        Self {
+            config,
+            pacer: RefCell::new(Pacer::new(REQUESTS_PER_5_MINUTES, REQUESTS_PER_DAY)),
+        }
     }
 
     pub fn config(&self) -> &ApiConfig {
         &self.config
     }
 
-    /// Sends the request, following redirects, and fails on any status of 400 or more.
+    /// Sends the request within the quotas, following redirects; fails on any status of 400
+    /// or more. A 429 is waited out a bounded number of times (the API did nothing, so even
+    /// a creation can be sent again); a read that meets a server or network failure is tried
+    /// again; a write whose outcome is unknown is never sent twice.
     pub fn send(&self, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+        let mut rate_limited = 0;
+        let mut waited = Duration::ZERO;
+        let mut read_failures = 0;
+        loop {
+            self.wait_for_quota()?;
+            let failure = match self.send_once(request) {
+                Ok(response) => return Ok(response),
+                Err(failure) => failure,
+            };
+            let is_rate_limit = matches!(failure.error, ApiError::Status { status: 429, .. });
+            if is_rate_limit {
+                let wait = failure
+                    .retry_after
+                    .unwrap_or_else(|| backoff(rate_limited))
+                    .min(LONGEST_RATE_LIMIT_WAIT);
+                if rate_limited == RATE_LIMIT_RETRIES || waited + wait > TOTAL_RATE_LIMIT_WAIT {
+                    return Err(ApiError::RateLimited {
+                        attempts: rate_limited + 1,
+                        waited,
+                    });
+                }
+                eprintln!(
+                    "rate limited by the API (HTTP 429); waiting {wait:?} before trying again"
+                );
+                std::thread::sleep(wait);
+                rate_limited += 1;
+                waited += wait;
+                continue;
+            }
+            let server_failed = matches!(
+                failure.error,
+                ApiError::Status {
+                    status: 500..=599,
+                    ..
+                }
+            );
+            let network_failed = matches!(failure.error, ApiError::Transport(_));
+            let retryable = server_failed || (network_failed && failure.transient);
+            if request.method == Method::Get && retryable && read_failures < READ_RETRIES {
+                read_failures += 1;
+                eprintln!(
+                    "{}; trying again ({read_failures}/{READ_RETRIES})",
+                    failure.error
+                );
+                std::thread::sleep(Duration::from_millis(500) * read_failures);
+                continue;
+            }
+            if request.method != Method::Get && network_failed && failure.maybe_processed {
+                return Err(ApiError::OutcomeUnknown(failure.error.to_string()));
+            }
+            return Err(failure.error);
+        }
+    }
+
+    /// Waits for room in the 5-minute window; the daily quota is not waited for.
+    fn wait_for_quota(&self) -> Result<(), ApiError> {
+        loop {
+            let slot = self.pacer.borrow_mut().next_slot(Instant::now());
+            match slot {
+                Slot::Now => {
+                    self.pacer.borrow_mut().record_sent(Instant::now());
+                    return Ok(());
+                }
+                Slot::After(wait) => {
+                    eprintln!("pacing requests to stay within the API's quota: waiting {wait:?}");
+                    std::thread::sleep(wait);
+                }
+                Slot::DailyQuotaSpent => return Err(ApiError::DailyQuotaSpent),
+            }
+        }
+    }
+
+    /// One attempt: the request and any redirects it meets.
+    fn send_once(&self, request: &ApiRequest) -> Result<ApiResponse, Failure> {
         let mut url = self.url_for(&request.path);
         let mut method = request.method;
-        let mut query = request.query.as_slice();
+        let mut query: Vec<&(String, String)> = request.query.iter().collect();
         let mut body = request.body.as_ref();
         for _ in 0..=MAX_REDIRECTS {
-            let response = self.exchange(method, &url, query, body)?;
+            let response = self.exchange(request.tool, method, &url, &query, body)?;
+            if let Some(remaining) =
+                header(&response, "x-ratelimit-remaining").and_then(|v| v.trim().parse().ok())
+            {
+                self.pacer
+                    .borrow_mut()
+                    .observe_remaining(remaining, Instant::now());
+            }
             let status = response.status_code();
             if matches!(status, 301 | 302 | 303 | 307 | 308) {
                 let location = header(&response, "location").ok_or_else(|| {
                     ApiError::BadResponse(format!("HTTP {status} without a Location header"))
                 })?;
-                // The Location carries its own query; the original one must not be re-added.
                 url = self.resolve(&location);
-                query = &[];
+                // The Location carries the query the API wants (the customer shortcuts add
+                // `customer_id`); ours still applies where it does not say otherwise (`page`).
+                let target_query = location.split_once('?').map_or("", |(_, query)| query);
+                query.retain(|(name, _)| {
+                    !target_query
+                        .split('&')
+                        .any(|pair| pair.split('=').next() == Some(name))
+                });
                 if (301..=303).contains(&status) {
                     method = Method::Get;
                     body = None;
@@ -93,47 +239,68 @@ impl ApiClient {
             }
             let pagination =
                 header(&response, "x-pagination").and_then(|v| Pagination::from_header(&v));
-            let bytes = response.body().map_err(|err| {
-                ApiError::Transport(format!("the response body was cut off ({err})"))
+            let content_type = header(&response, "content-type");
+            let file_name =
+                header(&response, "content-disposition").and_then(|v| disposition_file_name(&v));
+            let retry_after = header(&response, "retry-after")
+                .and_then(|v| v.trim().parse().ok())
+                .map(Duration::from_secs);
+            let bytes = response.body().map_err(|err| Failure {
+                error: ApiError::Transport(format!("the response was cut off ({err})")),
+                retry_after: None,
+                maybe_processed: true,
+                transient: true,
             })?;
             if status >= 400 {
-                return Err(ApiError::from_status(status, &bytes));
+                return Err(Failure {
+                    error: ApiError::from_status(status, &bytes),
+                    retry_after,
+                    maybe_processed: false,
+                    transient: status >= 500,
+                });
             }
             return Ok(ApiResponse {
                 pagination,
+                content_type,
+                file_name,
                 body: bytes,
             });
         }
-        Err(ApiError::BadResponse(format!(
-            "more than {MAX_REDIRECTS} redirects"
-        )))
+        Err(ApiError::BadResponse(format!("more than {MAX_REDIRECTS} redirects")).into())
     }
 
     fn exchange(
         &self,
+        tool: &str,
         method: Method,
         url: &str,
-        query: &[(String, String)],
-        body: Option<&Value>,
-    ) -> Result<waki::Response, ApiError> {
+        query: &[&(String, String)],
+        body: Option<&RequestBody>,
+    ) -> Result<waki::Response, Failure> {
         let mut builder = waki::Client::new()
             .request(method.to_waki(), url)
             .header("User-Agent", self.config.user_agent.as_str())
-            .header("Accept", "application/json");
+            .header("Accept", "application/json")
+            .header("X-Facturation-Tool", tool);
         if !query.is_empty() {
-            builder = builder.query(query);
+            builder = builder.query(query.iter().map(|(name, value)| (name, value)));
         }
         if let Some((id, key)) = &self.config.basic_credentials {
             builder = builder.header("Authorization", basic_authorization(id, key));
         }
-        if let Some(body) = body {
-            builder = builder
+        builder = match body {
+            None => builder,
+            Some(RequestBody::Json(json)) => builder
                 .header("Content-Type", "application/json; charset=utf-8")
-                .body(body.to_string());
-        }
-        builder
-            .send()
-            .map_err(|err| ApiError::Transport(self.describe_transport_error(&err)))
+                .body(json.to_string()),
+            Some(RequestBody::Form {
+                content_type,
+                bytes,
+            }) => builder
+                .header("Content-Type", content_type.as_str())
+                .body(bytes.clone()),
+        };
+        builder.send().map_err(|err| self.transport_failure(&err))
     }
 
     fn url_for(&self, path: &str) -> String {
@@ -150,23 +317,46 @@ impl ApiClient {
         }
     }
 
-    fn describe_transport_error(&self, err: &anyhow::Error) -> String {
-        match err.downcast_ref::<ErrorCode>() {
-            Some(ErrorCode::HttpRequestDenied) => format!(
-                "the sandbox refused the request: this server may only contact {}",
-                self.config.base_url
+    /// What a failed exchange means, and whether the API may have acted on the request:
+    /// nothing was sent when the sandbox refused it or no connection could be made.
+    fn transport_failure(&self, err: &anyhow::Error) -> Failure {
+        let base = &self.config.base_url;
+        let (reason, maybe_processed) = match err.downcast_ref::<ErrorCode>() {
+            Some(ErrorCode::HttpRequestDenied) => (
+                format!("the sandbox refused the request: this server may only contact {base}"),
+                false,
             ),
-            Some(ErrorCode::ConnectionRefused) => {
-                format!("connection refused by {}", self.config.base_url)
+            Some(ErrorCode::ConnectionRefused) => (format!("connection refused by {base}"), false),
+            Some(ErrorCode::ConnectionTimeout) => {
+                (format!("could not connect to {base} in time"), false)
             }
-            Some(ErrorCode::ConnectionTimeout | ErrorCode::ConnectionReadTimeout) => {
-                "the API did not answer in time".to_string()
+            Some(ErrorCode::DnsError(_)) => (format!("could not resolve {base}"), false),
+            Some(ErrorCode::ConnectionReadTimeout | ErrorCode::HttpResponseTimeout) => {
+                ("the API did not answer in time".to_string(), true)
             }
-            Some(ErrorCode::DnsError(_)) => format!("could not resolve {}", self.config.base_url),
-            Some(code) => format!("{code:?}"),
-            None => format!("{err:#}"),
+            Some(code) => (format!("{code:?}"), true),
+            None => (format!("{err:#}"), true),
+        };
+        let refused = matches!(
+            err.downcast_ref::<ErrorCode>(),
+            Some(ErrorCode::HttpRequestDenied)
+        );
+        Failure {
+            error: ApiError::Transport(reason),
+            retry_after: None,
+            maybe_processed,
+            transient: !refused,
         }
     }
+}
+
+/// Waits after a 429 without `Retry-After`: 1, 2, 4 seconds, each stretched by up to a
+/// quarter so that several clients do not come back in step.
+fn backoff(attempt: u32) -> Duration {
+    use std::hash::{BuildHasher, RandomState};
+    let base = Duration::from_secs(1 << attempt.min(5));
+    let jitter = RandomState::new().hash_one(Instant::now()) % 250;
+    base + base * jitter as u32 / 1000
 }
 
 fn header(response: &waki::Response, name: &str) -> Option<String> {
@@ -174,6 +364,45 @@ fn header(response: &waki::Response, name: &str) -> Option<String> {
         .header(name)
         .and_then(|value| value.to_str().ok())
         .map(str::to_string)
+}
+
+/// The `filename="..."` of a Content-Disposition header, if any.
+/// The RFC 6266 `filename*=UTF-8''...` form wins: it is how servers send accented names,
+/// with a plain-ASCII `filename=` beside it for old clients.
+fn disposition_file_name(value: &str) -> Option<String> {
+    let parameter = |wanted: &str| {
+        value.split(';').find_map(|part| {
+            let (key, name) = part.trim().split_once('=')?;
+            key.trim()
+                .eq_ignore_ascii_case(wanted)
+                .then(|| name.trim().trim_matches('"').to_string())
+        })
+    };
+    let extended = parameter("filename*").and_then(|encoded| {
+        let (charset, rest) = encoded.split_once('\'')?;
+        let (_language, encoded) = rest.split_once('\'')?;
+        charset
+            .eq_ignore_ascii_case("utf-8")
+            .then(|| percent_decode(encoded))
+            .flatten()
+    });
+    extended.or_else(|| parameter("filename"))
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut rest = text.as_bytes();
+    while let Some((&byte, tail)) = rest.split_first() {
+        if byte == b'%' {
+            let hex = std::str::from_utf8(tail.get(..2)?).ok()?;
+            bytes.push(u8::from_str_radix(hex, 16).ok()?);
+            rest = &tail[2..];
+        } else {
+            bytes.push(byte);
+            rest = tail;
+        }
+    }
+    String::from_utf8(bytes).ok()
 }
 
 /// `Basic base64(id:key)`, for runtimes where the guest holds the credentials itself.
@@ -191,6 +420,19 @@ mod tests {
             basic_authorization("Aladdin", "open sesame"),
             "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
         );
-        assert_eq!(basic_authorization("a", "b"), "Basic YTpi");
+    }
+
+    #[test]
+    fn reads_the_file_name_the_server_suggests() {
+        assert_eq!(
+            disposition_file_name(r#"attachment; filename="facture 42.pdf""#).as_deref(),
+            Some("facture 42.pdf")
+        );
+        assert_eq!(disposition_file_name("inline"), None);
+        let both = "attachment; filename=\"relev_.pdf\"; filename*=UTF-8''relev%C3%A9%20d%27%C3%A9ch%C3%A9ances.pdf";
+        assert_eq!(
+            disposition_file_name(both).as_deref(),
+            Some("relevé d'échéances.pdf")
+        );
     }
 }

@@ -14,6 +14,15 @@ pub enum ApiError {
     BadResponse(String),
     /// A firm-scoped call with no firm configured or given.
     NoFirm,
+    /// The API kept answering 429 through every retry.
+    RateLimited {
+        attempts: u32,
+        waited: std::time::Duration,
+    },
+    /// This server sent as many requests in 24 hours as the API allows in a day.
+    DailyQuotaSpent,
+    /// A write failed after it may have reached the API; it was not sent again.
+    OutcomeUnknown(String),
 }
 
 impl ApiError {
@@ -84,6 +93,22 @@ impl fmt::Display for ApiError {
             ApiError::BadResponse(reason) => {
                 write!(f, "Facturation.PRO sent a response that could not be read: {reason}")
             }
+            ApiError::RateLimited { attempts, waited } => write!(
+                f,
+                "Facturation.PRO refused {attempts} times with HTTP 429, its rate limit (600 requests per 5 minutes, \
+                 10,000 per day), after waiting {}s in all. Nothing was done; try again in a few minutes.",
+                waited.as_secs()
+            ),
+            ApiError::DailyQuotaSpent => f.write_str(
+                "This server has used the API's daily quota (10,000 requests in 24 hours); nothing was sent. \
+                 Try again later.",
+            ),
+            ApiError::OutcomeUnknown(reason) => write!(
+                f,
+                "The outcome is unknown: {reason}. The request may or may not have been carried out, and it \
+                 was not sent again so that nothing is done twice. Check with a list_ or get_ tool before \
+                 trying again."
+            ),
             ApiError::NoFirm => f.write_str(
                 "No firm selected: pass `firm_id` or set FACTURATION_FIRM_ID (get_account lists the firms you can use)",
             ),

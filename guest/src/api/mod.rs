@@ -5,9 +5,10 @@
 mod client;
 mod config;
 mod error;
+mod pacing;
 mod pagination;
 
-pub use client::{ApiClient, ApiRequest, Method};
+pub use client::{ApiClient, ApiRequest, ApiResponse, Method, RequestBody};
 pub use config::ApiConfig;
 pub use error::ApiError;
 pub use pagination::Pagination;

@@ -27,7 +27,13 @@ pub trait ToolProvider {
     /// Runs a tool and returns an MCP `CallToolResult`. Failures of the tool itself (API
     /// errors, bad argument values) belong in that result with `isError: true`; only a call
     /// that cannot be dispatched at all is a [`ToolCallError`].
-    fn call(&mut self, name: &str, arguments: Map<String, Value>) -> Result<Value, ToolCallError>;
+    /// `protocol_version` is the negotiated revision, for results whose form depends on it.
+    fn call(
+        &mut self,
+        name: &str,
+        arguments: Map<String, Value>,
+        protocol_version: &str,
+    ) -> Result<Value, ToolCallError>;
 }
 
 #[derive(Debug)]
@@ -163,8 +169,9 @@ impl<P: ToolProvider> Session<P> {
                 ));
             }
         };
+        let version = self.negotiated.unwrap_or(SUPPORTED_PROTOCOL_VERSIONS[0]);
         self.provider
-            .call(&name, arguments)
+            .call(&name, arguments, version)
             .map_err(|error| match error {
                 ToolCallError::UnknownTool(name) => {
                     RpcError::new(INVALID_PARAMS, format!("Unknown tool: {name}"))
@@ -221,6 +228,7 @@ mod tests {
             &mut self,
             name: &str,
             arguments: Map<String, Value>,
+            _protocol_version: &str,
         ) -> Result<Value, ToolCallError> {
             match name {
                 "echo" => Ok(json!({ "content": [], "structuredContent": arguments })),

@@ -1,16 +1,31 @@
-//! The one executor every table-driven tool shares: check the arguments against the spec,
-//! place them in the path, query or body, call the API, and shape the answer.
+//! The one executor every tool shares: place the arguments, build the request, call the
+//! API, and shape the answer as the tool's output says.
 
 use serde_json::{Map, Value, json};
 
-use super::schema::DATE_PATTERN;
-use super::spec::{FieldType, Output, ToolSpec};
-use crate::api::{ApiClient, ApiError, ApiRequest};
+use super::arguments::{self, Placed, Refusal};
+use super::files;
+use super::spec::{Body, Output, ToolSpec};
+use crate::api::{ApiClient, ApiError, ApiRequest, ApiResponse, Pagination, RequestBody};
 
-/// Why a call produced no result: bad arguments (caught before any request) or the API.
+/// Default and ceiling for `max_pages` when a list follows its pages.
+const DEFAULT_MAX_PAGES: u64 = 10;
+const MAX_PAGES_CEILING: u64 = 100;
+
+/// What a successful call produced: the structured result, plus content items beyond its
+/// text copy (a link to a saved file, or the file itself).
+pub struct Outcome {
+    pub structured: Value,
+    pub extra_content: Vec<Value>,
+}
+
+/// Why a call produced no result.
 pub enum CallFailure {
+    /// Refused before any request: the message names the argument.
     Argument(String),
     Api(ApiError),
+    /// The API answered, but the result could not be delivered (e.g. saving a file).
+    Local(String),
 }
 
 impl From<ApiError> for CallFailure {
@@ -19,242 +34,202 @@ impl From<ApiError> for CallFailure {
     }
 }
 
-pub fn execute(
-    spec: &ToolSpec,
-    mut args: Map<String, Value>,
-    client: &ApiClient,
-) -> Result<Value, CallFailure> {
-    let path_ids = resolve_path_ids(spec, &mut args, client)?;
-    let mut path = spec.path.to_string();
-    for (name, id) in &path_ids {
-        path = path.replace(&format!("{{{name}}}"), &id.to_string());
-    }
-
-    let mut query = Vec::new();
-    let mut body = Map::new();
-    for (name, value) in args {
-        if let Some(param) = spec.query.iter().find(|param| param.name == name) {
-            check_value(&name, param.ty, &value).map_err(CallFailure::Argument)?;
-            query.push((name, query_text(&value)));
-        } else if let Some(field) = spec
-            .body
-            .iter()
-            .find(|field| field.writable && field.name == name)
-        {
-            // null clears a field, which the API accepts for any writable field.
-            if !value.is_null() {
-                check_value(&name, field.ty, &value).map_err(CallFailure::Argument)?;
-            }
-            body.insert(name, value);
-        } else {
-            return Err(CallFailure::Argument(unknown_argument(spec, &name)));
+impl From<Refusal> for CallFailure {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Invalid(reason) => CallFailure::Argument(reason),
+            Refusal::NoFirm => CallFailure::Api(ApiError::NoFirm),
         }
     }
-    if let Some(missing) = spec
-        .required_body
-        .iter()
-        .find(|name| !body.contains_key(**name))
-    {
-        return Err(CallFailure::Argument(format!(
-            "missing required argument `{missing}`"
-        )));
-    }
+}
 
-    let has_body = !spec.body.is_empty();
-    let request = ApiRequest {
-        method: spec.method,
-        path,
-        query,
-        body: has_body.then_some(Value::Object(body)),
+/// What the client can show: whether it understands links to resources (2025-06-18 on).
+pub struct CallContext {
+    pub resource_links: bool,
+}
+
+pub fn execute(
+    spec: &ToolSpec,
+    args: Map<String, Value>,
+    client: &ApiClient,
+    context: &CallContext,
+) -> Result<Outcome, CallFailure> {
+    let mut placed = arguments::place(spec, args, client.config().default_firm_id)?;
+    let body = match spec.body {
+        Body::None => None,
+        Body::Json { .. } => Some(RequestBody::Json(Value::Object(std::mem::take(
+            &mut placed.body,
+        )))),
+        Body::File => {
+            let filename = placed.given.get("filename").and_then(Value::as_str);
+            let upload =
+                files::upload_source(&placed.local, filename).map_err(CallFailure::Argument)?;
+            Some(files::multipart(&upload))
+        }
     };
-    let response = client.send(&request)?;
-    let json = response.json()?;
+    let request = ApiRequest {
+        tool: spec.name,
+        method: spec.method,
+        path: placed.path.clone(),
+        query: placed.query.clone(),
+        body,
+    };
     match &spec.output {
-        Output::Record(_) => match json {
-            Some(record @ Value::Object(_)) => Ok(record),
+        Output::Record(_) => match client.send(&request)?.json()? {
+            Some(record @ Value::Object(_)) => Ok(structured(record)),
             other => {
                 Err(ApiError::BadResponse(format!("expected a JSON object, got {other:?}")).into())
             }
         },
-        Output::Page { key, .. } => match json {
-            Some(records @ Value::Array(_)) => {
-                Ok(json!({ *key: records, "pagination": response.pagination }))
-            }
-            other => {
-                Err(ApiError::BadResponse(format!("expected a JSON list, got {other:?}")).into())
-            }
-        },
-        Output::Done { verb } => {
-            let (id_name, id) = path_ids.last().expect("every Done tool addresses a record");
-            Ok(json!({ *id_name: id, *verb: true }))
+        Output::Page { key, .. } => list(key, request, &placed, client).map(structured),
+        Output::Done { verb, id } => {
+            client.send(&request)?;
+            let id_value = placed.given.get(*id).cloned().unwrap_or(Value::Null);
+            Ok(structured(json!({ *id: id_value, *verb: true })))
+        }
+        Output::File { name } => {
+            let response = client.send(&request)?;
+            deliver_file(name, &placed, &response, context)
         }
     }
 }
 
-/// Takes the path's ids out of the arguments; `firm_id` falls back to the configured firm.
-fn resolve_path_ids(
-    spec: &ToolSpec,
-    args: &mut Map<String, Value>,
+fn structured(value: Value) -> Outcome {
+    Outcome {
+        structured: value,
+        extra_content: Vec::new(),
+    }
+}
+
+/// One page, or with `all_pages` the following ones too, up to `max_pages`.
+fn list(
+    key: &str,
+    mut request: ApiRequest,
+    placed: &Placed,
     client: &ApiClient,
-) -> Result<Vec<(&'static str, u64)>, CallFailure> {
-    let mut ids = Vec::new();
-    for name in spec.path_params() {
-        let id = match args.remove(name) {
-            Some(value) => Some(positive_id(name, &value).map_err(CallFailure::Argument)?),
-            None if name == "firm_id" => client.config().default_firm_id,
-            None => {
-                return Err(CallFailure::Argument(format!(
-                    "missing required argument `{name}`"
-                )));
+) -> Result<Value, CallFailure> {
+    let all_pages = placed
+        .local
+        .get("all_pages")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let max_pages = placed
+        .local
+        .get("max_pages")
+        .and_then(Value::as_u64)
+        .unwrap_or(DEFAULT_MAX_PAGES);
+    if !(1..=MAX_PAGES_CEILING).contains(&max_pages) {
+        return Err(CallFailure::Argument(format!(
+            "`max_pages` must be from 1 to {MAX_PAGES_CEILING}"
+        )));
+    }
+    let mut records = Vec::new();
+    let mut pages_fetched = 0;
+    loop {
+        let response = client.send(&request)?;
+        pages_fetched += 1;
+        match response.json()? {
+            Some(Value::Array(page)) => records.extend(page),
+            // Some list routes answer an empty body when there is nothing to list.
+            None => {}
+            Some(other) => {
+                return Err(
+                    ApiError::BadResponse(format!("expected a JSON list, got {other}")).into(),
+                );
             }
-        };
-        ids.push((name, id.ok_or(CallFailure::Api(ApiError::NoFirm))?));
-    }
-    // Tools outside a firm still accept no `firm_id`; say so instead of ignoring it.
-    if !spec.is_firm_scoped() && args.contains_key("firm_id") {
-        return Err(CallFailure::Argument(unknown_argument(spec, "firm_id")));
-    }
-    Ok(ids)
-}
-
-fn positive_id(name: &str, value: &Value) -> Result<u64, String> {
-    match value.as_u64() {
-        Some(id) if id > 0 => Ok(id),
-        _ => Err(format!("`{name}` must be a positive integer, got {value}")),
-    }
-}
-
-fn unknown_argument(spec: &ToolSpec, name: &str) -> String {
-    let mut known: Vec<&str> = spec.path_params().collect();
-    known.extend(spec.query.iter().map(|param| param.name));
-    known.extend(
-        spec.body
-            .iter()
-            .filter(|field| field.writable)
-            .map(|field| field.name),
-    );
-    if known.is_empty() {
-        format!(
-            "unknown argument `{name}`: {} takes no arguments",
-            spec.name
-        )
-    } else {
-        format!(
-            "unknown argument `{name}`; {} accepts: {}",
-            spec.name,
-            known.join(", ")
-        )
-    }
-}
-
-/// Query strings carry text: numbers and booleans as the API expects them (`1`/`0` for flags).
-fn query_text(value: &Value) -> String {
-    match value {
-        Value::String(text) => text.clone(),
-        Value::Bool(flag) => if *flag { "1" } else { "0" }.to_string(),
-        other => other.to_string(),
-    }
-}
-
-/// Checks one argument against its declared type; the message names the field.
-fn check_value(name: &str, ty: FieldType, value: &Value) -> Result<(), String> {
-    let fail = |expected: &str| Err(format!("`{name}` must be {expected}, got {value}"));
-    match ty {
-        FieldType::Text(_) | FieldType::DateTime if !value.is_string() => fail("a string"),
-        FieldType::Text(Some(max)) => {
-            let length = value.as_str().map_or(0, |text| text.chars().count());
-            if length > max as usize {
-                return Err(format!(
-                    "`{name}` is {length} characters long; the API allows {max}"
-                ));
-            }
-            Ok(())
         }
-        FieldType::Text(None) | FieldType::DateTime => Ok(()),
-        FieldType::Integer if !(value.is_i64() || value.is_u64()) => fail("an integer"),
-        FieldType::Number if !value.is_number() => fail("a number"),
-        FieldType::Boolean if !value.is_boolean() => fail("true or false"),
-        FieldType::Integer | FieldType::Number | FieldType::Boolean => Ok(()),
-        FieldType::Date => match value.as_str() {
-            Some(text) if is_calendar_date(text) => Ok(()),
-            _ => fail(&format!("a date as YYYY-MM-DD (pattern {DATE_PATTERN})")),
-        },
-        FieldType::Country => match value.as_str() {
-            Some(code) if code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()) => Ok(()),
-            _ => fail("a two-letter country code in capitals, like FR"),
-        },
-        FieldType::OneOf(choices) => match value.as_str() {
-            Some(text) if choices.iter().any(|choice| choice.value == text) => Ok(()),
-            _ => {
-                let allowed: Vec<&str> = choices.iter().map(|choice| choice.value).collect();
-                fail(&format!("one of {}", allowed.join(", ")))
+        let pagination = response.pagination;
+        let more = pagination.is_some_and(|p| p.current_page < p.total_pages);
+        if !all_pages || !more || pages_fetched == max_pages {
+            let mut result = json!({ key: records, "pagination": pagination });
+            if all_pages {
+                result["pages_fetched"] = json!(pages_fetched);
+                result["complete"] = json!(!more);
             }
-        },
-        FieldType::Code(codes) => match value.as_str() {
-            Some(text) if codes.contains(&text) => Ok(()),
-            _ => fail("a currency code the service supports, like EUR"),
-        },
-        FieldType::Suggested(_) if !value.is_string() => fail("a string"),
-        FieldType::Suggested(_) => Ok(()),
-        FieldType::List if !value.is_array() => fail("a list"),
-        FieldType::List => Ok(()),
+            return Ok(result);
+        }
+        set_page(&mut request, next_page(pagination));
     }
 }
 
-/// `YYYY-MM-DD` naming a day that exists.
-fn is_calendar_date(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('-').collect();
-    let [year, month, day] = parts[..] else {
-        return false;
-    };
-    if year.len() != 4 || month.len() != 2 || day.len() != 2 {
-        return false;
-    }
-    let (Ok(year), Ok(month), Ok(day)) = (
-        year.parse::<u32>(),
-        month.parse::<u32>(),
-        day.parse::<u32>(),
-    ) else {
-        return false;
-    };
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days_in_month = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days_in_month).contains(&day)
+fn next_page(pagination: Option<Pagination>) -> u64 {
+    pagination.map_or(2, |p| p.current_page + 1)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::tools::values::LANGUAGES;
+fn set_page(request: &mut ApiRequest, page: u64) {
+    request.query.retain(|(name, _)| name != "page");
+    request.query.push(("page".into(), page.to_string()));
+}
 
-    #[test]
-    fn dates_must_exist() {
-        assert!(is_calendar_date("2024-02-29"));
-        assert!(!is_calendar_date("2023-02-29"));
-        assert!(!is_calendar_date("2024-13-01"));
-        assert!(!is_calendar_date("24-01-01"));
-        assert!(!is_calendar_date("2024/01/01"));
+/// Saves the downloaded bytes (or returns them inline) and describes the file.
+fn deliver_file(
+    template: &str,
+    placed: &Placed,
+    response: &ApiResponse,
+    context: &CallContext,
+) -> Result<Outcome, CallFailure> {
+    let base = response
+        .file_name
+        .clone()
+        .unwrap_or_else(|| fill_template(template, placed));
+    let name = files::safe_file_name(&with_flags(base, placed));
+    let mime = files::mime_type(response.content_type.as_deref(), &name);
+    let size = response.body.len();
+    if placed
+        .local
+        .get("inline")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+    {
+        let uri = format!("facturation-pro://{}", placed.path.trim_start_matches('/'));
+        return Ok(Outcome {
+            structured: json!({ "file_name": name, "size": size, "mime_type": mime, "inline": true }),
+            extra_content: vec![files::embedded_resource(&uri, &mime, &response.body)],
+        });
     }
+    let overwrite = placed
+        .local
+        .get("overwrite")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let saved = files::save(&name, &response.body, overwrite).map_err(CallFailure::Local)?;
+    let uri = files::file_uri(&saved.host_path);
+    let mut extra_content = Vec::new();
+    if context.resource_links {
+        extra_content.push(json!({ "type": "resource_link", "uri": uri, "name": saved.name, "mimeType": mime, "size": size }));
+    }
+    Ok(Outcome {
+        structured: json!({ "file_name": saved.name, "path": saved.host_path, "uri": uri, "size": size, "mime_type": mime, "inline": false }),
+        extra_content,
+    })
+}
 
-    #[test]
-    fn type_errors_name_the_field() {
-        let error = check_value("individual", FieldType::Boolean, &json!("yes")).unwrap_err();
-        assert!(
-            error.contains("`individual`") && error.contains("true or false"),
-            "{error}"
-        );
-        let error = check_value("language", FieldType::OneOf(LANGUAGES), &json!("de")).unwrap_err();
-        assert!(error.contains("fr, en, es, nl"), "{error}");
-        let error =
-            check_value("zip_code", FieldType::Text(Some(5)), &json!("1234567")).unwrap_err();
-        assert!(error.contains("allows 5"), "{error}");
-        assert!(check_value("country", FieldType::Country, &json!("FR")).is_ok());
-        assert!(check_value("country", FieldType::Country, &json!("fr")).is_err());
+/// Fills `{argument}` placeholders from the call's arguments; `{path_name}` is the last
+/// segment of the request path.
+fn fill_template(template: &str, placed: &Placed) -> String {
+    let mut name = template.replace(
+        "{path_name}",
+        placed.path.rsplit('/').next().unwrap_or("download"),
+    );
+    for (key, value) in &placed.given {
+        let text = value
+            .as_str()
+            .map_or_else(|| value.to_string(), str::to_string);
+        name = name.replace(&format!("{{{key}}}"), &text);
     }
+    name
+}
+
+/// Adds the flags that were set (`proforma`, `original`) to the name, so variants of one
+/// document never collide in the downloads folder, whoever named the file.
+fn with_flags(mut name: String, placed: &Placed) -> String {
+    for (flag, value) in &placed.query {
+        if value == "1" {
+            name = match name.rsplit_once('.') {
+                Some((stem, extension)) => format!("{stem}-{flag}.{extension}"),
+                None => format!("{name}-{flag}"),
+            };
+        }
+    }
+    name
 }

@@ -2,10 +2,13 @@
 //! from it, and the executor that runs any entry. This layer joins the protocol layer to the
 //! API client and owns how results and failures look to the model.
 
+mod arguments;
 mod catalog;
 mod executor;
 mod fields;
+mod files;
 mod schema;
+mod selection;
 mod spec;
 mod values;
 
@@ -13,21 +16,38 @@ use serde_json::{Map, Value, json};
 
 use crate::api::ApiClient;
 use crate::mcp::{ToolCallError, ToolProvider};
-use executor::CallFailure;
+use executor::{CallContext, CallFailure};
+pub use selection::Selection;
+use spec::ToolSpec;
 
 pub struct Toolbox {
     client: ApiClient,
+    /// The tools this configuration offers, and their MCP definitions, in the same order.
+    offered: Vec<&'static ToolSpec>,
     definitions: Vec<Value>,
 }
 
 impl Toolbox {
-    pub fn new(client: ApiClient) -> Self {
-        let definitions = catalog::TOOLS.iter().map(schema::tool_definition).collect();
+    pub fn new(client: ApiClient, selection: &Selection) -> Self {
+        let offered: Vec<&ToolSpec> = catalog::TOOLS
+            .iter()
+            .filter(|spec| selection.admits(spec))
+            .collect();
+        let definitions = offered
+            .iter()
+            .map(|spec| schema::tool_definition(spec))
+            .collect();
         Self {
             client,
+            offered,
             definitions,
         }
     }
+}
+
+/// Resource links in tool results arrived with protocol revision 2025-06-18.
+fn supports_resource_links(protocol_version: &str) -> bool {
+    protocol_version >= "2025-06-18"
 }
 
 impl ToolProvider for Toolbox {
@@ -35,28 +55,43 @@ impl ToolProvider for Toolbox {
         &self.definitions
     }
 
-    fn call(&mut self, name: &str, arguments: Map<String, Value>) -> Result<Value, ToolCallError> {
-        let spec = catalog::TOOLS
+    fn call(
+        &mut self,
+        name: &str,
+        arguments: Map<String, Value>,
+        protocol_version: &str,
+    ) -> Result<Value, ToolCallError> {
+        let spec = self
+            .offered
             .iter()
             .find(|spec| spec.name == name)
             .ok_or_else(|| ToolCallError::UnknownTool(name.to_string()))?;
-        Ok(match executor::execute(spec, arguments, &self.client) {
-            Ok(structured) => json!({
-                "content": [{ "type": "text", "text": structured.to_string() }],
-                "structuredContent": structured,
-                "isError": false,
-            }),
-            Err(failure) => {
-                let message = match failure {
-                    CallFailure::Argument(reason) => {
-                        format!("Invalid arguments for {name}: {reason}. Nothing was sent.")
-                    }
-                    CallFailure::Api(error) => error.to_string(),
-                };
-                eprintln!("{name} failed: {message}");
-                json!({ "content": [{ "type": "text", "text": message }], "isError": true })
-            }
-        })
+        let context = CallContext {
+            resource_links: supports_resource_links(protocol_version),
+        };
+        Ok(
+            match executor::execute(spec, arguments, &self.client, &context) {
+                Ok(outcome) => {
+                    let mut content =
+                        vec![json!({ "type": "text", "text": outcome.structured.to_string() })];
+                    content.extend(outcome.extra_content);
+                    json!({ "content": content, "structuredContent": outcome.structured, "isError": false })
+                }
+                Err(failure) => {
+                    let message = match failure {
+                        CallFailure::Argument(reason) => {
+                            format!("Invalid arguments for {name}: {reason}. Nothing was sent.")
+                        }
+                        CallFailure::Api(error) => error.to_string(),
+                        CallFailure::Local(reason) => format!(
+                            "{name} got its answer from Facturation.PRO but failed: {reason}"
+                        ),
+                    };
+                    eprintln!("{name} failed: {message}");
+                    json!({ "content": [{ "type": "text", "text": message }], "isError": true })
+                }
+            },
+        )
     }
 }
 
@@ -72,7 +107,7 @@ mod tests {
             user_agent: "test".into(),
             basic_credentials: None,
         };
-        Toolbox::new(ApiClient::new(config))
+        Toolbox::new(ApiClient::new(config), &Selection::default())
     }
 
     #[test]
@@ -98,7 +133,28 @@ mod tests {
                     "{name} lacks {hint}"
                 );
             }
+            for required in tool["inputSchema"]["required"].as_array().unwrap() {
+                let required = required.as_str().unwrap();
+                assert!(
+                    tool["inputSchema"]["properties"].get(required).is_some(),
+                    "{name}: {required} undeclared"
+                );
+            }
         }
+    }
+
+    #[test]
+    fn tool_names_are_unique() {
+        let toolbox = toolbox();
+        let mut names: Vec<&str> = toolbox
+            .tools()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap())
+            .collect();
+        let count = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), count);
     }
 
     #[test]
@@ -107,7 +163,11 @@ mod tests {
         let mut toolbox = toolbox();
         let args = json!({ "customer_id": "seven", "firm_id": 1 });
         let result = toolbox
-            .call("get_customer", args.as_object().unwrap().clone())
+            .call(
+                "get_customer",
+                args.as_object().unwrap().clone(),
+                "2025-11-25",
+            )
             .unwrap();
         assert_eq!(result["isError"], true);
         let text = result["content"][0]["text"].as_str().unwrap();
@@ -119,7 +179,11 @@ mod tests {
 
         let args = json!({ "firm_id": 1, "colour": "blue" });
         let result = toolbox
-            .call("list_customers", args.as_object().unwrap().clone())
+            .call(
+                "list_customers",
+                args.as_object().unwrap().clone(),
+                "2025-11-25",
+            )
             .unwrap();
         assert!(
             result["content"][0]["text"]

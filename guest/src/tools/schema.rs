@@ -1,10 +1,12 @@
-//! Turns a [`ToolSpec`] into the MCP `Tool` object clients see: input schema built from the
-//! route's path, query and body fields; output schema from the record's field table; and
-//! annotations from what the tool does to the user's data.
+//! Turns a [`ToolSpec`] into the MCP `Tool` object clients see: the input schema from the
+//! route's path, query and body fields; the output schema from the record's field table;
+//! annotations from what the tool does to the user's data; and, in `_meta`, the API route
+//! and toolset (the route-coverage test and the README catalogue read them).
 
 use serde_json::{Map, Value, json};
 
-use super::spec::{Choice, Effect, Field, FieldType, Output, ToolSpec};
+use super::arguments::{body_fields, local_fields};
+use super::spec::{Choice, Effect, Field, FieldType, Fields, Output, ToolSpec, each_field};
 
 pub fn tool_definition(spec: &ToolSpec) -> Value {
     json!({
@@ -12,8 +14,9 @@ pub fn tool_definition(spec: &ToolSpec) -> Value {
         "title": spec.title,
         "description": spec.description,
         "inputSchema": input_schema(spec),
-        "outputSchema": output_schema(&spec.output, spec),
+        "outputSchema": output_schema(spec),
         "annotations": annotations(spec),
+        "_meta": { "facturation-pro/route": spec.route(), "facturation-pro/toolset": spec.toolset.name() },
     })
 }
 
@@ -23,6 +26,7 @@ fn annotations(spec: &ToolSpec) -> Value {
         Effect::Create => (false, false, false),
         Effect::Update => (false, false, true),
         Effect::Delete => (false, true, true),
+        Effect::Irreversible => (false, true, false),
     };
     json!({
         "title": spec.title,
@@ -38,19 +42,16 @@ fn input_schema(spec: &ToolSpec) -> Value {
     let mut properties = Map::new();
     let mut required = Vec::new();
     for name in spec.path_params() {
-        let description = if name == "firm_id" {
-            "Firm to work on; defaults to FACTURATION_FIRM_ID (get_account lists your firms)"
-                .to_string()
-        } else {
-            format!(
-                "Id of the {}",
-                name.trim_end_matches("_id").replace('_', " ")
-            )
+        let schema = match name {
+            "firm_id" => json!({ "type": "integer", "minimum": 1,
+                "description": "Firm to work on; defaults to FACTURATION_FIRM_ID (get_account lists your firms)" }),
+            "order_url" => {
+                json!({ "type": "string", "description": "The order's invoice_url, from list_subscription_orders" })
+            }
+            _ => json!({ "type": "integer", "minimum": 1,
+                "description": format!("Id of the {}", name.trim_end_matches("_id").replace('_', " ")) }),
         };
-        properties.insert(
-            name.into(),
-            json!({ "type": "integer", "minimum": 1, "description": description }),
-        );
+        properties.insert(name.into(), schema);
         if name != "firm_id" {
             required.push(name);
         }
@@ -60,20 +61,24 @@ fn input_schema(spec: &ToolSpec) -> Value {
             param.name.into(),
             input_property(param.ty, param.description),
         );
+        if param.required {
+            required.push(param.name);
+        }
     }
-    for field in spec.body.iter().filter(|field| field.writable) {
+    for field in body_fields(spec).chain(local_fields(spec)) {
         properties.insert(
             field.name.into(),
             input_property(field.ty, field.description),
         );
     }
-    required.extend(spec.required_body);
-    json!({
-        "type": "object",
-        "properties": properties,
-        "required": required,
-        "additionalProperties": false,
-    })
+    if let super::spec::Body::Json {
+        required: body_required,
+        ..
+    } = spec.body
+    {
+        required.extend(body_required);
+    }
+    json!({ "type": "object", "properties": properties, "required": required, "additionalProperties": false })
 }
 
 fn input_property(ty: FieldType, description: &str) -> Value {
@@ -85,18 +90,29 @@ fn input_property(ty: FieldType, description: &str) -> Value {
             json!({ "type": "string", "description": description })
         }
         FieldType::Integer => json!({ "type": "integer", "description": description }),
-        FieldType::Number => json!({ "type": "number", "description": description }),
+        FieldType::Number => json!({
+            "type": ["number", "string"],
+            "description": format!("{description} (a number, or a decimal as text like \"1250.50\")"),
+        }),
         FieldType::Boolean => json!({ "type": "boolean", "description": description }),
         FieldType::Date => json!({
-            "type": "string", "format": "date", "pattern": DATE_PATTERN,
+            "type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$",
             "description": format!("{description} (YYYY-MM-DD)"),
         }),
+        FieldType::Period => {
+            json!({ "type": "string", "pattern": r"^\d{4}-\d{2}(-\d{2})?$", "description": description })
+        }
         FieldType::Country => {
             json!({ "type": "string", "pattern": "^[A-Z]{2}$", "description": description })
         }
         FieldType::OneOf(choices) => json!({
             "type": "string",
             "enum": choices.iter().map(|c| c.value).collect::<Vec<_>>(),
+            "description": format!("{description}. {}", glossary(choices)),
+        }),
+        FieldType::IntOneOf(choices) => json!({
+            "type": "integer",
+            "enum": choices.iter().filter_map(|c| c.value.parse::<i64>().ok()).collect::<Vec<_>>(),
             "description": format!("{description}. {}", glossary(choices)),
         }),
         FieldType::Code(codes) => {
@@ -109,10 +125,24 @@ fn input_property(ty: FieldType, description: &str) -> Value {
         FieldType::List => {
             json!({ "type": "array", "items": { "type": "object" }, "description": description })
         }
+        FieldType::Lines(fields) => {
+            let properties: Map<String, Value> = fields
+                .iter()
+                .filter(|field| field.writable)
+                .map(|field| {
+                    (
+                        field.name.to_string(),
+                        input_property(field.ty, field.description),
+                    )
+                })
+                .collect();
+            json!({
+                "type": "array", "minItems": 1, "description": description,
+                "items": { "type": "object", "properties": properties, "additionalProperties": false },
+            })
+        }
     }
 }
-
-pub const DATE_PATTERN: &str = r"^\d{4}-\d{2}-\d{2}$";
 
 fn glossary(choices: &[Choice]) -> String {
     choices
@@ -122,37 +152,40 @@ fn glossary(choices: &[Choice]) -> String {
         .join(", ")
 }
 
-/// JSON type of a field's values as the API returns them; any field may come back null.
-fn output_type(ty: FieldType) -> &'static str {
+/// JSON types of a field's values as the API returns them: any may be null, and decimals
+/// (sometimes integers) come back as strings, as the reference's examples show.
+fn output_types(ty: FieldType) -> Value {
     match ty {
-        FieldType::Integer => "integer",
-        FieldType::Number => "number",
-        FieldType::Boolean => "boolean",
-        FieldType::List => "array",
+        FieldType::Integer | FieldType::IntOneOf(_) => json!(["integer", "string", "null"]),
+        FieldType::Number => json!(["number", "string", "null"]),
+        FieldType::Boolean => json!(["boolean", "null"]),
+        FieldType::List | FieldType::Lines(_) => json!(["array", "null"]),
         FieldType::Text(_)
         | FieldType::Date
         | FieldType::DateTime
+        | FieldType::Period
         | FieldType::Country
         | FieldType::OneOf(_)
         | FieldType::Code(_)
-        | FieldType::Suggested(_) => "string",
+        | FieldType::Suggested(_) => json!(["string", "null"]),
     }
 }
 
-fn record_schema(fields: &[Field]) -> Value {
-    let properties: Map<String, Value> = fields
-        .iter()
-        .map(|field| {
-            let schema = json!({ "type": [output_type(field.ty), "null"], "description": field.description });
-            (field.name.to_string(), schema)
+fn record_schema(fields: Fields) -> Value {
+    let properties: Map<String, Value> = each_field(fields)
+        .map(|field: &Field| {
+            (
+                field.name.to_string(),
+                json!({ "type": output_types(field.ty), "description": field.description }),
+            )
         })
         .collect();
-    // The API may add fields over time; they are passed through, not rejected.
+    // The API may add fields over time; they pass through rather than fail validation.
     json!({ "type": "object", "properties": properties, "additionalProperties": true })
 }
 
-fn output_schema(output: &Output, spec: &ToolSpec) -> Value {
-    match output {
+fn output_schema(spec: &ToolSpec) -> Value {
+    match &spec.output {
         Output::Record(fields) => record_schema(fields),
         Output::Page { key, fields } => json!({
             "type": "object",
@@ -160,7 +193,7 @@ fn output_schema(output: &Output, spec: &ToolSpec) -> Value {
                 *key: { "type": "array", "items": record_schema(fields) },
                 "pagination": {
                     "type": ["object", "null"],
-                    "description": "From the API's X-Pagination header",
+                    "description": "From the API's X-Pagination header (of the last page fetched)",
                     "properties": {
                         "current_page": { "type": "integer" },
                         "total_pages": { "type": "integer" },
@@ -168,16 +201,27 @@ fn output_schema(output: &Output, spec: &ToolSpec) -> Value {
                         "total_entries": { "type": "integer" },
                     },
                 },
+                "pages_fetched": { "type": "integer", "description": "With all_pages: how many pages were read" },
+                "complete": { "type": "boolean", "description": "With all_pages: false when max_pages stopped the listing early" },
             },
             "required": [*key, "pagination"],
         }),
-        Output::Done { verb } => {
-            let id = spec.path_params().last().unwrap_or("firm_id");
-            json!({
-                "type": "object",
-                "properties": { id: { "type": "integer" }, *verb: { "type": "boolean" } },
-                "required": [id, *verb],
-            })
-        }
+        Output::Done { verb, id } => json!({
+            "type": "object",
+            "properties": { *id: { "type": "integer" }, *verb: { "type": "boolean" } },
+            "required": [*id, *verb],
+        }),
+        Output::File { .. } => json!({
+            "type": "object",
+            "properties": {
+                "file_name": { "type": "string" },
+                "path": { "type": "string", "description": "Where the file was saved, on the user's machine" },
+                "uri": { "type": "string", "description": "file:// URI of the saved file" },
+                "size": { "type": "integer", "description": "Bytes" },
+                "mime_type": { "type": "string" },
+                "inline": { "type": "boolean", "description": "true when the bytes are in the result instead of saved" },
+            },
+            "required": ["file_name", "size", "mime_type", "inline"],
+        }),
     }
 }

@@ -19,18 +19,24 @@ pub enum FieldType {
     Boolean,
     /// `YYYY-MM-DD`.
     Date,
-    /// A date and time, as the API formats it (read-only fields).
+    /// A date and time, as the API formats it.
     DateTime,
+    /// `YYYY-MM` or `YYYY-MM-DD`, as period filters accept.
+    Period,
     /// Two upper-case letters (ISO 3166-1 alpha-2).
     Country,
     /// One of the listed string values, enforced.
     OneOf(&'static [Choice]),
+    /// One of the listed integer codes (values written as decimal strings), enforced.
+    IntOneOf(&'static [Choice]),
     /// One of the listed strings, enforced, glosses omitted (long code lists).
     Code(&'static [&'static str]),
     /// Free text with documented usual values (the list does not restrict).
     Suggested(&'static [Choice]),
-    /// A list of objects.
+    /// A list of objects the API returns (files, settlements, firms).
     List,
+    /// Document lines (`items`): a list of objects with the given fields.
+    Lines(&'static [Field]),
 }
 
 /// A field of an API record: how it is typed and whether a client may write it.
@@ -41,11 +47,22 @@ pub struct Field {
     pub writable: bool,
 }
 
-/// A query-string parameter of a route (filters, sorting, paging).
+/// A record's columns, as groups: records that share columns share the groups.
+pub type Fields = &'static [&'static [Field]];
+
+pub fn each_field(fields: Fields) -> impl Iterator<Item = &'static Field> {
+    fields.iter().flat_map(|group| group.iter())
+}
+
+/// A query-string parameter of a route (filters, sorting, paging, flags).
 pub struct QueryParam {
+    /// The tool argument's name.
     pub name: &'static str,
+    /// The name the API expects, when it differs (`quote_id` is sent as `bill_id`).
+    pub api_name: &'static str,
     pub ty: FieldType,
     pub description: &'static str,
+    pub required: bool,
 }
 
 /// What a tool does to the user's data; drives the MCP annotations.
@@ -55,36 +72,100 @@ pub enum Effect {
     Create,
     Update,
     Delete,
+    /// Cannot be undone, though nothing is deleted: sending an email, issuing a credit
+    /// note, finalising an invoice.
+    Irreversible,
 }
 
-/// How the API's answer is turned into the tool result.
+/// What the request carries.
+pub enum Body {
+    None,
+    /// The record's writable fields, as top-level tool arguments, sent as a JSON object.
+    Json {
+        fields: Fields,
+        required: &'static [&'static str],
+    },
+    /// One file, as `multipart/form-data` part `upload_file`, read from the downloads folder
+    /// (`path`) or given inline (`content_base64`).
+    File,
+}
+
+/// How the API's answer becomes the tool result.
 pub enum Output {
     /// One record, returned as the structured result.
-    Record(&'static [Field]),
+    Record(Fields),
     /// A page of records under `key`, with the pagination the API reported.
-    Page {
-        key: &'static str,
-        fields: &'static [Field],
+    Page { key: &'static str, fields: Fields },
+    /// The API answers with no useful body; we confirm `verb` for the record `id` names.
+    Done {
+        verb: &'static str,
+        id: &'static str,
     },
-    /// The API answers with no body; we confirm what was done to which id (`verb`: `deleted`...).
-    Done { verb: &'static str },
+    /// Bytes saved into the downloads folder (or returned inline), named after the
+    /// server's file name or else this template, whose `{argument}`s are filled in.
+    File { name: &'static str },
+}
+
+/// Groups of tools users can switch on and off, named after what they manage.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Toolset {
+    Account,
+    Customers,
+    Categories,
+    Quotes,
+    Invoices,
+    Settlements,
+    Files,
+    Suppliers,
+    Products,
+    Followups,
+    Purchases,
+}
+
+impl Toolset {
+    pub const ALL: [Toolset; 11] = [
+        Toolset::Account,
+        Toolset::Customers,
+        Toolset::Categories,
+        Toolset::Quotes,
+        Toolset::Invoices,
+        Toolset::Settlements,
+        Toolset::Files,
+        Toolset::Suppliers,
+        Toolset::Products,
+        Toolset::Followups,
+        Toolset::Purchases,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Toolset::Account => "account",
+            Toolset::Customers => "customers",
+            Toolset::Categories => "categories",
+            Toolset::Quotes => "quotes",
+            Toolset::Invoices => "invoices",
+            Toolset::Settlements => "settlements",
+            Toolset::Files => "files",
+            Toolset::Suppliers => "suppliers",
+            Toolset::Products => "products",
+            Toolset::Followups => "followups",
+            Toolset::Purchases => "purchases",
+        }
+    }
 }
 
 pub struct ToolSpec {
     pub name: &'static str,
     pub title: &'static str,
     pub description: &'static str,
+    pub toolset: Toolset,
     pub effect: Effect,
     pub method: Method,
     /// Route template. `{firm_id}` is filled from the argument or the configured firm; any
-    /// other `{name_id}` is a required integer argument.
+    /// other `{name_id}` is a required integer argument; `{order_url}` a path from the API.
     pub path: &'static str,
     pub query: &'static [QueryParam],
-    /// The record's field table: its writable fields are accepted as top-level arguments
-    /// and sent as the JSON body. Empty for tools that send no body.
-    pub body: &'static [Field],
-    /// Body fields the API cannot do without (JSON Schema `required`).
-    pub required_body: &'static [&'static str],
+    pub body: Body,
     pub output: Output,
 }
 
@@ -97,7 +178,25 @@ impl ToolSpec {
             .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
     }
 
-    pub fn is_firm_scoped(&self) -> bool {
-        self.path.starts_with("/firms/{firm_id}")
+    /// The route as the vendor documents it: method, path template, and the query
+    /// parameters that are part of the route (`emails.json?bill_id={quote_id}`).
+    pub fn route(&self) -> String {
+        let method = match self.method {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        };
+        let query: Vec<String> = self
+            .query
+            .iter()
+            .filter(|param| param.required)
+            .map(|param| format!("{}={{{}}}", param.api_name, param.name))
+            .collect();
+        if query.is_empty() {
+            format!("{method} {}", self.path)
+        } else {
+            format!("{method} {}?{}", self.path, query.join("&"))
+        }
     }
 }

@@ -66,12 +66,142 @@ pub const PAY_BEFORE: &[Choice] = &[
     ),
 ];
 
+/// How a sale was paid.
+pub const SALE_PAYMENT_MODES: &[Choice] = &[
+    choice("0", "not paid"),
+    choice("1", "PayPal"),
+    choice("2", "card"),
+    choice("3", "bank transfer"),
+    choice("4", "cheque"),
+    choice("5", "cash"),
+    choice("6", "prepaid CESU"),
+    choice("8", "direct debit"),
+    choice("9", "TIP interbank payment order"),
+    choice("30", "meal voucher"),
+    choice("31", "gift cheque"),
+    choice("32", "holiday cheque"),
+    choice("50", "LCR bill of exchange"),
+    choice("51", "BOR promissory note"),
+    choice("90", "credit note"),
+    choice("99", "other"),
+    choice("999", "irrecoverable debt"),
+];
+
+/// How a purchase was paid; not quite the sales list.
+pub const PURCHASE_PAYMENT_MODES: &[Choice] = &[
+    choice("0", "not paid"),
+    choice("1", "PayPal"),
+    choice("2", "card"),
+    choice("3", "bank transfer"),
+    choice("4", "cheque"),
+    choice("5", "cash"),
+    choice("7", "partner's current account"),
+    choice("8", "direct debit"),
+    choice("9", "TIP interbank payment order"),
+    choice("20", "supplier credit"),
+    choice("30", "meal voucher"),
+    choice("31", "gift cheque"),
+    choice("32", "holiday cheque"),
+    choice("50", "LCR bill of exchange"),
+    choice("51", "BOR promissory note"),
+    choice("90", "credit note"),
+    choice("99", "other"),
+];
+
+/// What a document line bills, for micro-entrepreneurs' social contributions.
+pub const NATURES: &[Choice] = &[
+    choice("1", "sale of goods"),
+    choice("2", "BIC commercial or craft service"),
+    choice("3", "BNC non-commercial service"),
+    choice("8", "disbursement"),
+    choice("9", "not applicable"),
+];
+
+pub const QUOTE_STATUSES: &[Choice] = &[
+    choice("0", "pending"),
+    choice("1", "accepted"),
+    choice("9", "refused"),
+];
+
+pub const CATEGORY_STATUSES: &[Choice] = &[
+    choice("0", "purchases and sales"),
+    choice("1", "sales only"),
+    choice("2", "purchases only"),
+];
+
+pub const FOLLOWUP_STATUSES: &[Choice] = &[
+    choice("0", "quotes and invoices"),
+    choice("1", "quotes only"),
+    choice("2", "invoices only"),
+];
+
+pub const LINE_STYLES: &[Choice] = &[
+    choice("comment", "comment line"),
+    choice("title", "title line, in bold"),
+    choice("subtotal", "subtotal line"),
+    choice("new_page", "page break"),
+];
+
+pub const QUOTE_FILTER_STATUSES: &[Choice] = &[
+    choice("pending", "open: pending or accepted, not fully invoiced"),
+    choice("to_invoice", "accepted and not fully invoiced"),
+    choice("invoiced", "fully invoiced"),
+    choice("0", "pending"),
+    choice("1", "accepted"),
+    choice("9", "refused"),
+];
+
+pub const BILL_TYPES: &[Choice] = &[
+    choice("paid", "paid"),
+    choice("unpaid", "unpaid"),
+    choice("term", "overdue, to chase"),
+    choice("invoice", "invoices"),
+    choice("external", "external invoices"),
+    choice("refund", "credit notes (avoirs)"),
+    choice("down_payment", "down payments"),
+    choice("draft", "drafts"),
+    choice("notes", "internal notes"),
+    choice("nova", "NOVA"),
+];
+
+pub const PURCHASE_TYPES: &[Choice] = &[
+    choice("pending", "pending"),
+    choice("draft", "draft"),
+    choice("unpaid", "unpaid"),
+    choice("paid", "paid"),
+    choice("prepaid", "prepaid"),
+    choice("excluded", "excluded from accounting exports"),
+    choice("forecast", "forecast"),
+];
+
+pub const PERIOD_TYPES: &[Choice] = &[choice(
+    "billed",
+    "filter on billing dates instead of payment dates",
+)];
+
+/// `type_doc` when creating an invoice: only a draft needs saying.
+pub const NEW_INVOICE_DOC_TYPES: &[Choice] = &[choice(
+    "draft",
+    "draft: no number yet, everything editable, deletable",
+)];
+
+/// `type_doc` when updating an invoice.
+pub const INVOICE_DOC_TYPES: &[Choice] = &[
+    choice("draft", "stay a draft"),
+    choice(
+        "final",
+        "finalise: numbered and locked for good (irreversible)",
+    ),
+];
+
 pub const CUSTOMER_MODES: &[Choice] = &[
     choice("all", "active and archived customers"),
     choice("company", "active professional customers only"),
     choice("individual", "active private individuals only"),
     choice("archived", "archived customers only"),
 ];
+
+pub const SORT_DIRECTIONS: &[Choice] = &[choice("asc", "ascending"), choice("desc", "descending")];
 
 pub const CUSTOMER_ORDERS: &[Choice] = &[
     choice("last_invoice", "date of the customer's latest invoice"),
@@ -80,4 +210,46 @@ pub const CUSTOMER_ORDERS: &[Choice] = &[
     choice("updated", "last modification date"),
 ];
 
-pub const SORT_DIRECTIONS: &[Choice] = &[choice("asc", "ascending"), choice("desc", "descending")];
+pub const QUOTE_ORDERS: &[Choice] = &[
+    choice("customer", "customer short name"),
+    choice("total", "total amount"),
+    choice("billed", "quote date"),
+    choice("created", "creation date"),
+    choice("updated", "last modification date"),
+];
+
+pub const INVOICE_ORDERS: &[Choice] = &[
+    choice("customer", "customer short name"),
+    choice("paid", "payment date"),
+    choice("total", "total amount"),
+    choice("billed", "invoice date"),
+    choice("term", "due date"),
+    choice("created", "creation date"),
+    choice("updated", "last modification date"),
+];
+
+pub const PURCHASE_ORDERS: &[Choice] = &[
+    choice("paid", "payment date"),
+    choice("total", "total amount"),
+    choice("term", "due date"),
+    choice("created", "creation date"),
+    choice("updated", "last modification date"),
+];
+
+pub const FILE_ORDERS: &[Choice] = &[
+    choice("title", "file name"),
+    choice("size", "file size"),
+    choice("updated", "last modification date"),
+    choice("created", "creation date"),
+];
+
+pub const CREATED_UPDATED_ORDERS: &[Choice] = &[
+    choice("created", "creation date"),
+    choice("updated", "last modification date"),
+];
+
+pub const PRODUCT_ORDERS: &[Choice] = &[
+    choice("ref", "product reference"),
+    choice("created", "creation date"),
+    choice("updated", "last modification date"),
+];

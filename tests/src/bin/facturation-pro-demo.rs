@@ -43,7 +43,11 @@ fn main() -> anyhow::Result<()> {
         .flatten()
         .filter_map(|t| t["name"].as_str())
         .collect();
-    reply(&format!("{} tools: {}", names.len(), names.join(", ")));
+    reply(&format!(
+        "{} tools: {}, ...",
+        names.len(),
+        names[..6.min(names.len())].join(", ")
+    ));
 
     let account = call(&mut server, "get_account", json!({}));
     if let Some(firms) = account["firms"].as_array() {
@@ -88,10 +92,61 @@ fn main() -> anyhow::Result<()> {
         json!({ "customer_id": new_id }),
     );
     detail(&format!("city is now {}", fetched["city"]));
+
+    println!("\nFrom quote (devis) to paid invoice (facture), and its PDF:");
+    let quote = call(
+        &mut server,
+        "create_quote",
+        json!({ "customer_id": new_id, "title": "Site vitrine", "items": [
+            { "title": "Maquettes", "quantity": 2, "unit_price": 450, "vat": 0.2 },
+            { "title": "Intégration", "quantity": 3, "unit_price": 500, "vat": 0.2 },
+        ] }),
+    );
+    detail(&format!(
+        "quote #{}: {} HT, {} TTC",
+        quote["id"], quote["total"], quote["total_with_vat"]
+    ));
+    call(
+        &mut server,
+        "update_quote_status",
+        json!({ "quote_id": quote["id"], "quote_status": 1 }),
+    );
+    let invoice = call(
+        &mut server,
+        "convert_quote_to_invoice",
+        json!({ "quote_id": quote["id"] }),
+    );
+    detail(&format!(
+        "invoice {} for {} TTC",
+        invoice["invoice_ref"], invoice["total_with_vat"]
+    ));
+    call(
+        &mut server,
+        "create_settlement",
+        json!({ "invoice_id": invoice["id"], "total": invoice["total_with_vat"], "payment_mode": 3, "paid_on": "2026-11-24" }),
+    );
+    let pdf = call(
+        &mut server,
+        "download_invoice_pdf",
+        json!({ "invoice_id": invoice["id"] }),
+    );
+    detail(&format!("saved {} ({} bytes)", pdf["path"], pdf["size"]));
     call(
         &mut server,
         "delete_customer",
         json!({ "customer_id": new_id }),
+    );
+    println!("    (the API refuses: this customer has been invoiced now)");
+
+    let throwaway = call(
+        &mut server,
+        "create_customer",
+        json!({ "company_name": "Prospect sans suite" }),
+    );
+    call(
+        &mut server,
+        "delete_customer",
+        json!({ "customer_id": throwaway["id"] }),
     );
 
     println!("\nMistakes are explained, and the server keeps going:");
@@ -99,7 +154,7 @@ fn main() -> anyhow::Result<()> {
     call(
         &mut server,
         "get_customer",
-        json!({ "customer_id": new_id }),
+        json!({ "customer_id": throwaway["id"] }),
     );
 
     println!(

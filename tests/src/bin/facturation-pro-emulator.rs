@@ -20,7 +20,7 @@ struct Args {
     /// API key accepted as the Basic auth password.
     #[arg(long)]
     api_key: Option<String>,
-    /// Start with no customers instead of the demo data.
+    /// Start with no records instead of the demo data (customers and a month of activity).
     #[arg(long)]
     no_seed: bool,
 }

@@ -22,6 +22,51 @@ pub(crate) fn now_timestamp() -> String {
     )
 }
 
+/// Today's date in UTC, `YYYY-MM-DD`.
+pub(crate) fn today() -> String {
+    now_timestamp()[..10].to_owned()
+}
+
+/// A `YYYY-MM-DD` date as (year, month, day), if it is a real date.
+fn parse_date(text: &str) -> Option<(i64, u32, u32)> {
+    if !is_valid_date(text) {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| text[range].parse::<u32>().unwrap_or(0);
+    Some((i64::from(number(0..4)), number(5..7), number(8..10)))
+}
+
+fn format_date((year, month, day): (i64, u32, u32)) -> String {
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// The date `days` days after `date` (before it when negative).
+pub(crate) fn add_days(date: &str, days: i64) -> Option<String> {
+    let (year, month, day) = parse_date(date)?;
+    Some(format_date(civil_from_days(
+        days_from_civil(year, month, day) + days,
+    )))
+}
+
+/// The last day of the month of `date`.
+pub(crate) fn end_of_month(date: &str) -> Option<String> {
+    let (year, month, _) = parse_date(date)?;
+    let year_u32 = u32::try_from(year).ok()?;
+    Some(format_date((year, month, days_in_month(year_u32, month))))
+}
+
+/// Day `day` of the month after the one of `date` (clamped to that month's length).
+pub(crate) fn day_of_next_month(date: &str, day: u32) -> Option<String> {
+    let (year, month, _) = parse_date(date)?;
+    let (year, month) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
+    let last = days_in_month(u32::try_from(year).ok()?, month);
+    Some(format_date((year, month, day.clamp(1, last))))
+}
+
 /// Whether `text` is a real calendar date written `YYYY-MM-DD`, the only date format the
 /// API accepts.
 pub(crate) fn is_valid_date(text: &str) -> bool {
@@ -52,6 +97,18 @@ fn days_in_month(year: u32, month: u32) -> u32 {
     }
 }
 
+/// Days since 1970-01-01 of a proleptic Gregorian date (the inverse of `civil_from_days`).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year.rem_euclid(400);
+    let month = i64::from(month);
+    let shifted_month = if month > 2 { month - 3 } else { month + 9 };
+    let day_of_year = (153 * shifted_month + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
 /// Converts days since 1970-01-01 into (year, month, day), using Howard Hinnant's
 /// era-based algorithm for the proleptic Gregorian calendar.
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
@@ -75,13 +132,28 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 
 #[cfg(test)]
 mod tests {
-    use super::{civil_from_days, is_valid_date};
+    use super::is_valid_date;
+    use super::{add_days, civil_from_days, day_of_next_month, days_from_civil, end_of_month};
 
     #[test]
     fn converts_days_to_dates() {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(19_782), (2024, 2, 29));
         assert_eq!(civil_from_days(20_373), (2025, 10, 12));
+        assert_eq!(days_from_civil(2025, 10, 12), 20_373);
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+    }
+
+    #[test]
+    fn date_arithmetic() {
+        assert_eq!(add_days("2013-07-29", 60).as_deref(), Some("2013-09-27"));
+        assert_eq!(add_days("2024-03-01", -1).as_deref(), Some("2024-02-29"));
+        assert_eq!(end_of_month("2013-09-27").as_deref(), Some("2013-09-30"));
+        assert_eq!(
+            day_of_next_month("2025-12-31", 10).as_deref(),
+            Some("2026-01-10")
+        );
+        assert_eq!(add_days("2024-02-30", 1), None);
     }
 
     #[test]

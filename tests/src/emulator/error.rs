@@ -61,6 +61,14 @@ impl ApiError {
     }
 }
 
+#[cfg(test)]
+impl ApiError {
+    /// The per-field messages of a 422 (empty for other errors).
+    pub(crate) fn field_errors(self) -> FieldErrors {
+        serde_json::from_value(self.errors).unwrap_or_default()
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (self.status, Json(json!({ "errors": self.errors }))).into_response()

@@ -7,24 +7,46 @@
 //!
 //! Each [`Emulator`] owns a background thread with its own single-threaded tokio runtime, so
 //! synchronous tests can start several independent emulators side by side.
+//!
+//! Resources are declared, not hand-written: each module gives its field table (after the
+//! reference's field lists), its list filters and sort options, and hooks for what is its own
+//! (`engine::Behaviour`); `engine` serves them all with the same validation, pagination and
+//! error shapes, over one per-firm record store (`state`).
 
 mod account;
+mod amount;
+mod assets;
 mod auth;
+mod bills;
 mod body;
+mod categories;
 mod clock;
 mod customer_fields;
 mod customers;
+mod emails;
+mod engine;
 mod error;
+mod fields;
+mod invoices;
+mod listing;
 mod pagination;
+mod party;
 mod pdf;
+mod products;
+mod purchases;
 mod query;
+mod quotes;
 mod rate_limit;
 mod recording;
+mod recurring;
 mod seed;
 mod server;
+mod settlements;
 mod state;
+mod suppliers;
 #[cfg(test)]
 mod tests;
+mod values;
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -36,8 +58,10 @@ use tokio::sync::oneshot;
 
 pub use recording::RecordedRequest;
 
+use engine::Shape;
+use query::QueryParams;
 use server::App;
-use state::lock;
+use state::{Firm, lock};
 
 /// How an emulator instance behaves: credentials it accepts, the account it serves, limits.
 #[derive(Clone, Debug)]
@@ -50,7 +74,8 @@ pub struct EmulatorConfig {
     pub user_email: String,
     /// Firms the account may work on, as `(firm id, firm name)`; any other firm id is refused.
     pub firms: Vec<(u64, String)>,
-    /// Whether to start with a few realistic customers (see `seed.rs`).
+    /// Whether to start with demo data: a few realistic customers and, in the first firm, a
+    /// month of quotes, invoices, purchases and files (see `seed.rs`).
     pub seed_demo_data: bool,
     /// Requests allowed in any sliding 5-minute window.
     pub rate_limit_per_5min: u32,
@@ -175,14 +200,18 @@ impl Emulator {
     /// the firm or the customer does not exist.
     pub fn customer(&self, firm_id: u64, customer_id: u64) -> Option<Value> {
         let store = lock(&self.app.store);
-        let customer = store.firm_by_id(firm_id)?.customers.get(&customer_id)?;
+        let customer = store
+            .firm_by_id(firm_id)?
+            .find(customers::CUSTOMERS.name, customer_id)?;
         Some(Value::Object(customer.fields.clone()))
     }
 
     /// Whether a customer is archived (the API has no field for it), or `None` if unknown.
     pub fn customer_archived(&self, firm_id: u64, customer_id: u64) -> Option<bool> {
         let store = lock(&self.app.store);
-        let customer = store.firm_by_id(firm_id)?.customers.get(&customer_id)?;
+        let customer = store
+            .firm_by_id(firm_id)?
+            .find(customers::CUSTOMERS.name, customer_id)?;
         Some(customer.archived)
     }
 
@@ -192,8 +221,7 @@ impl Emulator {
         store
             .firm_by_id(firm_id)
             .map(|firm| {
-                firm.customers
-                    .values()
+                firm.records(customers::CUSTOMERS.name)
                     .map(|customer| Value::Object(customer.fields.clone()))
                     .collect()
             })
@@ -211,13 +239,102 @@ impl Emulator {
     /// If `fields` is not a JSON object or `firm_id` is not one of the configured firms: both
     /// are mistakes in the calling test.
     pub fn insert_customer(&self, firm_id: u64, fields: Value) -> u64 {
+        self.insert_record(firm_id, "customers", fields)
+    }
+
+    /// A record as `GET …/{resource}/{id}.json` shows it, with everything a detail view can
+    /// hold (lines, files, settlements, bank details); download links are relative. `resource`
+    /// is named as in the URL: `"quotes"`, `"invoices"`, `"suppliers"`, `"products"`,
+    /// `"categories"`, `"followups"`, `"purchases"`, `"customers"`, `"assets"`,
+    /// `"settlements"`, `"recurring_invoices"` or `"recurring_purchases"`. `None` if the
+    /// firm, the resource or the record is unknown.
+    pub fn record(&self, firm_id: u64, resource: &str, id: u64) -> Option<Value> {
+        let store = lock(&self.app.store);
+        let firm = store.firm_by_id(firm_id)?;
+        let record = firm.find(resource, id)?;
+        Some(full_view(firm, resource, record))
+    }
+
+    /// Every record of a resource in a firm, in id order, shown as [`Emulator::record`] does
+    /// (archived customers included; `"settlements"` gives those of every invoice).
+    pub fn records(&self, firm_id: u64, resource: &str) -> Vec<Value> {
+        let store = lock(&self.app.store);
+        let Some(firm) = store.firm_by_id(firm_id) else {
+            return Vec::new();
+        };
+        firm.records(resource)
+            .map(|record| full_view(firm, resource, record))
+            .collect()
+    }
+
+    /// Stores a record directly, bypassing the API's validation, and returns its new id.
+    ///
+    /// Any field of the resource's table may be given, read-only ones included; the usual
+    /// defaults fill the rest, and quotes and invoices get line ids, totals and numbers
+    /// (an invoice with `"draft": true` stays unnumbered). Extra keys: `"archived": true` for
+    /// customers, `"system": true` for a supplier managed by the service. Assets take the
+    /// owner's id (`"quote_id"`, `"invoice_id"`, `"customer_id"` or `"purchase_id"`),
+    /// `"document_name"`, `"content"` (the file's text), `"content_type"` and `"visible"`.
+    ///
+    /// # Panics
+    /// If `fields` is not a JSON object, the firm is not configured, the resource is unknown
+    /// or read-only data is missing (an asset without owner): mistakes in the calling test.
+    pub fn insert_record(&self, firm_id: u64, resource: &str, fields: Value) -> u64 {
         let Value::Object(fields) = fields else {
-            panic!("insert_customer expects a JSON object, got {fields}");
+            panic!("insert_record expects a JSON object, got {fields}");
         };
         let mut store = lock(&self.app.store);
-        seed::insert(&mut store, firm_id, &fields)
-            .unwrap_or_else(|| panic!("firm {firm_id} is not configured in this emulator"))
+        seed::insert(&mut store, firm_id, resource, &fields)
     }
+
+    /// The bytes of an uploaded (or seeded) file, as its download returns them.
+    pub fn asset_bytes(&self, firm_id: u64, asset_id: u64) -> Option<Vec<u8>> {
+        let store = lock(&self.app.store);
+        let blob = store.firm_by_id(firm_id)?.blobs.get(&asset_id)?;
+        Some(blob.bytes.clone())
+    }
+
+    /// Every e-mail sent through `POST emails.json`, oldest first: `firm_id`, `bill_id`,
+    /// `bill_type` (`"quote"` or `"invoice"`), `template`, `to`, `cc`, `bcc`, `subject`,
+    /// `message` and `sent_at`.
+    pub fn sent_emails(&self) -> Vec<Value> {
+        lock(&self.app.store).emails.clone()
+    }
+}
+
+/// A record's detail view for the test accessors.
+fn full_view(firm: &Firm, resource: &str, record: &state::Record) -> Value {
+    match engine_resource(resource) {
+        Some(resource) => {
+            let params = QueryParams::new(Some("with_sepa=1"));
+            let shape = Shape {
+                list: false,
+                params: &params,
+                origin: "",
+            };
+            resource.view(firm, record, &shape)
+        }
+        None => Value::Object(record.fields.clone()),
+    }
+}
+
+/// Every resource served by the generic engine, by URL name.
+pub(crate) fn engine_resource(name: &str) -> Option<&'static engine::Resource> {
+    [
+        &customers::CUSTOMERS,
+        &categories::CATEGORIES,
+        &categories::FOLLOWUPS,
+        &products::PRODUCTS,
+        &suppliers::SUPPLIERS,
+        &purchases::PURCHASES,
+        &quotes::QUOTES,
+        &invoices::INVOICES,
+        &settlements::SETTLEMENTS,
+        &recurring::RECURRING_INVOICES,
+        &recurring::RECURRING_PURCHASES,
+    ]
+    .into_iter()
+    .find(|resource| resource.name == name)
 }
 
 impl Drop for Emulator {

@@ -1,45 +1,328 @@
-//! Demo data, and direct insertion of customers for tests.
+//! Demo data, and direct insertion of records for tests.
 //!
 //! The demo customers cover the cases a client meets in practice: a long-standing invoiced
 //! customer (which the API refuses to delete), an individual, an archived customer hidden from
-//! the default list, and one customer in the second firm to exercise firm scoping.
+//! the default list, and one customer in the second firm to exercise firm scoping. The first
+//! firm also gets a small realistic month of activity: products, suppliers, categories, a
+//! followup, quotes, invoices in each state, purchases, recurring documents and files. Ids are
+//! allocated in a fixed order, so they are the same in every run.
 
 use serde_json::{Map, Value, json};
 
-use super::customer_fields::seeded_record;
+use super::assets;
+use super::engine_resource;
+use super::pdf;
 use super::state::Store;
 
-/// Stores a customer as given (see `Emulator::insert_customer`), returning its id, or `None`
-/// if the firm is not part of the account.
-pub(crate) fn insert(store: &mut Store, firm_id: u64, fields: &Map<String, Value>) -> Option<u64> {
-    store.firm_by_id(firm_id)?;
-    let archived = fields
-        .get("archived")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let record = seeded_record(fields);
-    let id = store.allocate_customer_id();
-    store
-        .firm_by_id_mut(firm_id)?
-        .insert_customer(id, record, archived);
-    Some(id)
+/// Stores a record as given (see `Emulator::insert_record`), returning its id.
+///
+/// # Panics
+/// If the firm is not part of the account, the resource is unknown, or an asset has no owner.
+pub(crate) fn insert(
+    store: &mut Store,
+    firm_id: u64,
+    resource: &str,
+    fields: &Map<String, Value>,
+) -> u64 {
+    let (firm, ids) = store
+        .firm_by_id_mut(firm_id)
+        .unwrap_or_else(|| panic!("firm {firm_id} is not configured in this emulator"));
+    if resource == assets::COLLECTION {
+        return assets::insert_trusted(firm, ids, fields).unwrap_or_else(|| {
+            panic!("an asset needs its owner: quote_id, invoice_id, customer_id or purchase_id")
+        });
+    }
+    let resource = engine_resource(resource)
+        .unwrap_or_else(|| panic!("the emulator has no resource named {resource:?}"));
+    resource.insert_trusted(firm, ids, fields)
 }
 
-/// Seeds the first configured firm with several customers and the second with one.
+fn add(store: &mut Store, firm_id: u64, resource: &str, fields: Value) -> u64 {
+    let Value::Object(fields) = fields else {
+        unreachable!("demo records are objects");
+    };
+    insert(store, firm_id, resource, &fields)
+}
+
+/// Seeds the first configured firm with customers and a month of activity, and the second
+/// with one customer.
 pub(crate) fn demo_data(store: &mut Store) {
     let firm_ids = store.firm_ids();
-    let batches = [
-        (firm_ids.first(), first_firm_customers()),
-        (firm_ids.get(1), second_firm_customers()),
-    ];
-    for (firm_id, customers) in batches {
-        let Some(&firm_id) = firm_id else { continue };
-        for customer in customers {
-            if let Value::Object(fields) = customer {
-                insert(store, firm_id, &fields);
-            }
+    let mut first_customers = Vec::new();
+    if let Some(&firm_id) = firm_ids.first() {
+        for customer in first_firm_customers() {
+            first_customers.push(add(store, firm_id, "customers", customer));
         }
     }
+    if let Some(&firm_id) = firm_ids.get(1) {
+        for customer in second_firm_customers() {
+            add(store, firm_id, "customers", customer);
+        }
+    }
+    if let (Some(&firm_id), [martin, lumen, _claire, _vernet, rousseau]) =
+        (firm_ids.first(), first_customers.as_slice())
+    {
+        let customers = DemoCustomers {
+            martin: *martin,
+            lumen: *lumen,
+            rousseau: *rousseau,
+        };
+        first_firm_activity(store, firm_id, &customers);
+    }
+}
+
+struct DemoCustomers {
+    martin: u64,
+    lumen: u64,
+    rousseau: u64,
+}
+
+/// A month of work for a small web agency: September and early October 2025.
+fn first_firm_activity(store: &mut Store, firm: u64, customers: &DemoCustomers) {
+    let services = add(
+        store,
+        firm,
+        "categories",
+        json!({
+            "title": "Prestations de service", "status": 1,
+            "created_at": "2023-03-01T08:00:00.000Z", "updated_at": "2023-03-01T08:00:00.000Z"
+        }),
+    );
+    let hosting = add(
+        store,
+        firm,
+        "categories",
+        json!({
+            "title": "Hébergement et logiciels", "status": 2,
+            "created_at": "2023-03-01T08:01:00.000Z", "updated_at": "2023-03-01T08:01:00.000Z"
+        }),
+    );
+    add(
+        store,
+        firm,
+        "followups",
+        json!({
+            "title": "A relancer", "status": 0,
+            "created_at": "2024-01-10T09:00:00.000Z", "updated_at": "2024-01-10T09:00:00.000Z"
+        }),
+    );
+    let development = add(
+        store,
+        firm,
+        "products",
+        json!({
+            "ref": "DEV-JOUR", "title": "Développement web (journée)", "unit_price": "600.0",
+            "vat": "0.200", "measure": "jour", "nature": 2, "category_id": services,
+            "created_at": "2023-03-02T10:00:00.000Z", "updated_at": "2025-01-06T10:00:00.000Z"
+        }),
+    );
+    let maintenance = add(
+        store,
+        firm,
+        "products",
+        json!({
+            "ref": "MAINT-MOIS", "title": "Maintenance mensuelle du site", "unit_price": "120.0",
+            "vat": "0.200", "measure": "mois", "nature": 2, "category_id": services,
+            "created_at": "2023-03-02T10:05:00.000Z", "updated_at": "2023-03-02T10:05:00.000Z"
+        }),
+    );
+    let training = add(
+        store,
+        firm,
+        "products",
+        json!({
+            "ref": "FORM-H", "title": "Formation (heure)", "unit_price": "80.0", "vat": "0.200",
+            "measure": "heure", "nature": 2, "category_id": services,
+            "created_at": "2024-02-12T15:30:00.000Z", "updated_at": "2024-02-12T15:30:00.000Z"
+        }),
+    );
+    let host = add(
+        store,
+        firm,
+        "suppliers",
+        json!({
+            "company_name": "Nuage Hébergement SAS", "short_name": "Nuage Hébergement",
+            "street": "5 rue du Datacenter", "zip_code": "59000", "city": "Lille", "country": "FR",
+            "email": "facturation@nuage-hebergement.test", "category_id": hosting,
+            "created_at": "2023-03-05T11:00:00.000Z", "updated_at": "2023-03-05T11:00:00.000Z"
+        }),
+    );
+    let urssaf = add(
+        store,
+        firm,
+        "suppliers",
+        json!({
+            "company_name": "URSSAF", "country": "FR", "system": true,
+            "created_at": "2023-03-01T00:00:00.000Z", "updated_at": "2023-03-01T00:00:00.000Z"
+        }),
+    );
+    let hosting_bill = add(
+        store,
+        firm,
+        "purchases",
+        json!({
+            "supplier_id": host, "title": "Hébergement serveur septembre 2025",
+            "ref": "NH-2025-0917", "total_with_vat": "36.0", "vat_amount": "6.0",
+            "invoiced_on": "2025-09-01", "paid_on": "2025-09-01", "payment_mode": 8,
+            "category_id": hosting,
+            "created_at": "2025-09-02T08:30:00.000Z", "updated_at": "2025-09-02T08:30:00.000Z"
+        }),
+    );
+    add(
+        store,
+        firm,
+        "purchases",
+        json!({
+            "supplier_id": urssaf, "title": "Cotisations sociales T3 2025",
+            "total_with_vat": "1250.0", "vat_amount": "0.0",
+            "invoiced_on": "2025-10-05", "term_on": "2025-10-31",
+            "created_at": "2025-10-05T07:00:00.000Z", "updated_at": "2025-10-05T07:00:00.000Z"
+        }),
+    );
+    let redesign = add(
+        store,
+        firm,
+        "quotes",
+        json!({
+            "customer_id": customers.rousseau, "title": "Refonte du site du cabinet",
+            "invoiced_on": "2025-09-12", "quote_status": 1, "category_id": services,
+            "items": [
+                {"product_id": development, "quantity": "8", "title": "Développement web (journée)",
+                 "unit_price": "600.0", "vat": "0.200", "position": 1},
+                {"product_id": maintenance, "quantity": "12", "title": "Maintenance mensuelle (option)",
+                 "unit_price": "120.0", "vat": "0.200", "optional": true, "position": 2}
+            ],
+            "created_at": "2025-09-12T14:00:00.000Z", "updated_at": "2025-09-19T09:30:00.000Z"
+        }),
+    );
+    add(
+        store,
+        firm,
+        "quotes",
+        json!({
+            "customer_id": customers.lumen, "title": "Maintenance annuelle 2026",
+            "invoiced_on": "2025-10-02", "quote_status": 0,
+            "items": [
+                {"product_id": maintenance, "quantity": "12", "title": "Maintenance mensuelle du site",
+                 "unit_price": "120.0", "vat": "0.200", "position": 1}
+            ],
+            "created_at": "2025-10-02T10:15:00.000Z", "updated_at": "2025-10-02T10:15:00.000Z"
+        }),
+    );
+    let showcase = add(
+        store,
+        firm,
+        "invoices",
+        json!({
+            "customer_id": customers.martin, "title": "Site vitrine - solde",
+            "invoiced_on": "2025-09-05", "pay_before": "30", "category_id": services,
+            "items": [
+                {"product_id": development, "quantity": "3", "title": "Développement web (journée)",
+                 "unit_price": "600.0", "vat": "0.200", "position": 1}
+            ],
+            "created_at": "2025-09-05T16:00:00.000Z", "updated_at": "2025-09-05T16:00:00.000Z"
+        }),
+    );
+    add(
+        store,
+        firm,
+        "invoices",
+        json!({
+            "customer_id": customers.martin, "title": "Maintenance septembre 2025",
+            "invoiced_on": "2025-09-30", "pay_before": "30", "category_id": services,
+            "items": [
+                {"product_id": maintenance, "quantity": "1", "title": "Maintenance mensuelle du site",
+                 "unit_price": "120.0", "vat": "0.200", "position": 1}
+            ],
+            "created_at": "2025-09-30T16:40:12.000Z", "updated_at": "2025-09-30T16:40:12.000Z"
+        }),
+    );
+    add(
+        store,
+        firm,
+        "invoices",
+        json!({
+            "customer_id": customers.rousseau, "title": "Formation à l'outil de publication",
+            "draft": true, "invoiced_on": "2025-10-06",
+            "items": [
+                {"product_id": training, "quantity": "6", "title": "Formation (heure)",
+                 "unit_price": "80.0", "vat": "0.200", "position": 1}
+            ],
+            "created_at": "2025-10-06T11:00:00.000Z", "updated_at": "2025-10-06T11:00:00.000Z"
+        }),
+    );
+    add(
+        store,
+        firm,
+        "settlements",
+        json!({
+            "invoice_id": showcase, "total": "2160.0", "payment_mode": 3,
+            "paid_on": "2025-10-08", "payment_ref": "VIR-MARTIN-1008"
+        }),
+    );
+    add(
+        store,
+        firm,
+        "recurring_invoices",
+        json!({
+            "customer_id": customers.martin, "title": "Maintenance mensuelle du site",
+            "currency": "EUR", "total": "120.0", "total_with_vat": "144.0", "frequency": "monthly",
+            "next_invoice_on": "2025-10-31", "last_invoice_on": "2025-09-30", "active": true,
+            "created_at": "2024-06-28T09:00:00.000Z", "updated_at": "2025-09-30T16:40:12.000Z"
+        }),
+    );
+    add(
+        store,
+        firm,
+        "recurring_purchases",
+        json!({
+            "supplier_id": host, "title": "Hébergement serveur", "currency": "EUR",
+            "total_with_vat": "36.0", "vat_amount": "6.0", "frequency": "monthly",
+            "next_purchase_on": "2025-10-01", "active": true,
+            "created_at": "2023-03-05T11:05:00.000Z", "updated_at": "2025-09-02T08:30:00.000Z"
+        }),
+    );
+    let document = |lines: &[&str]| {
+        let lines: Vec<String> = lines.iter().map(|line| (*line).to_owned()).collect();
+        // The PDF writer only emits ASCII, so the bytes travel as text.
+        String::from_utf8(pdf::text_document(&lines)).expect("PDF output is ASCII")
+    };
+    add(
+        store,
+        firm,
+        "assets",
+        json!({
+            "quote_id": redesign, "document_name": "cahier-des-charges.pdf", "visible": true,
+            "content": document(&["Cahier des charges", "Refonte du site du cabinet Rousseau"])
+        }),
+    );
+    add(
+        store,
+        firm,
+        "assets",
+        json!({
+            "invoice_id": showcase, "document_name": "proces-verbal-recette.pdf", "visible": false,
+            "content": document(&["Proces-verbal de recette", "Site vitrine Boulangerie Martin"])
+        }),
+    );
+    add(
+        store,
+        firm,
+        "assets",
+        json!({
+            "customer_id": customers.martin, "document_name": "contrat-maintenance.txt",
+            "content": "Contrat de maintenance - Boulangerie Martin SARL\nDurée : 12 mois\n"
+        }),
+    );
+    add(
+        store,
+        firm,
+        "assets",
+        json!({
+            "purchase_id": hosting_bill, "document_name": "facture-NH-2025-0917.pdf",
+            "content": document(&["Nuage Hebergement SAS", "Facture NH-2025-0917", "Total TTC : 36,00 EUR"])
+        }),
+    );
 }
 
 fn first_firm_customers() -> Vec<Value> {

@@ -16,11 +16,16 @@ use axum::response::{IntoResponse, Response};
 
 use super::EmulatorConfig;
 use super::auth::basic_credentials;
+use super::categories::{CATEGORIES, FOLLOWUPS};
 use super::error::ApiError;
+use super::products::PRODUCTS;
+use super::purchases::PURCHASES;
 use super::rate_limit::RateLimiter;
 use super::recording::Recorder;
+use super::recurring::{RECURRING_INVOICES, RECURRING_PURCHASES};
 use super::state::{Store, lock};
-use super::{account, customers, seed};
+use super::suppliers::SUPPLIERS;
+use super::{account, assets, customers, emails, invoices, quotes, seed, settlements};
 
 const X_USER_AGENT: HeaderName = HeaderName::from_static("x-user-agent");
 const X_RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
@@ -115,6 +120,18 @@ pub(crate) fn router(app: Arc<App>) -> Router {
     Router::new()
         .merge(account::routes())
         .merge(customers::routes())
+        .merge(CATEGORIES.routes())
+        .merge(FOLLOWUPS.routes())
+        .merge(PRODUCTS.routes())
+        .merge(SUPPLIERS.routes())
+        .merge(PURCHASES.routes())
+        .merge(quotes::routes())
+        .merge(invoices::routes())
+        .merge(settlements::routes())
+        .merge(RECURRING_INVOICES.routes())
+        .merge(RECURRING_PURCHASES.routes())
+        .merge(assets::routes())
+        .merge(emails::routes())
         .fallback(unknown_endpoint)
         .method_not_allowed_fallback(method_not_allowed)
         // Outermost, so that rejected and unknown requests are recorded and screened too.

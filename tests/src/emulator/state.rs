@@ -1,7 +1,8 @@
-//! The in-memory data: the account, its firms, and each firm's customers.
+//! The in-memory data: the account, its firms, and each firm's records.
 //!
 //! Data lives per firm, so an id that belongs to another firm is simply not found, just as the
-//! real service scopes every record to the firm in the URL.
+//! real service scopes every record to the firm in the URL. Within a firm, records are grouped
+//! in collections named like the URL segment (`"customers"`, `"quotes"`, ...).
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -14,8 +15,8 @@ use super::error::ApiError;
 /// The account id reported by `GET /account.json`; the reference gives no way to choose it.
 const ACCOUNT_ID: u64 = 4_217;
 
-/// Customer ids start here so they never look like firm ids in test output.
-const FIRST_CUSTOMER_ID: u64 = 180_001;
+/// Record ids start here so they never look like firm ids in test output.
+const FIRST_ID: u64 = 180_001;
 
 /// Locks a mutex even if a handler panicked while holding it: the emulator's data stays
 /// usable for the rest of the test, which then reports the panic itself.
@@ -23,25 +24,70 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-pub(crate) struct StoredCustomer {
-    /// Every field of the reference's table, keyed by name, `null` when unset.
+pub(crate) struct Record {
+    /// Every field of the resource's table, keyed by name, `null` when unset.
     pub(crate) fields: Map<String, Value>,
-    /// Archiving is not a field of the record: it only changes which lists show the customer.
+    /// Archiving (customers) is not a field of the record: it only changes which lists show it.
     pub(crate) archived: bool,
+    /// A supplier the service manages itself (tax and social bodies), with deletion limits.
+    pub(crate) system: bool,
+}
+
+impl Record {
+    pub(crate) fn new(fields: Map<String, Value>) -> Self {
+        Self {
+            fields,
+            archived: false,
+            system: false,
+        }
+    }
+
+    pub(crate) fn id(&self) -> u64 {
+        self.fields["id"].as_u64().unwrap_or_default()
+    }
+}
+
+/// The content of an uploaded file.
+pub(crate) struct Blob {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) content_type: String,
+}
+
+/// One counter for all records of all firms, like a database sequence, so ids are unique
+/// account-wide and an id from one firm (or one resource) can be tried against another.
+pub(crate) struct IdSequence {
+    next: u64,
+}
+
+impl IdSequence {
+    pub(crate) fn new() -> Self {
+        Self { next: FIRST_ID }
+    }
+
+    /// A fresh id. Ids are never reused, even after a deletion.
+    pub(crate) fn allocate(&mut self) -> u64 {
+        let id = self.next;
+        self.next += 1;
+        id
+    }
 }
 
 pub(crate) struct Firm {
     pub(crate) id: u64,
     pub(crate) name: String,
-    pub(crate) customers: BTreeMap<u64, StoredCustomer>,
+    collections: BTreeMap<&'static str, BTreeMap<u64, Record>>,
+    /// Uploaded file contents, by asset id.
+    pub(crate) blobs: BTreeMap<u64, Blob>,
+    /// Document numbering (quote numbers, invoice numbers, purchase serial numbers).
+    counters: BTreeMap<&'static str, u64>,
 }
 
 pub(crate) struct Store {
     email: String,
     firms: Vec<Firm>,
-    /// One counter for all firms, like a database sequence, so ids are unique account-wide
-    /// and a customer id from one firm can be tried against another.
-    next_customer_id: u64,
+    pub(crate) ids: IdSequence,
+    /// Every e-mail sent through `emails.json`, oldest first.
+    pub(crate) emails: Vec<Value>,
 }
 
 impl Store {
@@ -51,13 +97,10 @@ impl Store {
             firms: config
                 .firms
                 .iter()
-                .map(|(id, name)| Firm {
-                    id: *id,
-                    name: name.clone(),
-                    customers: BTreeMap::new(),
-                })
+                .map(|(id, name)| Firm::new(*id, name))
                 .collect(),
-            next_customer_id: FIRST_CUSTOMER_ID,
+            ids: IdSequence::new(),
+            emails: Vec::new(),
         }
     }
 
@@ -78,60 +121,102 @@ impl Store {
         self.firms.iter().find(|firm| firm.id == id)
     }
 
-    pub(crate) fn firm_by_id_mut(&mut self, id: u64) -> Option<&mut Firm> {
-        self.firms.iter_mut().find(|firm| firm.id == id)
+    /// A firm and the id sequence, borrowed together so a handler can create records.
+    pub(crate) fn firm_by_id_mut(&mut self, id: u64) -> Option<(&mut Firm, &mut IdSequence)> {
+        let firm = self.firms.iter_mut().find(|firm| firm.id == id)?;
+        Some((firm, &mut self.ids))
     }
 
     /// Resolves the `{firm}` path segment. A firm outside the account is forbidden (403), as
     /// the key has no rights on it, whether or not it exists elsewhere.
     pub(crate) fn firm(&self, segment: &str) -> Result<&Firm, ApiError> {
-        segment
-            .parse()
-            .ok()
+        parse_firm(segment)
             .and_then(|id| self.firm_by_id(id))
             .ok_or_else(|| forbidden_firm(segment))
     }
 
-    pub(crate) fn firm_mut(&mut self, segment: &str) -> Result<&mut Firm, ApiError> {
-        segment
-            .parse()
-            .ok()
-            .and_then(|id| self.firm_by_id_mut(id))
+    pub(crate) fn firm_mut(
+        &mut self,
+        segment: &str,
+    ) -> Result<(&mut Firm, &mut IdSequence), ApiError> {
+        let id = parse_firm(segment).ok_or_else(|| forbidden_firm(segment))?;
+        self.firm_by_id_mut(id)
             .ok_or_else(|| forbidden_firm(segment))
-    }
-
-    /// A fresh customer id. Ids are never reused, even after a deletion.
-    pub(crate) fn allocate_customer_id(&mut self) -> u64 {
-        let id = self.next_customer_id;
-        self.next_customer_id += 1;
-        id
     }
 }
 
+fn parse_firm(segment: &str) -> Option<u64> {
+    segment.parse().ok()
+}
+
 impl Firm {
-    /// Stores a customer under `id`, writing the id into the record as well.
-    pub(crate) fn insert_customer(
-        &mut self,
-        id: u64,
-        mut fields: Map<String, Value>,
-        archived: bool,
-    ) {
-        fields.insert("id".to_owned(), json!(id));
-        self.customers
-            .insert(id, StoredCustomer { fields, archived });
+    pub(crate) fn new(id: u64, name: &str) -> Self {
+        Self {
+            id,
+            name: name.to_owned(),
+            collections: BTreeMap::new(),
+            blobs: BTreeMap::new(),
+            counters: BTreeMap::new(),
+        }
     }
 
-    /// The customer with this id in this firm, or the API's 404.
-    pub(crate) fn customer(&self, id: u64) -> Result<&StoredCustomer, ApiError> {
-        self.customers
-            .get(&id)
+    /// The records of a collection, in id order.
+    pub(crate) fn records(&self, collection: &str) -> impl Iterator<Item = &Record> {
+        self.collections
+            .get(collection)
+            .into_iter()
+            .flat_map(BTreeMap::values)
+    }
+
+    /// The record, if this firm has it.
+    pub(crate) fn find(&self, collection: &str, id: u64) -> Option<&Record> {
+        self.collections.get(collection)?.get(&id)
+    }
+
+    /// The record, or the API's 404.
+    pub(crate) fn get(&self, collection: &str, id: u64) -> Result<&Record, ApiError> {
+        self.find(collection, id)
             .ok_or_else(ApiError::record_not_found)
     }
 
-    pub(crate) fn customer_mut(&mut self, id: u64) -> Result<&mut StoredCustomer, ApiError> {
-        self.customers
-            .get_mut(&id)
+    pub(crate) fn get_mut(&mut self, collection: &str, id: u64) -> Result<&mut Record, ApiError> {
+        self.collections
+            .get_mut(collection)
+            .and_then(|records| records.get_mut(&id))
             .ok_or_else(ApiError::record_not_found)
+    }
+
+    /// Stores a record under `id`, writing the id into its fields as well.
+    pub(crate) fn insert(&mut self, collection: &'static str, id: u64, mut record: Record) {
+        record.fields.insert("id".to_owned(), json!(id));
+        self.collections
+            .entry(collection)
+            .or_default()
+            .insert(id, record);
+    }
+
+    pub(crate) fn remove(&mut self, collection: &str, id: u64) -> Option<Record> {
+        self.collections.get_mut(collection)?.remove(&id)
+    }
+
+    /// Ids of the records of a collection matching `keep`.
+    pub(crate) fn ids_where(&self, collection: &str, keep: impl Fn(&Record) -> bool) -> Vec<u64> {
+        self.records(collection)
+            .filter(|record| keep(record))
+            .map(Record::id)
+            .collect()
+    }
+
+    /// Every record of every collection, for changes that cut across resources.
+    pub(crate) fn all_records_mut(&mut self) -> impl Iterator<Item = &mut Record> {
+        self.collections.values_mut().flat_map(BTreeMap::values_mut)
+    }
+
+    /// The next number of a document series (1, 2, 3...), per firm.
+    pub(crate) fn next_number(&mut self, series: &'static str) -> u64 {
+        let counter = self.counters.entry(series).or_default();
+        *counter += 1;
+        *counter
     }
 }
 

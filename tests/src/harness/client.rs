@@ -14,6 +14,16 @@ use serde_json::{Value, json};
 
 use super::host_binary;
 
+/// target/test-component-cache, shared by every test process.
+fn shared_component_cache() -> PathBuf {
+    let tests_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    tests_dir
+        .parent()
+        .expect("tests/ sits in the workspace")
+        .join("target")
+        .join("test-component-cache")
+}
+
 const REPLY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How to start the server: its whole environment is what is listed here, nothing inherited.
@@ -41,6 +51,11 @@ impl ServerSetup {
             (
                 "FACTURATION_DOWNLOADS_DIR",
                 &downloads_dir.display().to_string(),
+            ),
+            // One shared precompiled copy keeps the many test starts from compiling anew.
+            (
+                "FACTURATION_CACHE_DIR",
+                &shared_component_cache().display().to_string(),
             ),
         ];
         Self {
@@ -130,6 +145,11 @@ impl McpServer {
             stderr_reader: Some(stderr_reader),
             next_id: 1,
         }
+    }
+
+    /// The server's process id (benchmarks read its memory use).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Everything the server wrote to stderr so far.

@@ -4,6 +4,8 @@
 
 mod artifacts;
 mod client;
+mod session;
 
 pub use artifacts::{host_binary, probe_component};
 pub use client::{McpServer, ServerSetup};
+pub use session::{TEST_USER_AGENT, TestSession, assert_route, error_text, success};

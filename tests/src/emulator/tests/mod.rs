@@ -772,3 +772,38 @@ fn the_handle_can_be_shared_between_threads() {
     assert_send_sync::<Emulator>();
     assert_send_sync::<super::RecordedRequest>();
 }
+
+// Resources beyond customers, one module per area; they reuse the client above.
+mod files;
+mod records;
+mod sales;
+
+/// A started emulator without demo data, for tests that build their own records.
+fn empty() -> Emulator {
+    start(EmulatorConfig {
+        seed_demo_data: false,
+        ..EmulatorConfig::default()
+    })
+}
+
+/// The `id` of a JSON reply.
+fn id_of(reply: &Reply) -> u64 {
+    reply.json()["id"].as_u64().unwrap_or_else(|| {
+        panic!(
+            "no id in ({}) {}",
+            reply.status,
+            String::from_utf8_lossy(&reply.body)
+        )
+    })
+}
+
+/// The ids of a JSON list reply, in order.
+fn ids(reply: &Reply) -> Vec<u64> {
+    reply
+        .json()
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|record| record["id"].as_u64().expect("an id"))
+        .collect()
+}

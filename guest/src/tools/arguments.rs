@@ -1,0 +1,492 @@
+//! Tool arguments: checked against the spec before anything is sent, then placed where the
+//! API wants them (path, query string, JSON body) or kept for the tool itself (paging,
+//! file handling). Every refusal names the argument.
+
+use serde_json::{Map, Value};
+
+use super::spec::{Body, Field, FieldType, Output, ToolSpec, each_field};
+
+/// Arguments the tools themselves use; never sent to the API.
+pub mod local {
+    use super::{Field, FieldType};
+
+    const fn arg(name: &'static str, ty: FieldType, description: &'static str) -> Field {
+        Field {
+            name,
+            ty,
+            description,
+            writable: true,
+        }
+    }
+
+    pub const ALL_PAGES: Field = arg(
+        "all_pages",
+        FieldType::Boolean,
+        "Fetch the following pages too, up to `max_pages`",
+    );
+    pub const MAX_PAGES: Field = arg(
+        "max_pages",
+        FieldType::Integer,
+        "With all_pages: the most pages to fetch (default 10, at most 100)",
+    );
+    pub const OVERWRITE: Field = arg(
+        "overwrite",
+        FieldType::Boolean,
+        "Replace a file of the same name in the downloads folder",
+    );
+    pub const INLINE: Field = arg(
+        "inline",
+        FieldType::Boolean,
+        "Return the file's bytes in the result instead of saving it in the downloads folder",
+    );
+    pub const PATH: Field = arg(
+        "path",
+        FieldType::Text(None),
+        "File to upload, relative to the downloads folder (e.g. `receipts/taxi.pdf`)",
+    );
+    pub const CONTENT_BASE64: Field = arg(
+        "content_base64",
+        FieldType::Text(None),
+        "File content, base64-encoded, instead of `path`; then `filename` is required",
+    );
+
+    pub const PAGED: &[Field] = &[ALL_PAGES, MAX_PAGES];
+    pub const DOWNLOAD: &[Field] = &[OVERWRITE, INLINE];
+    pub const UPLOAD: &[Field] = &[PATH, CONTENT_BASE64];
+}
+
+/// The local arguments a tool takes, from its shape.
+pub fn local_fields(spec: &ToolSpec) -> impl Iterator<Item = &'static Field> {
+    let paged: &[Field] = if matches!(spec.output, Output::Page { .. }) {
+        local::PAGED
+    } else {
+        &[]
+    };
+    let download: &[Field] = if matches!(spec.output, Output::File { .. }) {
+        local::DOWNLOAD
+    } else {
+        &[]
+    };
+    let upload: &[Field] = if matches!(spec.body, Body::File) {
+        local::UPLOAD
+    } else {
+        &[]
+    };
+    paged.iter().chain(download).chain(upload)
+}
+
+/// Writable fields sent as the JSON body.
+pub fn body_fields(spec: &ToolSpec) -> impl Iterator<Item = &'static Field> {
+    let fields = match spec.body {
+        Body::Json { fields, .. } => fields,
+        Body::None | Body::File => &[],
+    };
+    each_field(fields).filter(|field| field.writable)
+}
+
+/// The arguments sorted into their places.
+pub struct Placed {
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub body: Map<String, Value>,
+    pub local: Map<String, Value>,
+    /// Everything the caller gave, for echoing ids and naming files.
+    pub given: Map<String, Value>,
+}
+
+pub fn place(
+    spec: &ToolSpec,
+    args: Map<String, Value>,
+    default_firm: Option<u64>,
+) -> Result<Placed, Refusal> {
+    let given = args.clone();
+    let mut args = args;
+    let mut path = spec.path.to_string();
+    for name in spec.path_params() {
+        let value = args.remove(name);
+        let text = match (name, value) {
+            ("order_url", Some(value)) => order_path(&value)?,
+            ("firm_id", None) => default_firm.ok_or(Refusal::NoFirm)?.to_string(),
+            (_, None) => {
+                return Err(Refusal::invalid(format!(
+                    "missing required argument `{name}`"
+                )));
+            }
+            (_, Some(value)) => positive_id(name, &value)?.to_string(),
+        };
+        path = path.replace(&format!("{{{name}}}"), &text);
+    }
+
+    let mut placed = Placed {
+        path,
+        query: Vec::new(),
+        body: Map::new(),
+        local: Map::new(),
+        given,
+    };
+    for (name, value) in args {
+        if let Some(param) = spec.query.iter().find(|param| param.name == name) {
+            check_value(&name, param.ty, &value)?;
+            placed
+                .query
+                .push((param.api_name.to_string(), query_text(&value)));
+        } else if let Some(field) = body_fields(spec).find(|field| field.name == name) {
+            // null clears a field, which the API accepts for any writable field.
+            if !value.is_null() {
+                check_value(&name, field.ty, &value)?;
+            }
+            placed.body.insert(name, value);
+        } else if let Some(field) = local_fields(spec).find(|field| field.name == name) {
+            check_value(&name, field.ty, &value)?;
+            placed.local.insert(name, value);
+        } else {
+            return Err(Refusal::invalid(unknown_argument(spec, &name)));
+        }
+    }
+    for param in spec.query.iter().filter(|param| param.required) {
+        if !placed.given.contains_key(param.name) {
+            return Err(Refusal::invalid(format!(
+                "missing required argument `{}`",
+                param.name
+            )));
+        }
+    }
+    if let Body::Json { required, .. } = spec.body
+        && let Some(missing) = required
+            .iter()
+            .find(|name| !placed.body.contains_key(**name))
+    {
+        return Err(Refusal::invalid(format!(
+            "missing required argument `{missing}`"
+        )));
+    }
+    Ok(placed)
+}
+
+/// Why arguments were refused before any request.
+pub enum Refusal {
+    Invalid(String),
+    /// A firm-scoped tool with no `firm_id` and none configured.
+    NoFirm,
+}
+
+impl Refusal {
+    pub fn invalid(reason: impl Into<String>) -> Self {
+        Refusal::Invalid(reason.into())
+    }
+}
+
+/// All argument names a tool accepts, for messages and the schema.
+pub fn known_arguments(spec: &ToolSpec) -> Vec<&'static str> {
+    let mut known: Vec<&str> = spec.path_params().collect();
+    known.extend(spec.query.iter().map(|param| param.name));
+    known.extend(body_fields(spec).map(|field| field.name));
+    known.extend(local_fields(spec).map(|field| field.name));
+    known
+}
+
+fn unknown_argument(spec: &ToolSpec, name: &str) -> String {
+    let known = known_arguments(spec);
+    if known.is_empty() {
+        format!(
+            "unknown argument `{name}`: {} takes no arguments",
+            spec.name
+        )
+    } else {
+        format!(
+            "unknown argument `{name}`; {} accepts: {}",
+            spec.name,
+            known.join(", ")
+        )
+    }
+}
+
+fn positive_id(name: &str, value: &Value) -> Result<u64, Refusal> {
+    match value.as_u64() {
+        Some(id) if id > 0 => Ok(id),
+        _ => Err(Refusal::invalid(format!(
+            "`{name}` must be a positive integer, got {value}"
+        ))),
+    }
+}
+
+/// A subscription order's PDF path, as `invoice_url` gives it: `/firms/N/orders/NAME.pdf`,
+/// possibly as a full URL. Anything else is refused rather than requested.
+fn order_path(value: &Value) -> Result<String, Refusal> {
+    let refuse = || {
+        Refusal::invalid(format!(
+            "`order_url` must be an order's invoice_url like /firms/1/orders/abc.pdf, got {value}"
+        ))
+    };
+    let text = value.as_str().ok_or_else(refuse)?;
+    let path = match text.find("://") {
+        Some(scheme_end) => {
+            &text[text[scheme_end + 3..]
+                .find('/')
+                .map(|i| i + scheme_end + 3)
+                .ok_or_else(refuse)?..]
+        }
+        None => text,
+    };
+    let segments: Vec<&str> = path.split('/').collect();
+    let valid = matches!(segments.as_slice(), ["", "firms", firm, "orders", file]
+        if firm.bytes().all(|b| b.is_ascii_digit()) && !firm.is_empty()
+            && file.ends_with(".pdf") && file.len() > 4
+            && file.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+            && !file.contains(".."));
+    if valid {
+        Ok(path.to_string())
+    } else {
+        Err(refuse())
+    }
+}
+
+/// Query strings carry text: numbers as written, flags as `1`/`0` as the API expects.
+fn query_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Bool(flag) => if *flag { "1" } else { "0" }.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Checks one argument against its declared type; the message names the field.
+fn check_value(name: &str, ty: FieldType, value: &Value) -> Result<(), Refusal> {
+    check(name, ty, value).map_err(Refusal::Invalid)
+}
+
+fn check(name: &str, ty: FieldType, value: &Value) -> Result<(), String> {
+    let fail = |expected: &str| Err(format!("`{name}` must be {expected}, got {value}"));
+    match ty {
+        FieldType::Text(_) | FieldType::DateTime | FieldType::Suggested(_)
+            if !value.is_string() =>
+        {
+            fail("a string")
+        }
+        FieldType::Text(Some(max)) => {
+            let length = value.as_str().map_or(0, |text| text.chars().count());
+            if length > max as usize {
+                return Err(format!(
+                    "`{name}` is {length} characters long; the API allows {max}"
+                ));
+            }
+            Ok(())
+        }
+        FieldType::Text(None) | FieldType::DateTime | FieldType::Suggested(_) => Ok(()),
+        FieldType::Integer if !(value.is_i64() || value.is_u64()) => fail("an integer"),
+        // The API writes decimals as strings ("1250.0") and reads them back the same way.
+        FieldType::Number if !(value.is_number() || value.as_str().is_some_and(is_decimal)) => {
+            fail("a number")
+        }
+        FieldType::Boolean if !value.is_boolean() => fail("true or false"),
+        FieldType::Integer | FieldType::Number | FieldType::Boolean => Ok(()),
+        FieldType::Date => match value.as_str() {
+            Some(text) if is_calendar_date(text) => Ok(()),
+            _ => fail("a date as YYYY-MM-DD"),
+        },
+        FieldType::Period => match value.as_str() {
+            Some(text) if is_calendar_date(text) || is_calendar_date(&format!("{text}-01")) => {
+                Ok(())
+            }
+            _ => fail("a month as YYYY-MM or a date as YYYY-MM-DD"),
+        },
+        FieldType::Country => match value.as_str() {
+            Some(code) if code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()) => Ok(()),
+            _ => fail("a two-letter country code in capitals, like FR"),
+        },
+        FieldType::OneOf(choices) => match value.as_str() {
+            Some(text) if choices.iter().any(|choice| choice.value == text) => Ok(()),
+            _ => fail(&format!(
+                "one of {}",
+                choices
+                    .iter()
+                    .map(|c| c.value)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        },
+        FieldType::IntOneOf(choices) => match value.as_i64() {
+            Some(code)
+                if choices
+                    .iter()
+                    .any(|choice| choice.value == code.to_string()) =>
+            {
+                Ok(())
+            }
+            _ => fail(&format!(
+                "one of the codes {}",
+                choices
+                    .iter()
+                    .map(|c| c.value)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        },
+        FieldType::Code(codes) => match value.as_str() {
+            Some(text) if codes.contains(&text) => Ok(()),
+            _ => fail("a currency code the service supports, like EUR"),
+        },
+        FieldType::List if !value.is_array() => fail("a list"),
+        FieldType::List => Ok(()),
+        FieldType::Lines(fields) => check_lines(name, fields, value),
+    }
+}
+
+/// Document lines: a non-empty list of objects whose keys are line fields.
+fn check_lines(name: &str, fields: &[Field], value: &Value) -> Result<(), String> {
+    let Some(lines) = value.as_array() else {
+        return Err(format!("`{name}` must be a list of lines, got {value}"));
+    };
+    if lines.is_empty() {
+        return Err(format!("`{name}` needs at least one line"));
+    }
+    for (index, line) in lines.iter().enumerate() {
+        let Some(line) = line.as_object() else {
+            return Err(format!(
+                "`{name}[{index}]` must be an object with title, quantity, unit_price, vat..."
+            ));
+        };
+        for (key, item) in line {
+            let label = format!("{name}[{index}].{key}");
+            match fields
+                .iter()
+                .find(|field| field.name == key && field.writable)
+            {
+                Some(_) if item.is_null() => {}
+                Some(field) => check(&label, field.ty, item)?,
+                None => {
+                    let known: Vec<&str> = fields
+                        .iter()
+                        .filter(|f| f.writable)
+                        .map(|f| f.name)
+                        .collect();
+                    return Err(format!(
+                        "unknown line field `{label}`; lines accept: {}",
+                        known.join(", ")
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A decimal written as text: `1250`, `-3.5`, or with a French decimal comma, `16,39`.
+fn is_decimal(text: &str) -> bool {
+    let digits = text.trim().strip_prefix('-').unwrap_or(text.trim());
+    let mut parts = digits.splitn(2, ['.', ',']);
+    let whole = parts.next().unwrap_or("");
+    let fraction = parts.next().unwrap_or("0");
+    !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `YYYY-MM-DD` naming a day that exists.
+fn is_calendar_date(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    let [year, month, day] = parts[..] else {
+        return false;
+    };
+    if year.len() != 4 || month.len() != 2 || day.len() != 2 {
+        return false;
+    }
+    let (Ok(year), Ok(month), Ok(day)) = (
+        year.parse::<u32>(),
+        month.parse::<u32>(),
+        day.parse::<u32>(),
+    ) else {
+        return false;
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days_in_month).contains(&day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tools::fields::LINE;
+    use crate::tools::values::LANGUAGES;
+    use serde_json::json;
+
+    #[test]
+    fn dates_and_periods_must_exist() {
+        assert!(is_calendar_date("2024-02-29"));
+        assert!(!is_calendar_date("2023-02-29"));
+        assert!(!is_calendar_date("2024-13-01"));
+        assert!(!is_calendar_date("2024/01/01"));
+        assert!(check("p", FieldType::Period, &json!("2025-10")).is_ok());
+        assert!(check("p", FieldType::Period, &json!("2025-13")).is_err());
+    }
+
+    #[test]
+    fn type_errors_name_the_field() {
+        let error = check("individual", FieldType::Boolean, &json!("yes")).unwrap_err();
+        assert!(
+            error.contains("`individual`") && error.contains("true or false"),
+            "{error}"
+        );
+        let error = check("language", FieldType::OneOf(LANGUAGES), &json!("de")).unwrap_err();
+        assert!(error.contains("fr, en, es, nl"), "{error}");
+        let error = check("zip_code", FieldType::Text(Some(5)), &json!("1234567")).unwrap_err();
+        assert!(error.contains("allows 5"), "{error}");
+        assert!(check("country", FieldType::Country, &json!("fr")).is_err());
+        assert!(check("total", FieldType::Number, &json!("2880.0")).is_ok());
+        assert!(check("total", FieldType::Number, &json!("16,39")).is_ok());
+        assert!(check("total", FieldType::Number, &json!("12 euros")).is_err());
+    }
+
+    #[test]
+    fn lines_are_checked_field_by_field() {
+        let lines = FieldType::Lines(LINE);
+        assert!(
+            check(
+                "items",
+                lines,
+                &json!([{ "title": "Audit", "quantity": 2, "unit_price": 450, "vat": 0.2 }])
+            )
+            .is_ok()
+        );
+        assert!(
+            check("items", lines, &json!([]))
+                .unwrap_err()
+                .contains("at least one")
+        );
+        let error = check(
+            "items",
+            lines,
+            &json!([{ "title": "x", "quantity": "two" }]),
+        )
+        .unwrap_err();
+        assert!(error.contains("`items[0].quantity`"), "{error}");
+        let error = check("items", lines, &json!([{ "price": 3 }])).unwrap_err();
+        assert!(error.contains("items[0].price"), "{error}");
+    }
+
+    #[test]
+    fn order_urls_must_be_order_pdfs() {
+        assert_eq!(
+            order_path(&json!("/firms/7/orders/ab-12.pdf")).ok(),
+            Some("/firms/7/orders/ab-12.pdf".into())
+        );
+        assert_eq!(
+            order_path(&json!("https://www.facturation.pro/firms/7/orders/x.pdf")).ok(),
+            Some("/firms/7/orders/x.pdf".into())
+        );
+        for bad in [
+            "/etc/passwd",
+            "/firms/7/orders/../../account.json",
+            "/firms/x/orders/a.pdf",
+            "/firms/7/invoices/1.pdf",
+        ] {
+            assert!(order_path(&json!(bad)).is_err(), "{bad}");
+        }
+    }
+}

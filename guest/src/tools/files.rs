@@ -1,0 +1,300 @@
+//! Files in and out: documents downloaded from the API are written into the downloads
+//! folder (the sandbox's `/downloads`) atomically and never over an existing file unless
+//! asked; uploads are read from that folder or taken inline and sent as multipart forms.
+
+use std::fs;
+use std::io::{ErrorKind, Write};
+use std::path::{Component, Path};
+
+use base64::prelude::{BASE64_STANDARD, Engine as _};
+use serde_json::{Map, Value, json};
+
+use crate::api::RequestBody;
+
+/// Where the downloads folder is mounted inside the sandbox.
+const SANDBOX_DIR: &str = "/downloads";
+
+/// Uploads are held in memory whole; this keeps them well inside the sandbox's memory cap.
+const MAX_UPLOAD_BYTES: usize = 25 << 20;
+
+/// A file saved into the downloads folder.
+pub struct Saved {
+    pub name: String,
+    /// The path as the user sees it on their machine.
+    pub host_path: String,
+}
+
+/// Makes a server- or template-given name safe as a single file name: no directories, no
+/// `..`, no control or reserved characters, not hidden, not empty.
+pub fn safe_file_name(raw: &str) -> String {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
+    let cleaned: String = base
+        .chars()
+        .map(|c| {
+            if c.is_control() || "<>:\"|?*".contains(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').trim();
+    let cleaned: String = cleaned.chars().take(150).collect();
+    if cleaned.is_empty() {
+        "download".to_string()
+    } else {
+        cleaned
+    }
+}
+
+/// Writes `bytes` as `name` in the downloads folder: first to a temporary file, then
+/// linked or renamed into place, so a reader never sees half a file and an existing file
+/// is never replaced unless `overwrite` is true.
+pub fn save(name: &str, bytes: &[u8], overwrite: bool) -> Result<Saved, String> {
+    let name = safe_file_name(name);
+    let target = Path::new(SANDBOX_DIR).join(&name);
+    let saved = Saved {
+        host_path: host_path(&name),
+        name: name.clone(),
+    };
+    if !overwrite && target.exists() {
+        return Err(format!(
+            "{} already exists; pass `overwrite: true` to replace it, or `inline: true` to get the bytes",
+            saved.host_path
+        ));
+    }
+    let temporary = Path::new(SANDBOX_DIR).join(format!(".{name}.part"));
+    let written = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&temporary)
+        .and_then(|mut file| file.write_all(bytes).and_then(|()| file.sync_all()));
+    if let Err(err) = written {
+        let _ = fs::remove_file(&temporary);
+        return Err(format!("could not write into the downloads folder: {err}"));
+    }
+    let placed = if overwrite {
+        fs::rename(&temporary, &target)
+    } else {
+        // A hard link fails if the name was taken meanwhile, where a rename would replace it.
+        fs::hard_link(&temporary, &target).and_then(|()| fs::remove_file(&temporary))
+    };
+    if let Err(err) = placed {
+        let _ = fs::remove_file(&temporary);
+        return Err(match err.kind() {
+            ErrorKind::AlreadyExists => format!(
+                "{} already exists; pass `overwrite: true` to replace it",
+                saved.host_path
+            ),
+            _ => format!("could not save {}: {err}", saved.host_path),
+        });
+    }
+    Ok(saved)
+}
+
+/// The host tells us where the folder really is, so results show a path the user can open.
+fn host_path(name: &str) -> String {
+    match std::env::var("FACTURATION_DOWNLOADS_DIR") {
+        Ok(dir) if !dir.is_empty() => Path::new(&dir).join(name).display().to_string(),
+        _ => format!("{SANDBOX_DIR}/{name}"),
+    }
+}
+
+/// A `file://` URI for a local path, with the characters URIs cannot carry escaped.
+pub fn file_uri(path: &str) -> String {
+    let mut uri = String::from("file://");
+    if !path.starts_with('/') {
+        uri.push('/');
+    }
+    for byte in path.replace('\\', "/").bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' | b':' => {
+                uri.push(byte as char)
+            }
+            other => uri.push_str(&format!("%{other:02X}")),
+        }
+    }
+    uri
+}
+
+/// The MIME type the server gave, or one guessed from the name.
+pub fn mime_type(content_type: Option<&str>, name: &str) -> String {
+    if let Some(given) = content_type.map(|value| value.split(';').next().unwrap_or("").trim())
+        && !given.is_empty()
+    {
+        return given.to_string();
+    }
+    let extension = name
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase())
+        .unwrap_or_default();
+    match extension.as_str() {
+        "pdf" => "application/pdf",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "txt" => "text/plain",
+        "csv" => "text/csv",
+        "xml" => "application/xml",
+        "json" => "application/json",
+        "zip" => "application/zip",
+        "doc" => "application/msword",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xls" => "application/vnd.ms-excel",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "odt" => "application/vnd.oasis.opendocument.text",
+        "ods" => "application/vnd.oasis.opendocument.spreadsheet",
+        _ => "application/octet-stream",
+    }
+    .to_string()
+}
+
+/// The file an upload tool sends: its name and bytes, from the downloads folder or inline.
+pub struct Upload {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Reads the upload's source from the tool's local arguments (`path` or `content_base64`);
+/// `filename` is the name the caller asked the API to store it under, if any.
+pub fn upload_source(local: &Map<String, Value>, filename: Option<&str>) -> Result<Upload, String> {
+    let upload = match (local.get("path").and_then(Value::as_str), local.get("content_base64").and_then(Value::as_str)) {
+        (Some(_), Some(_)) => return Err("give either `path` or `content_base64`, not both".into()),
+        (None, None) => return Err("give the file: `path` (inside the downloads folder) or `content_base64` with `filename`".into()),
+        (Some(relative), None) => {
+            let inside = inside_downloads(relative)?;
+            let bytes = fs::read(&inside).map_err(|err| match err.kind() {
+                ErrorKind::NotFound => format!("{} does not exist in the downloads folder", host_path(relative)),
+                _ => format!("cannot read {}: {err}", host_path(relative)),
+            })?;
+            let name = filename.map_or_else(|| safe_file_name(relative), safe_file_name);
+            Upload { name, bytes }
+        }
+        (None, Some(encoded)) => {
+            let name = filename.ok_or("`content_base64` needs `filename`, the name to store the file under")?;
+            let bytes = BASE64_STANDARD
+                .decode(encoded.trim())
+                .map_err(|err| format!("`content_base64` is not valid base64: {err}"))?;
+            Upload { name: safe_file_name(name), bytes }
+        }
+    };
+    if upload.bytes.len() > MAX_UPLOAD_BYTES {
+        return Err(format!(
+            "the file is {} bytes; uploads are limited to {MAX_UPLOAD_BYTES} bytes",
+            upload.bytes.len()
+        ));
+    }
+    Ok(upload)
+}
+
+/// A path relative to the downloads folder that cannot climb out of it. The sandbox would
+/// refuse anyway; refusing here gives a clear message.
+fn inside_downloads(relative: &str) -> Result<String, String> {
+    let path = Path::new(relative);
+    let escapes = path
+        .components()
+        .any(|part| !matches!(part, Component::Normal(_) | Component::CurDir));
+    if relative.is_empty() || escapes {
+        return Err(format!(
+            "`path` must be relative to the downloads folder and stay inside it, got {relative:?}"
+        ));
+    }
+    Ok(format!("{SANDBOX_DIR}/{relative}"))
+}
+
+/// The `multipart/form-data` body with the file as `upload_file`.
+pub fn multipart(upload: &Upload) -> RequestBody {
+    let boundary = boundary_for(&upload.bytes);
+    let name = upload.name.replace(['"', '\r', '\n'], "_");
+    let mut bytes = Vec::with_capacity(upload.bytes.len() + 256);
+    bytes.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"upload_file\"; filename=\"{name}\"\r\nContent-Type: {}\r\n\r\n",
+            mime_type(None, &upload.name)
+        )
+        .as_bytes(),
+    );
+    bytes.extend_from_slice(&upload.bytes);
+    bytes.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    RequestBody::Form {
+        content_type: format!("multipart/form-data; boundary={boundary}"),
+        bytes,
+    }
+}
+
+/// A boundary that does not occur in the content.
+fn boundary_for(content: &[u8]) -> String {
+    (0u64..)
+        .map(|attempt| {
+            format!(
+                "facturation-pro-mcp-{:016x}",
+                content.len() as u64 ^ attempt.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            )
+        })
+        .find(|candidate| {
+            !content
+                .windows(candidate.len())
+                .any(|window| window == candidate.as_bytes())
+        })
+        .expect("some boundary is absent from any finite content")
+}
+
+/// The embedded-resource form of a file, for `inline: true`.
+pub fn embedded_resource(uri: &str, mime: &str, bytes: &[u8]) -> Value {
+    json!({ "type": "resource", "resource": { "uri": uri, "mimeType": mime, "blob": BASE64_STANDARD.encode(bytes) } })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_cannot_name_a_directory_or_hide() {
+        assert_eq!(safe_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(safe_file_name("a\\b\\facture 1.pdf"), "facture 1.pdf");
+        assert_eq!(safe_file_name("..hidden"), "hidden");
+        assert_eq!(safe_file_name("bad\u{7}name?.pdf"), "bad_name_.pdf");
+        assert_eq!(safe_file_name(".."), "download");
+    }
+
+    #[test]
+    fn upload_paths_stay_inside_the_folder() {
+        for bad in ["../x.pdf", "/etc/passwd", "a/../../x", ""] {
+            assert!(inside_downloads(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            inside_downloads("receipts/taxi.pdf").unwrap(),
+            "/downloads/receipts/taxi.pdf"
+        );
+    }
+
+    #[test]
+    fn the_multipart_body_carries_the_file_as_upload_file() {
+        let upload = Upload {
+            name: "note.txt".into(),
+            bytes: b"hello".to_vec(),
+        };
+        let RequestBody::Form {
+            content_type,
+            bytes,
+        } = multipart(&upload)
+        else {
+            panic!("a form")
+        };
+        let boundary = content_type.split("boundary=").nth(1).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.starts_with(&format!("--{boundary}\r\n")));
+        assert!(text.contains("name=\"upload_file\"; filename=\"note.txt\"\r\nContent-Type: text/plain\r\n\r\nhello\r\n"));
+        assert!(text.ends_with(&format!("--{boundary}--\r\n")));
+    }
+
+    #[test]
+    fn uris_escape_what_they_must() {
+        assert_eq!(
+            file_uri("/home/a b/facture é.pdf"),
+            "file:///home/a%20b/facture%20%C3%A9.pdf"
+        );
+    }
+}

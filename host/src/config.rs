@@ -11,6 +11,8 @@ use http::Uri;
 
 pub const DEFAULT_BASE_URL: &str = "https://www.facturation.pro";
 const DEFAULT_TIMEOUT_SECS: u64 = 30;
+/// Far more than any tool needs between two reads or writes; a loop that long is a bug.
+const DEFAULT_CPU_LIMIT_SECS: u64 = 30;
 
 /// Scheme, host and port: the one place outgoing HTTP may go.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,6 +72,8 @@ pub struct Settings {
     /// Passed through to the guest, which knows the tool names and checks them:
     /// FACTURATION_TOOLSETS, FACTURATION_TOOLS, FACTURATION_EXCLUDE_TOOLS.
     pub tool_selection: Vec<(String, String)>,
+    /// How long the guest may compute without any input or output before it is stopped.
+    pub cpu_limit: Duration,
     /// Where write requests are logged; None when turned off.
     pub audit_log: Option<PathBuf>,
     /// Where precompiled components are kept; None compiles at every start.
@@ -177,7 +181,17 @@ impl Settings {
             })
             .transpose()?;
         let audit_log = audit_log(source, &downloads_dir)?;
+        let cpu_limit = match source.get("FACTURATION_CPU_LIMIT_SECS") {
+            None => Duration::from_secs(DEFAULT_CPU_LIMIT_SECS),
+            Some(raw) => match raw.parse::<u64>() {
+                Ok(secs @ 1..=3600) => Duration::from_secs(secs),
+                _ => bail!(
+                    "FACTURATION_CPU_LIMIT_SECS must be a whole number of seconds from 1 to 3600, got {raw:?}"
+                ),
+            },
+        };
         Ok(Settings {
+            cpu_limit,
             audit_log,
             api_id,
             api_key,

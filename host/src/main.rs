@@ -8,6 +8,7 @@ mod component_cache;
 mod config;
 mod runner;
 mod sandbox;
+mod watchdog;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

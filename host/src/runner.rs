@@ -10,9 +10,9 @@ use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::I32Exit;
 use wasmtime_wasi::p2::bindings::CommandPre;
 
-use crate::component_cache;
 use crate::config::Settings;
 use crate::sandbox::GuestState;
+use crate::{component_cache, watchdog};
 
 /// The tool component, built by build.rs for wasm32-wasip2.
 const GUEST_COMPONENT: &[u8] = include_bytes!(env!("GUEST_COMPONENT_PATH"));
@@ -25,8 +25,10 @@ pub enum ComponentSource<'a> {
 
 /// Runs the component to completion and returns the exit code it asked for.
 pub async fn run(settings: &Settings, source: ComponentSource<'_>, args: &[&str]) -> Result<i32> {
-    let config = Config::new();
+    let mut config = Config::new();
+    config.epoch_interruption(true);
     let engine = Engine::new(&config)?;
+    watchdog::start_ticking(&engine);
     let cache_dir = settings.cache_dir.as_deref();
     let component = match source {
         ComponentSource::Embedded => component_cache::load(&engine, GUEST_COMPONENT, cache_dir)?,
@@ -50,13 +52,25 @@ pub async fn run(settings: &Settings, source: ComponentSource<'_>, args: &[&str]
 
     let mut store = Store::new(&engine, GuestState::new(settings, args)?);
     store.limiter(GuestState::limiter);
+    watchdog::arm(&mut store, settings.cpu_limit);
     let command = pre.instantiate_async(&mut store).await?;
     match command.wasi_cli_run().call_run(&mut store).await {
         Ok(Ok(())) => Ok(0),
         Ok(Err(())) => Ok(1),
         Err(error) => match error.downcast_ref::<I32Exit>() {
             Some(exit) => Ok(exit.0),
-            None => bail!("the component stopped abnormally: {error:?}"),
+            None => {
+                // One line saying what happened, then wasmtime's details for a bug report.
+                let cause = error.root_cause().to_string();
+                let hint = if cause.contains("growing memory") {
+                    " (it reached the sandbox's memory limit)"
+                } else {
+                    ""
+                };
+                bail!(
+                    "the tool component crashed and the session is over: {cause}{hint}\n{error:?}"
+                )
+            }
         },
     }
 }

@@ -105,6 +105,11 @@ fn classify(value: Value) -> Incoming {
     };
     match id {
         None => Incoming::Notification { method },
+        // A notification expects no answer, so it cannot carry an id; say so rather than
+        // answer as if it were a request.
+        Some(_) if method.starts_with("notifications/") => {
+            invalid("a notification must not carry an \"id\"")
+        }
         Some(id @ (Value::String(_) | Value::Number(_))) => {
             Incoming::Request { id, method, params }
         }

@@ -2,7 +2,7 @@
 //! and dispatch of requests to the tool provider. Transport is plain newline-delimited
 //! JSON on a reader and a writer, so the whole session is testable without a process.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 
 use serde_json::{Map, Value, json};
 
@@ -190,6 +190,10 @@ fn decode_cursor(cursor: &str) -> Option<usize> {
     cursor.strip_prefix("tools:")?.parse().ok()
 }
 
+/// The longest message accepted, in bytes. Tool arguments are small; an inline upload of a
+/// large file is the only big message, and uploads are capped well below this.
+pub const MAX_MESSAGE_BYTES: usize = 32 << 20;
+
 /// Serves until the reader reaches end of input. Each response is one line, flushed at once.
 pub fn serve<P: ToolProvider>(
     session: &mut Session<P>,
@@ -199,17 +203,50 @@ pub fn serve<P: ToolProvider>(
     let mut line = Vec::new();
     loop {
         line.clear();
-        if input.read_until(b'\n', &mut line)? == 0 {
+        let read = (&mut input)
+            .take(MAX_MESSAGE_BYTES as u64 + 1)
+            .read_until(b'\n', &mut line)?;
+        if read == 0 {
             return Ok(());
         }
-        let trimmed = line.trim_ascii();
-        if trimmed.is_empty() {
-            continue;
-        }
-        if let Some(reply) = session.handle_line(trimmed) {
+        let reply = if line.len() > MAX_MESSAGE_BYTES {
+            // Drop the rest of the oversized line without holding it in memory.
+            skip_line(&mut input)?;
+            let error = RpcError::new(
+                jsonrpc::PARSE_ERROR,
+                format!("message larger than {MAX_MESSAGE_BYTES} bytes; it was ignored"),
+            );
+            Some(jsonrpc::failure(&Value::Null, &error))
+        } else {
+            let trimmed = line.trim_ascii();
+            if trimmed.is_empty() {
+                continue;
+            }
+            session.handle_line(trimmed)
+        };
+        if let Some(reply) = reply {
             serde_json::to_writer(&mut output, &reply)?;
             output.write_all(b"\n")?;
             output.flush()?;
+        }
+    }
+}
+
+fn skip_line(input: &mut impl BufRead) -> std::io::Result<()> {
+    loop {
+        let buffer = input.fill_buf()?;
+        if buffer.is_empty() {
+            return Ok(());
+        }
+        match buffer.iter().position(|byte| *byte == b'\n') {
+            Some(end) => {
+                input.consume(end + 1);
+                return Ok(());
+            }
+            None => {
+                let length = buffer.len();
+                input.consume(length);
+            }
         }
     }
 }
@@ -350,5 +387,135 @@ mod tests {
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0]["result"], json!({}));
         assert_eq!(lines[1]["error"]["code"], jsonrpc::PARSE_ERROR);
+    }
+
+    /// Runs every line of `input` through `serve` and returns the replies.
+    fn serve_all(session: &mut Session<TwoTools>, input: &[u8]) -> Vec<Value> {
+        let mut output = Vec::new();
+        serve(session, input, &mut output).unwrap();
+        output
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice(l).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn an_oversized_message_is_refused_and_the_next_one_served() {
+        let mut s = session(10);
+        let mut input = vec![b'x'; MAX_MESSAGE_BYTES + 10];
+        input.extend_from_slice(b"\n{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"ping\"}\n");
+        let replies = serve_all(&mut s, &input);
+        assert_eq!(replies.len(), 2);
+        assert_eq!(replies[0]["error"]["code"], jsonrpc::PARSE_ERROR);
+        assert!(
+            replies[0]["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("larger than")
+        );
+        assert_eq!(replies[1]["id"], 9);
+    }
+
+    #[test]
+    fn deep_nesting_and_notifications_with_ids_are_refused() {
+        let mut s = session(10);
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let reply = s.handle_line(deep.as_bytes()).unwrap();
+        assert!(
+            reply["error"]["code"] == jsonrpc::PARSE_ERROR
+                || reply["error"]["code"] == INVALID_REQUEST
+        );
+        let reply = send(
+            &mut s,
+            json!({"jsonrpc":"2.0","id":4,"method":"notifications/initialized"}),
+        );
+        assert_eq!(reply["error"]["code"], INVALID_REQUEST);
+        assert_eq!(reply["id"], 4);
+    }
+
+    mod fuzz {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn json_value() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i64>().prop_map(|n| json!(n)),
+                any::<f64>().prop_map(|n| json!(n)),
+                ".{0,12}".prop_map(Value::String),
+            ];
+            leaf.prop_recursive(4, 32, 6, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                    prop::collection::btree_map(".{0,8}", inner, 0..6)
+                        .prop_map(|map| Value::Object(map.into_iter().collect())),
+                ]
+            })
+        }
+
+        /// Messages shaped like JSON-RPC, with every field sometimes wrong.
+        fn message() -> impl Strategy<Value = Value> {
+            let method = prop_oneof![
+                Just("initialize".to_string()),
+                Just("ping".to_string()),
+                Just("tools/list".to_string()),
+                Just("tools/call".to_string()),
+                Just("notifications/cancelled".to_string()),
+                ".{0,16}",
+            ];
+            (json_value(), method, json_value(), any::<bool>(), any::<bool>()).prop_map(
+                |(id, method, params, with_id, right_version)| {
+                    let mut message = json!({ "jsonrpc": if right_version { "2.0" } else { "1.0" }, "method": method, "params": params });
+                    if with_id {
+                        message["id"] = id;
+                    }
+                    message
+                },
+            )
+        }
+
+        /// Every reply is a well-formed JSON-RPC response.
+        fn check_reply(reply: &Value) {
+            assert_eq!(reply["jsonrpc"], "2.0", "{reply}");
+            assert!(
+                reply.get("result").is_some() != reply.get("error").is_some(),
+                "{reply}"
+            );
+            if let Some(code) = reply["error"]["code"].as_i64() {
+                assert!((-32700..=-32600).contains(&code), "{reply}");
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 3000, failure_persistence: None, ..ProptestConfig::default() })]
+
+            #[test]
+            fn arbitrary_bytes_never_crash_the_session(lines in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..200), 1..8)) {
+                let mut s = session(1);
+                for line in &lines {
+                    if let Some(reply) = s.handle_line(line) {
+                        check_reply(&reply);
+                    }
+                }
+            }
+
+            #[test]
+            fn json_rpc_shaped_messages_get_well_formed_answers(messages in prop::collection::vec(message(), 1..8), initialize_first in any::<bool>()) {
+                let mut s = session(1);
+                if initialize_first {
+                    init(&mut s, "2025-11-25");
+                }
+                let mut stream = Vec::new();
+                for message in &messages {
+                    stream.extend_from_slice(message.to_string().as_bytes());
+                    stream.push(b'\n');
+                }
+                for reply in serve_all(&mut s, &stream) {
+                    check_reply(&reply);
+                }
+            }
+        }
     }
 }

@@ -26,6 +26,8 @@ pub enum CallFailure {
     Api(ApiError),
     /// The API answered, but the result could not be delivered (e.g. saving a file).
     Local(String),
+    /// The API has no record at the ids given: the message names them.
+    NotFound(String),
 }
 
 impl From<ApiError> for CallFailure {
@@ -74,6 +76,58 @@ pub fn execute(
         query: placed.query.clone(),
         body,
     };
+    deliver(spec, request, &placed, client, context).map_err(|failure| match failure {
+        CallFailure::Api(ApiError::Status { status: 404, .. }) => {
+            CallFailure::NotFound(missing(spec, &placed))
+        }
+        other => other,
+    })
+}
+
+/// Names what a 404 says is missing: the ids of the path (and query) the call used.
+fn missing(spec: &ToolSpec, placed: &Placed) -> String {
+    let mut named: Vec<String> = spec
+        .path_params()
+        .chain(
+            spec.query
+                .iter()
+                .filter(|param| param.required)
+                .map(|param| param.name),
+        )
+        .filter(|name| name.ends_with("_id") && *name != "firm_id")
+        .filter_map(|name| {
+            let value = placed.given.get(name)?;
+            Some(format!(
+                "{} {value}",
+                name.trim_end_matches("_id").replace('_', " ")
+            ))
+        })
+        .collect();
+    named.reverse();
+    let what = if named.is_empty() {
+        "the requested record".to_string()
+    } else {
+        named.join(" of ")
+    };
+    let firm = placed
+        .path
+        .strip_prefix("/firms/")
+        .and_then(|rest| rest.split('/').next());
+    let place = firm
+        .map(|firm| format!(" in firm {firm}"))
+        .unwrap_or_default();
+    format!(
+        "Facturation.PRO has no {what}{place} (HTTP 404). Check the id with the matching list_ tool, or the firm with get_account."
+    )
+}
+
+fn deliver(
+    spec: &ToolSpec,
+    request: ApiRequest,
+    placed: &Placed,
+    client: &ApiClient,
+    context: &CallContext,
+) -> Result<Outcome, CallFailure> {
     match &spec.output {
         Output::Record(_) => match client.send(&request)?.json()? {
             Some(record @ Value::Object(_)) => Ok(structured(record)),
@@ -81,7 +135,7 @@ pub fn execute(
                 Err(ApiError::BadResponse(format!("expected a JSON object, got {other:?}")).into())
             }
         },
-        Output::Page { key, .. } => list(key, request, &placed, client).map(structured),
+        Output::Page { key, .. } => list(key, request, placed, client).map(structured),
         Output::Done { verb, id } => {
             client.send(&request)?;
             let id_value = placed.given.get(*id).cloned().unwrap_or(Value::Null);

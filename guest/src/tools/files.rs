@@ -15,7 +15,7 @@ use crate::api::RequestBody;
 const SANDBOX_DIR: &str = "/downloads";
 
 /// Uploads are held in memory whole; this keeps them well inside the sandbox's memory cap.
-const MAX_UPLOAD_BYTES: usize = 25 << 20;
+const MAX_UPLOAD_BYTES: usize = 20 << 20;
 
 /// A file saved into the downloads folder.
 pub struct Saved {

@@ -83,6 +83,7 @@ impl ToolProvider for Toolbox {
                             format!("Invalid arguments for {name}: {reason}. Nothing was sent.")
                         }
                         CallFailure::Api(error) => error.to_string(),
+                        CallFailure::NotFound(message) => message,
                         CallFailure::Local(reason) => format!(
                             "{name} got its answer from Facturation.PRO but failed: {reason}"
                         ),

@@ -3,7 +3,7 @@
 //! `--component` and assert on the reports. Commands, one per stdin line:
 //!
 //! `env` | `read PATH` | `write PATH TEXT` | `list PATH` | `http METHOD URL [AUTHORIZATION]`
-//! | `tcp IP PORT` | `dns NAME`
+//! | `tcp IP PORT` | `dns NAME` | `alloc MEGABYTES` | `spin SECONDS` | `trap`
 
 use std::io::{BufRead, Write};
 
@@ -28,6 +28,9 @@ fn main() {
             ["http", method, url, rest @ ..] => http(method, url, rest.first().copied()),
             ["tcp", ip, port] => tcp(ip, port),
             ["dns", name] => dns(name),
+            ["alloc", megabytes] => alloc(megabytes),
+            ["spin", seconds] => spin(seconds),
+            ["trap"] => panic!("the probe was asked to trap"),
             _ => Err(format!("unknown probe command {line:?}")),
         };
         let report = match outcome {
@@ -101,4 +104,28 @@ fn dns(name: &str) -> Result<Value, String> {
         .resolve_next_address()
         .map_err(|e| format!("resolve: {e:?}"))?;
     Ok(json!(format!("{first:?}")))
+}
+
+/// Allocates and touches this much memory, to meet the host's memory cap.
+fn alloc(megabytes: &str) -> Result<Value, String> {
+    let megabytes: usize = megabytes
+        .parse()
+        .map_err(|_| format!("bad size {megabytes}"))?;
+    let block = vec![1u8; megabytes << 20];
+    Ok(json!(
+        block.iter().map(|b| *b as usize).sum::<usize>() >> 20
+    ))
+}
+
+/// Computes without any I/O for this long, like a runaway loop.
+fn spin(seconds: &str) -> Result<Value, String> {
+    let seconds: u64 = seconds
+        .parse()
+        .map_err(|_| format!("bad duration {seconds}"))?;
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    let mut turns = 0u64;
+    while std::time::Instant::now() < until {
+        turns = turns.wrapping_add(1);
+    }
+    Ok(json!(turns))
 }

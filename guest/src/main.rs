@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use api::{ApiClient, ApiConfig, ApiRequest, Method};
 use mcp::{ServerInfo, Session};
-use tools::{Selection, Toolbox};
+use tools::{Selection, Toolbox, confirmation_from_env};
 
 const SERVER_INFO: ServerInfo = ServerInfo {
     name: "facturation-pro-mcp",
@@ -54,14 +54,20 @@ fn serve(client: ApiClient) -> ExitCode {
         .ok()
         .and_then(|size| size.parse().ok())
         .unwrap_or(DEFAULT_TOOLS_PAGE_SIZE);
-    let selection = match Selection::from_env() {
-        Ok(selection) => selection,
+    let (selection, confirm) = match Selection::from_env()
+        .and_then(|selection| Ok((selection, confirmation_from_env()?)))
+    {
+        Ok(settings) => settings,
         Err(message) => {
             eprintln!("facturation-pro-mcp: {message}");
             return ExitCode::from(2);
         }
     };
-    let mut session = Session::new(SERVER_INFO, Toolbox::new(client, &selection), page_size);
+    let mut session = Session::new(
+        SERVER_INFO,
+        Toolbox::new(client, &selection, confirm),
+        page_size,
+    );
     match mcp::serve(
         &mut session,
         BufReader::new(io::stdin().lock()),

@@ -69,9 +69,9 @@ pub struct Settings {
     pub tools_page_size: Option<usize>,
     /// Only GET requests leave the sandbox, and the guest offers only reading tools.
     pub read_only: bool,
-    /// Passed through to the guest, which knows the tool names and checks them:
-    /// FACTURATION_TOOLSETS, FACTURATION_TOOLS, FACTURATION_EXCLUDE_TOOLS.
-    pub tool_selection: Vec<(String, String)>,
+    /// Passed through to the guest, which knows the tools and checks these itself:
+    /// FACTURATION_TOOLSETS, FACTURATION_TOOLS, FACTURATION_EXCLUDE_TOOLS, FACTURATION_CONFIRM.
+    pub tool_switches: Vec<(String, String)>,
     /// How long the guest may compute without any input or output before it is stopped.
     pub cpu_limit: Duration,
     /// Where write requests are logged; None when turned off.
@@ -202,10 +202,11 @@ impl Settings {
             request_timeout,
             tools_page_size,
             read_only: read_only(source)?,
-            tool_selection: [
+            tool_switches: [
                 "FACTURATION_TOOLSETS",
                 "FACTURATION_TOOLS",
                 "FACTURATION_EXCLUDE_TOOLS",
+                "FACTURATION_CONFIRM",
             ]
             .into_iter()
             .filter_map(|name| source.get(name).map(|value| (name.to_string(), value)))
@@ -230,7 +231,7 @@ impl Settings {
         if self.read_only {
             env.push(("FACTURATION_READ_ONLY".into(), "1".into()));
         }
-        env.extend(self.tool_selection.iter().cloned());
+        env.extend(self.tool_switches.iter().cloned());
         env
     }
 }

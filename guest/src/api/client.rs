@@ -178,7 +178,11 @@ impl ApiClient {
                 continue;
             }
             if request.method != Method::Get && network_failed && failure.maybe_processed {
-                return Err(ApiError::OutcomeUnknown(failure.error.to_string()));
+                let reason = match failure.error {
+                    ApiError::Transport(reason) => reason,
+                    other => other.to_string(),
+                };
+                return Err(ApiError::OutcomeUnknown(reason));
             }
             return Err(failure.error);
         }
@@ -334,12 +338,26 @@ impl ApiClient {
             Some(ErrorCode::ConnectionReadTimeout | ErrorCode::HttpResponseTimeout) => {
                 ("the API did not answer in time".to_string(), true)
             }
-            Some(code) => (format!("{code:?}"), true),
+            Some(
+                ErrorCode::HttpProtocolError
+                | ErrorCode::ConnectionTerminated
+                | ErrorCode::HttpResponseIncomplete,
+            ) => (
+                "the connection closed before the API's answer arrived".to_string(),
+                true,
+            ),
+            Some(code) => (format!("the exchange failed ({code:?})"), true),
             None => (format!("{err:#}"), true),
         };
+        // Not worth repeating: a refusal by the sandbox, or an API that already made us
+        // wait the whole timeout.
         let refused = matches!(
             err.downcast_ref::<ErrorCode>(),
-            Some(ErrorCode::HttpRequestDenied)
+            Some(
+                ErrorCode::HttpRequestDenied
+                    | ErrorCode::ConnectionReadTimeout
+                    | ErrorCode::HttpResponseTimeout
+            )
         );
         Failure {
             error: ApiError::Transport(reason),

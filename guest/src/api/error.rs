@@ -96,8 +96,8 @@ impl fmt::Display for ApiError {
             ApiError::RateLimited { attempts, waited } => write!(
                 f,
                 "Facturation.PRO refused {attempts} times with HTTP 429, its rate limit (600 requests per 5 minutes, \
-                 10,000 per day), after waiting {}s in all. Nothing was done; try again in a few minutes.",
-                waited.as_secs()
+                 10,000 per day), after waiting {:.1} s in all. Nothing was done; try again in a few minutes.",
+                waited.as_secs_f64()
             ),
             ApiError::DailyQuotaSpent => f.write_str(
                 "This server has used the API's daily quota (10,000 requests in 24 hours); nothing was sent. \

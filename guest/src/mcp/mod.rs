@@ -4,5 +4,7 @@
 
 mod jsonrpc;
 mod session;
+mod transport;
 
-pub use session::{ServerInfo, Session, ToolCallError, ToolProvider, serve};
+pub use session::{ClientLink, ServerInfo, Session, ToolCall, ToolCallError, ToolProvider};
+pub use transport::serve;

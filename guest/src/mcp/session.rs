@@ -1,8 +1,6 @@
 //! The MCP session: lifecycle (initialize, then operation), protocol version negotiation,
-//! and dispatch of requests to the tool provider. Transport is plain newline-delimited
-//! JSON on a reader and a writer, so the whole session is testable without a process.
-
-use std::io::{BufRead, Read, Write};
+//! and dispatch of requests to the tool provider. It sees messages, not bytes: the
+//! transport (`transport.rs`) frames them, so the session is testable without a process.
 
 use serde_json::{Map, Value, json};
 
@@ -27,13 +25,27 @@ pub trait ToolProvider {
     /// Runs a tool and returns an MCP `CallToolResult`. Failures of the tool itself (API
     /// errors, bad argument values) belong in that result with `isError: true`; only a call
     /// that cannot be dispatched at all is a [`ToolCallError`].
-    /// `protocol_version` is the negotiated revision, for results whose form depends on it.
     fn call(
         &mut self,
         name: &str,
         arguments: Map<String, Value>,
-        protocol_version: &str,
+        call: ToolCall<'_>,
     ) -> Result<Value, ToolCallError>;
+}
+
+/// Sends requests to the client in the middle of handling one of its requests.
+pub trait ClientLink {
+    /// Sends `method` to the client and waits for its answer; `Err` carries the reason
+    /// there is none (an error response, a cancellation, the end of input).
+    fn request(&mut self, method: &str, params: Value) -> Result<Value, String>;
+}
+
+/// What a tool call knows of the client.
+pub struct ToolCall<'a> {
+    /// The negotiated revision, for results whose form depends on it.
+    pub protocol_version: &'static str,
+    /// A way to ask the user, when the client declared the elicitation capability.
+    pub user: Option<&'a mut dyn ClientLink>,
 }
 
 #[derive(Debug)]
@@ -47,6 +59,8 @@ pub struct Session<P> {
     /// How many tools one `tools/list` page holds.
     page_size: usize,
     negotiated: Option<&'static str>,
+    /// The client said it can put questions to the user (`elicitation` capability).
+    client_can_elicit: bool,
 }
 
 impl<P: ToolProvider> Session<P> {
@@ -56,11 +70,13 @@ impl<P: ToolProvider> Session<P> {
             provider,
             page_size: page_size.max(1),
             negotiated: None,
+            client_can_elicit: false,
         }
     }
 
-    /// Handles one line of input; returns the message to write back, if any.
-    pub fn handle_line(&mut self, line: &[u8]) -> Option<Value> {
+    /// Handles one line of input; returns the message to write back, if any. `client` is
+    /// how a tool call may ask the client something before answering.
+    pub fn handle_line(&mut self, line: &[u8], client: &mut dyn ClientLink) -> Option<Value> {
         let Ok(text) = std::str::from_utf8(line) else {
             let error = RpcError::new(
                 jsonrpc::PARSE_ERROR,
@@ -69,10 +85,12 @@ impl<P: ToolProvider> Session<P> {
             return Some(jsonrpc::failure(&Value::Null, &error));
         };
         match jsonrpc::parse_line(text) {
-            Incoming::Request { id, method, params } => Some(match self.request(&method, params) {
-                Ok(result) => jsonrpc::success(&id, result),
-                Err(error) => jsonrpc::failure(&id, &error),
-            }),
+            Incoming::Request { id, method, params } => {
+                Some(match self.request(&method, params, client) {
+                    Ok(result) => jsonrpc::success(&id, result),
+                    Err(error) => jsonrpc::failure(&id, &error),
+                })
+            }
             Incoming::Notification { method, .. } => {
                 // `initialized` and `cancelled` need no answer; requests run one at a time, so
                 // a cancellation always refers to a request that has already been answered.
@@ -86,7 +104,12 @@ impl<P: ToolProvider> Session<P> {
         }
     }
 
-    fn request(&mut self, method: &str, params: Map<String, Value>) -> Result<Value, RpcError> {
+    fn request(
+        &mut self,
+        method: &str,
+        params: Map<String, Value>,
+        client: &mut dyn ClientLink,
+    ) -> Result<Value, RpcError> {
         match method {
             "initialize" => self.initialize(&params),
             "ping" => Ok(json!({})),
@@ -95,7 +118,7 @@ impl<P: ToolProvider> Session<P> {
                 "the session is not initialized yet: send `initialize` first",
             )),
             "tools/list" => self.list_tools(&params),
-            "tools/call" => self.call_tool(params),
+            "tools/call" => self.call_tool(params, client),
             other => Err(RpcError::new(
                 METHOD_NOT_FOUND,
                 format!("Method not found: {other}"),
@@ -121,6 +144,10 @@ impl<P: ToolProvider> Session<P> {
             .find(|supported| **supported == requested)
             .unwrap_or(&SUPPORTED_PROTOCOL_VERSIONS[0]);
         self.negotiated = Some(version);
+        self.client_can_elicit = params
+            .get("capabilities")
+            .and_then(|capabilities| capabilities.get("elicitation"))
+            .is_some_and(Value::is_object);
         Ok(json!({
             "protocolVersion": version,
             "capabilities": { "tools": { "listChanged": false } },
@@ -152,7 +179,11 @@ impl<P: ToolProvider> Session<P> {
         Ok(result)
     }
 
-    fn call_tool(&mut self, mut params: Map<String, Value>) -> Result<Value, RpcError> {
+    fn call_tool(
+        &mut self,
+        mut params: Map<String, Value>,
+        client: &mut dyn ClientLink,
+    ) -> Result<Value, RpcError> {
         let Some(Value::String(name)) = params.remove("name") else {
             return Err(RpcError::new(
                 INVALID_PARAMS,
@@ -169,9 +200,12 @@ impl<P: ToolProvider> Session<P> {
                 ));
             }
         };
-        let version = self.negotiated.unwrap_or(SUPPORTED_PROTOCOL_VERSIONS[0]);
+        let call = ToolCall {
+            protocol_version: self.negotiated.unwrap_or(SUPPORTED_PROTOCOL_VERSIONS[0]),
+            user: self.client_can_elicit.then_some(client),
+        };
         self.provider
-            .call(&name, arguments, version)
+            .call(&name, arguments, call)
             .map_err(|error| match error {
                 ToolCallError::UnknownTool(name) => {
                     RpcError::new(INVALID_PARAMS, format!("Unknown tool: {name}"))
@@ -190,70 +224,20 @@ fn decode_cursor(cursor: &str) -> Option<usize> {
     cursor.strip_prefix("tools:")?.parse().ok()
 }
 
-/// The longest message accepted, in bytes. Tool arguments are small; an inline upload of a
-/// large file is the only big message, and uploads are capped well below this.
-pub const MAX_MESSAGE_BYTES: usize = 32 << 20;
-
-/// Serves until the reader reaches end of input. Each response is one line, flushed at once.
-pub fn serve<P: ToolProvider>(
-    session: &mut Session<P>,
-    mut input: impl BufRead,
-    mut output: impl Write,
-) -> std::io::Result<()> {
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        let read = (&mut input)
-            .take(MAX_MESSAGE_BYTES as u64 + 1)
-            .read_until(b'\n', &mut line)?;
-        if read == 0 {
-            return Ok(());
-        }
-        let reply = if line.len() > MAX_MESSAGE_BYTES {
-            // Drop the rest of the oversized line without holding it in memory.
-            skip_line(&mut input)?;
-            let error = RpcError::new(
-                jsonrpc::PARSE_ERROR,
-                format!("message larger than {MAX_MESSAGE_BYTES} bytes; it was ignored"),
-            );
-            Some(jsonrpc::failure(&Value::Null, &error))
-        } else {
-            let trimmed = line.trim_ascii();
-            if trimmed.is_empty() {
-                continue;
-            }
-            session.handle_line(trimmed)
-        };
-        if let Some(reply) = reply {
-            serde_json::to_writer(&mut output, &reply)?;
-            output.write_all(b"\n")?;
-            output.flush()?;
-        }
-    }
-}
-
-fn skip_line(input: &mut impl BufRead) -> std::io::Result<()> {
-    loop {
-        let buffer = input.fill_buf()?;
-        if buffer.is_empty() {
-            return Ok(());
-        }
-        match buffer.iter().position(|byte| *byte == b'\n') {
-            Some(end) => {
-                input.consume(end + 1);
-                return Ok(());
-            }
-            None => {
-                let length = buffer.len();
-                input.consume(length);
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mcp::serve;
+    use crate::mcp::transport::MAX_MESSAGE_BYTES;
+
+    /// A client that cannot be asked anything.
+    struct NoClient;
+
+    impl ClientLink for NoClient {
+        fn request(&mut self, _: &str, _: Value) -> Result<Value, String> {
+            Err("no client".into())
+        }
+    }
 
     struct TwoTools(Vec<Value>);
 
@@ -265,7 +249,7 @@ mod tests {
             &mut self,
             name: &str,
             arguments: Map<String, Value>,
-            _protocol_version: &str,
+            _call: ToolCall<'_>,
         ) -> Result<Value, ToolCallError> {
             match name {
                 "echo" => Ok(json!({ "content": [], "structuredContent": arguments })),
@@ -287,7 +271,7 @@ mod tests {
 
     fn send(session: &mut Session<TwoTools>, message: Value) -> Value {
         session
-            .handle_line(message.to_string().as_bytes())
+            .handle_line(message.to_string().as_bytes(), &mut NoClient)
             .expect("a reply")
     }
 
@@ -373,8 +357,11 @@ mod tests {
     fn notifications_get_no_reply_and_serving_ends_cleanly_at_eof() {
         let mut s = session(10);
         assert!(
-            s.handle_line(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)
-                .is_none()
+            s.handle_line(
+                br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+                &mut NoClient
+            )
+            .is_none()
         );
         let input = b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n\nnot json\n";
         let mut output = Vec::new();
@@ -421,7 +408,7 @@ mod tests {
     fn deep_nesting_and_notifications_with_ids_are_refused() {
         let mut s = session(10);
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-        let reply = s.handle_line(deep.as_bytes()).unwrap();
+        let reply = s.handle_line(deep.as_bytes(), &mut NoClient).unwrap();
         assert!(
             reply["error"]["code"] == jsonrpc::PARSE_ERROR
                 || reply["error"]["code"] == INVALID_REQUEST
@@ -495,7 +482,7 @@ mod tests {
             fn arbitrary_bytes_never_crash_the_session(lines in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..200), 1..8)) {
                 let mut s = session(1);
                 for line in &lines {
-                    if let Some(reply) = s.handle_line(line) {
+                    if let Some(reply) = s.handle_line(line, &mut NoClient) {
                         check_reply(&reply);
                     }
                 }

@@ -28,6 +28,8 @@ pub enum CallFailure {
     Local(String),
     /// The API has no record at the ids given: the message names them.
     NotFound(String),
+    /// The user was asked and did not agree; nothing was sent.
+    Declined(String),
 }
 
 impl From<ApiError> for CallFailure {
@@ -143,7 +145,7 @@ fn deliver(
         }
         Output::File { name } => {
             let response = client.send(&request)?;
-            deliver_file(name, &placed, &response, context)
+            deliver_file(name, placed, &response, context)
         }
     }
 }

@@ -4,6 +4,7 @@
 
 mod arguments;
 mod catalog;
+mod confirm;
 mod executor;
 mod fields;
 mod files;
@@ -15,7 +16,8 @@ mod values;
 use serde_json::{Map, Value, json};
 
 use crate::api::ApiClient;
-use crate::mcp::{ToolCallError, ToolProvider};
+use crate::mcp::{ToolCall, ToolCallError, ToolProvider};
+pub use confirm::enabled_from_env as confirmation_from_env;
 use executor::{CallContext, CallFailure};
 pub use selection::Selection;
 use spec::ToolSpec;
@@ -25,10 +27,12 @@ pub struct Toolbox {
     /// The tools this configuration offers, and their MCP definitions, in the same order.
     offered: Vec<&'static ToolSpec>,
     definitions: Vec<Value>,
+    /// Ask the user before irreversible actions, when the client can.
+    confirm: bool,
 }
 
 impl Toolbox {
-    pub fn new(client: ApiClient, selection: &Selection) -> Self {
+    pub fn new(client: ApiClient, selection: &Selection, confirm: bool) -> Self {
         let offered: Vec<&ToolSpec> = catalog::TOOLS
             .iter()
             .filter(|spec| selection.admits(spec))
@@ -41,6 +45,7 @@ impl Toolbox {
             client,
             offered,
             definitions,
+            confirm,
         }
     }
 }
@@ -59,7 +64,7 @@ impl ToolProvider for Toolbox {
         &mut self,
         name: &str,
         arguments: Map<String, Value>,
-        protocol_version: &str,
+        call: ToolCall<'_>,
     ) -> Result<Value, ToolCallError> {
         let spec = self
             .offered
@@ -67,32 +72,41 @@ impl ToolProvider for Toolbox {
             .find(|spec| spec.name == name)
             .ok_or_else(|| ToolCallError::UnknownTool(name.to_string()))?;
         let context = CallContext {
-            resource_links: supports_resource_links(protocol_version),
+            resource_links: supports_resource_links(call.protocol_version),
         };
-        Ok(
-            match executor::execute(spec, arguments, &self.client, &context) {
-                Ok(outcome) => {
-                    let mut content =
-                        vec![json!({ "type": "text", "text": outcome.structured.to_string() })];
-                    content.extend(outcome.extra_content);
-                    json!({ "content": content, "structuredContent": outcome.structured, "isError": false })
-                }
-                Err(failure) => {
-                    let message = match failure {
-                        CallFailure::Argument(reason) => {
-                            format!("Invalid arguments for {name}: {reason}. Nothing was sent.")
-                        }
-                        CallFailure::Api(error) => error.to_string(),
-                        CallFailure::NotFound(message) => message,
-                        CallFailure::Local(reason) => format!(
-                            "{name} got its answer from Facturation.PRO but failed: {reason}"
-                        ),
-                    };
-                    eprintln!("{name} failed: {message}");
-                    json!({ "content": [{ "type": "text", "text": message }], "isError": true })
-                }
-            },
-        )
+        let confirmation = match call.user {
+            Some(user) if self.confirm && confirm::needs_confirmation(spec) => {
+                confirm::ask(spec, &arguments, user)
+            }
+            _ => Ok(()),
+        };
+        let outcome = confirmation
+            .map_err(|reason| {
+                CallFailure::Declined(format!("Not done: {reason}. Nothing was sent."))
+            })
+            .and_then(|()| executor::execute(spec, arguments, &self.client, &context));
+        Ok(match outcome {
+            Ok(outcome) => {
+                let mut content =
+                    vec![json!({ "type": "text", "text": outcome.structured.to_string() })];
+                content.extend(outcome.extra_content);
+                json!({ "content": content, "structuredContent": outcome.structured, "isError": false })
+            }
+            Err(failure) => {
+                let message = match failure {
+                    CallFailure::Argument(reason) => {
+                        format!("Invalid arguments for {name}: {reason}. Nothing was sent.")
+                    }
+                    CallFailure::Api(error) => error.to_string(),
+                    CallFailure::NotFound(message) | CallFailure::Declined(message) => message,
+                    CallFailure::Local(reason) => {
+                        format!("{name} got its answer from Facturation.PRO but failed: {reason}")
+                    }
+                };
+                eprintln!("{name} failed: {message}");
+                json!({ "content": [{ "type": "text", "text": message }], "isError": true })
+            }
+        })
     }
 }
 
@@ -108,7 +122,7 @@ mod tests {
             user_agent: "test".into(),
             basic_credentials: None,
         };
-        Toolbox::new(ApiClient::new(config), &Selection::default())
+        Toolbox::new(ApiClient::new(config), &Selection::default(), true)
     }
 
     #[test]
@@ -167,7 +181,10 @@ mod tests {
             .call(
                 "get_customer",
                 args.as_object().unwrap().clone(),
-                "2025-11-25",
+                ToolCall {
+                    protocol_version: "2025-11-25",
+                    user: None,
+                },
             )
             .unwrap();
         assert_eq!(result["isError"], true);
@@ -183,7 +200,10 @@ mod tests {
             .call(
                 "list_customers",
                 args.as_object().unwrap().clone(),
-                "2025-11-25",
+                ToolCall {
+                    protocol_version: "2025-11-25",
+                    user: None,
+                },
             )
             .unwrap();
         assert!(

@@ -26,6 +26,7 @@ mod customers;
 mod emails;
 mod engine;
 mod error;
+mod faults;
 mod fields;
 mod invoices;
 mod listing;
@@ -56,6 +57,7 @@ use anyhow::Context as _;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
+pub use faults::Fault;
 pub use recording::RecordedRequest;
 
 use engine::Shape;
@@ -132,11 +134,13 @@ impl Emulator {
         // Registering the socket with tokio needs a runtime context.
         let listener = {
             let _context = runtime.enter();
-            tokio::net::TcpListener::from_std(listener)?
+            faults::CuttableListener(tokio::net::TcpListener::from_std(listener)?)
         };
 
         let app = Arc::new(App::new(&config));
-        let router = server::router(Arc::clone(&app));
+        // Each request learns its connection, so that a fault can cut it.
+        let router = server::router(Arc::clone(&app))
+            .into_make_service_with_connect_info::<faults::Connection>();
         let (shutdown, stop) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name(format!("facturation-pro-emulator-{}", addr.port()))
@@ -174,8 +178,8 @@ impl Emulator {
         self.addr.port()
     }
 
-    /// Every request received so far, in arrival order, rejected ones included. A request
-    /// still being handled shows `status == 0`.
+    /// Every request received so far, in arrival order, rejected and faulted ones included.
+    /// A request still being handled, or whose connection was cut, shows `status == 0`.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.app.recorder).snapshot()
     }
@@ -188,6 +192,19 @@ impl Emulator {
     /// `Location: {url}{original path and query}`, before any other check.
     pub fn redirect_everything_to(&self, target: Option<String>) {
         *lock(&self.app.redirect_target) = target;
+    }
+
+    /// Fault injection: queues a failure for the next requests (see [`Fault`]). Faults are
+    /// used up in order, one request at a time, whatever the request; a refusal (429, 5xx)
+    /// is answered without checking or carrying out the request, and does not count against
+    /// the quotas. Answers keep their `X-RateLimit-*` headers, which show the real quota.
+    pub fn inject(&self, fault: Fault) {
+        lock(&self.app.faults).push(fault);
+    }
+
+    /// Drops the faults not used up yet.
+    pub fn clear_faults(&self) {
+        lock(&self.app.faults).clear();
     }
 
     /// Prints one line per request (method, path and query, status) on stderr. Used by the

@@ -7,6 +7,10 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use axum::http::StatusCode;
+use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
+use axum::response::{IntoResponse, Response};
+
 const SHORT_WINDOW: Duration = Duration::from_secs(5 * 60);
 const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 
@@ -59,6 +63,21 @@ impl RateLimiter {
         expire(&mut self.short_window, now, SHORT_WINDOW);
         expire(&mut self.day, now, DAY);
     }
+}
+
+/// The vendor's 429: a bare text body, not JSON; `Retry-After` only when given (the
+/// quota refusal sends none, injected faults may).
+pub(crate) fn refusal(retry_after_secs: Option<u64>) -> Response {
+    let mut response = (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "Retry later",
+    )
+        .into_response();
+    if let Some(secs) = retry_after_secs {
+        response.headers_mut().insert(RETRY_AFTER, secs.into());
+    }
+    response
 }
 
 fn count(window: &VecDeque<Instant>) -> u32 {

@@ -1,5 +1,7 @@
 //! The log of every request the emulator received, for tests to inspect afterwards.
 
+use std::time::Instant;
+
 use axum::http::request::Parts;
 use serde_json::Value;
 
@@ -17,8 +19,13 @@ pub struct RecordedRequest {
     /// Headers in the order they were sent, names in lower case.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
-    /// The status the emulator answered, or 0 while the request is still being handled.
+    /// The status the emulator answered, or 0 while the request is still being handled or
+    /// when its connection was cut ([`Fault::CutAfterProcessing`](super::Fault)). For a
+    /// [`Fault::Slow`](super::Fault) request, the status is set when the answer is ready,
+    /// before the delay.
     pub status: u16,
+    /// When the request arrived (before its body was read), to measure the spacing of retries.
+    pub received_at: Instant,
 }
 
 impl RecordedRequest {
@@ -58,7 +65,7 @@ pub(crate) struct Recorder {
 }
 
 impl Recorder {
-    pub(crate) fn begin(&mut self, parts: &Parts, body: &[u8]) -> u64 {
+    pub(crate) fn begin(&mut self, parts: &Parts, body: &[u8], received_at: Instant) -> u64 {
         let ticket = self.next_ticket;
         self.next_ticket += 1;
         let request = RecordedRequest {
@@ -76,6 +83,7 @@ impl Recorder {
                 .collect(),
             body: body.to_vec(),
             status: 0,
+            received_at,
         };
         self.entries.push((ticket, request));
         ticket

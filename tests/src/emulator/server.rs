@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION, USER_AGENT, WWW_AUTHENTICATE};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::header::{AUTHORIZATION, LOCATION, USER_AGENT, WWW_AUTHENTICATE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{Next, from_fn_with_state};
@@ -18,9 +18,10 @@ use super::EmulatorConfig;
 use super::auth::basic_credentials;
 use super::categories::{CATEGORIES, FOLLOWUPS};
 use super::error::ApiError;
+use super::faults::{Connection, Effect, FaultQueue};
 use super::products::PRODUCTS;
 use super::purchases::PURCHASES;
-use super::rate_limit::RateLimiter;
+use super::rate_limit::{self, RateLimiter};
 use super::recording::Recorder;
 use super::recurring::{RECURRING_INVOICES, RECURRING_PURCHASES};
 use super::state::{Store, lock};
@@ -39,6 +40,7 @@ pub(crate) struct App {
     pub(crate) store: Mutex<Store>,
     pub(crate) recorder: Mutex<Recorder>,
     pub(crate) redirect_target: Mutex<Option<String>>,
+    pub(crate) faults: Mutex<FaultQueue>,
     limiter: Mutex<RateLimiter>,
     api_id: String,
     api_key: String,
@@ -55,6 +57,7 @@ impl App {
             store: Mutex::new(store),
             recorder: Mutex::default(),
             redirect_target: Mutex::default(),
+            faults: Mutex::default(),
             limiter: Mutex::new(RateLimiter::new(
                 config.rate_limit_per_5min,
                 config.rate_limit_per_day,
@@ -102,15 +105,7 @@ impl App {
             );
         }
         if !lock(&self.limiter).admit(Instant::now()) {
-            // The vendor answers a bare text body here, not JSON.
-            return Some(
-                (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    [(CONTENT_TYPE, "text/plain; charset=utf-8")],
-                    "Retry later",
-                )
-                    .into_response(),
-            );
+            return Some(rate_limit::refusal(None));
         }
         None
     }
@@ -139,24 +134,36 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-/// Records the request, screens it, runs the endpoint, then stamps the quota headers that
-/// every answer carries and records the status.
+/// Records the request, meets any injected fault, screens it, runs the endpoint, then stamps
+/// the quota headers that every answer carries and records the status.
 async fn front_door(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let received_at = Instant::now();
     let (parts, body) = request.into_parts();
+    let connection = parts
+        .extensions
+        .get::<ConnectInfo<Connection>>()
+        .map(|ConnectInfo(connection)| connection.clone());
     let body = to_bytes(body, MAX_BODY_BYTES).await;
-    let ticket = lock(&app.recorder).begin(&parts, body.as_deref().unwrap_or_default());
+    let ticket =
+        lock(&app.recorder).begin(&parts, body.as_deref().unwrap_or_default(), received_at);
     let log_line = app
         .log_requests
         .load(Ordering::Relaxed)
         .then(|| format!("{} {}", parts.method, parts.uri));
+    // An injected answer replaces the handling; a delay or a cut comes after it.
+    let (answer, fault) = match lock(&app.faults).next_effect() {
+        Some(Effect::Answer(answer)) => (Some(answer), None),
+        fault => (None, fault),
+    };
 
-    let mut response = match body {
-        Err(_) => ApiError::new(
+    let mut response = match (answer, body) {
+        (Some(answer), _) => answer,
+        (None, Err(_)) => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("Request body larger than {MAX_BODY_BYTES} bytes"),
         )
         .into_response(),
-        Ok(body) => match app.screen(&parts) {
+        (None, Ok(body)) => match app.screen(&parts) {
             Some(refusal) => refusal,
             None => next.run(Request::from_parts(parts, Body::from(body))).await,
         },
@@ -170,10 +177,19 @@ async fn front_door(State(app): State<Arc<App>>, request: Request, next: Next) -
     headers.insert(X_RATELIMIT_LIMIT, HeaderValue::from(limit));
     headers.insert(X_RATELIMIT_REMAINING, HeaderValue::from(remaining));
 
-    let status = response.status().as_u16();
+    let status = match (&fault, connection) {
+        (Some(Effect::Cut), Some(connection)) => {
+            connection.cut();
+            0
+        }
+        _ => response.status().as_u16(),
+    };
     lock(&app.recorder).finish(ticket, status);
     if let Some(line) = log_line {
         eprintln!("{line} -> {status}");
+    }
+    if let Some(Effect::Delay(delay)) = fault {
+        tokio::time::sleep(delay).await;
     }
     response
 }

@@ -209,9 +209,14 @@ impl McpServer {
 
     /// The handshake a client performs; returns the `initialize` result.
     pub fn initialize(&mut self, protocol_version: &str) -> Value {
+        self.initialize_with(protocol_version, json!({}))
+    }
+
+    /// The handshake, declaring these client capabilities (e.g. `{"elicitation": {}}`).
+    pub fn initialize_with(&mut self, protocol_version: &str, capabilities: Value) -> Value {
         let params = json!({
             "protocolVersion": protocol_version,
-            "capabilities": {},
+            "capabilities": capabilities,
             "clientInfo": { "name": "e2e-tests", "version": "1.0" },
         });
         let response = self.request("initialize", params);

@@ -37,6 +37,15 @@ impl TestSession {
     }
 
     pub fn with(config: EmulatorConfig, adjust: impl FnOnce(ServerSetup) -> ServerSetup) -> Self {
+        Self::with_client(config, adjust, serde_json::json!({}))
+    }
+
+    /// The same, with the client declaring these capabilities in `initialize`.
+    pub fn with_client(
+        config: EmulatorConfig,
+        adjust: impl FnOnce(ServerSetup) -> ServerSetup,
+        capabilities: Value,
+    ) -> Self {
         let emulator = Emulator::start(config).expect("start the emulator");
         let home = tempfile::tempdir().expect("a temporary home");
         let setup = adjust(ServerSetup::against(
@@ -44,7 +53,7 @@ impl TestSession {
             &home.path().join("downloads"),
         ));
         let mut server = McpServer::spawn(&setup);
-        server.initialize("2025-11-25");
+        server.initialize_with("2025-11-25", capabilities);
         Self {
             emulator,
             server,

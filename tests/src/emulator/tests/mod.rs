@@ -48,6 +48,19 @@ fn send(
     headers: &[(&str, String)],
     body: &[u8],
 ) -> Reply {
+    let raw = send_raw(emulator, method, target, headers, body);
+    parse(&raw)
+}
+
+/// The same exchange, returning the answer's bytes as they came (none if the connection was
+/// closed without an answer).
+fn send_raw(
+    emulator: &Emulator,
+    method: &str,
+    target: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+) -> Vec<u8> {
     let mut stream = TcpStream::connect(("127.0.0.1", emulator.port())).expect("connect");
     let mut request = format!(
         "{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\nContent-Length: {}\r\n",
@@ -63,6 +76,11 @@ fn send(
 
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).expect("read reply");
+    raw
+}
+
+/// Parses the raw bytes of an answer read to the connection's end.
+fn parse(raw: &[u8]) -> Reply {
     let split = raw
         .windows(4)
         .position(|window| window == b"\r\n\r\n")
@@ -773,7 +791,9 @@ fn the_handle_can_be_shared_between_threads() {
     assert_send_sync::<super::RecordedRequest>();
 }
 
-// Resources beyond customers, one module per area; they reuse the client above.
+// Resources beyond customers, one module per area, and fault injection; they reuse the
+// client above.
+mod faults;
 mod files;
 mod records;
 mod sales;

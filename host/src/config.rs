@@ -69,9 +69,9 @@ pub struct Settings {
     pub tools_page_size: Option<usize>,
     /// Only GET requests leave the sandbox, and the guest offers only reading tools.
     pub read_only: bool,
-    /// Passed through to the guest, which knows the tools and checks these itself:
-    /// FACTURATION_TOOLSETS, FACTURATION_TOOLS, FACTURATION_EXCLUDE_TOOLS, FACTURATION_CONFIRM.
-    pub tool_switches: Vec<(String, String)>,
+    /// Passed through as given; the guest checks them itself (it knows the tool names):
+    /// which tools to offer, confirmation, and the request quotas.
+    pub guest_settings: Vec<(String, String)>,
     /// How long the guest may compute without any input or output before it is stopped.
     pub cpu_limit: Duration,
     /// Where write requests are logged; None when turned off.
@@ -202,11 +202,13 @@ impl Settings {
             request_timeout,
             tools_page_size,
             read_only: read_only(source)?,
-            tool_switches: [
+            guest_settings: [
                 "FACTURATION_TOOLSETS",
                 "FACTURATION_TOOLS",
                 "FACTURATION_EXCLUDE_TOOLS",
                 "FACTURATION_CONFIRM",
+                "FACTURATION_REQUESTS_PER_5MIN",
+                "FACTURATION_REQUESTS_PER_DAY",
             ]
             .into_iter()
             .filter_map(|name| source.get(name).map(|value| (name.to_string(), value)))
@@ -231,7 +233,7 @@ impl Settings {
         if self.read_only {
             env.push(("FACTURATION_READ_ONLY".into(), "1".into()));
         }
-        env.extend(self.tool_switches.iter().cloned());
+        env.extend(self.guest_settings.iter().cloned());
         env
     }
 }

@@ -15,10 +15,6 @@ use super::{ApiConfig, ApiError, Pagination};
 /// How many redirects we follow before giving up; the API's own shortcuts need one.
 const MAX_REDIRECTS: usize = 5;
 
-/// The vendor's quotas.
-const REQUESTS_PER_5_MINUTES: usize = 600;
-const REQUESTS_PER_DAY: usize = 10_000;
-
 /// After a 429: how many more tries, the longest single wait, and the most waiting in all.
 const RATE_LIMIT_RETRIES: u32 = 3;
 const LONGEST_RATE_LIMIT_WAIT: Duration = Duration::from_secs(30);
@@ -115,9 +111,10 @@ impl From<ApiError> for Failure {
 
 impl ApiClient {
     pub fn new(config: ApiConfig) -> Self {
+        let pacer = Pacer::new(config.requests_per_5_minutes, config.requests_per_day);
         Self {
             config,
-            pacer: RefCell::new(Pacer::new(REQUESTS_PER_5_MINUTES, REQUESTS_PER_DAY)),
+            pacer: RefCell::new(pacer),
         }
     }
 

@@ -100,8 +100,8 @@ impl fmt::Display for ApiError {
                 waited.as_secs_f64()
             ),
             ApiError::DailyQuotaSpent => f.write_str(
-                "This server has used the API's daily quota (10,000 requests in 24 hours); nothing was sent. \
-                 Try again later.",
+                "This server has sent as many requests in 24 hours as its daily quota allows \
+                 (FACTURATION_REQUESTS_PER_DAY, by default the API's 10,000); nothing was sent. Try again later.",
             ),
             ApiError::OutcomeUnknown(reason) => write!(
                 f,

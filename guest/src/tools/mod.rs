@@ -121,6 +121,8 @@ mod tests {
             default_firm_id: None,
             user_agent: "test".into(),
             basic_credentials: None,
+            requests_per_5_minutes: 600,
+            requests_per_day: 10_000,
         };
         Toolbox::new(ApiClient::new(config), &Selection::default(), true)
     }

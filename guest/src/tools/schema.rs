@@ -115,9 +115,12 @@ fn input_property(ty: FieldType, description: &str) -> Value {
             "enum": choices.iter().filter_map(|c| c.value.parse::<i64>().ok()).collect::<Vec<_>>(),
             "description": format!("{description}. {}", glossary(choices)),
         }),
-        FieldType::Code(codes) => {
-            json!({ "type": "string", "enum": codes, "description": description })
-        }
+        // The list is long and well known; the executor still checks the code against it.
+        FieldType::Code(codes) => json!({
+            "type": "string",
+            "pattern": "^[A-Z]{3}$",
+            "description": format!("{description}; one of {} codes the service supports", codes.len()),
+        }),
         FieldType::Suggested(choices) => json!({
             "type": "string",
             "description": format!("{description}. Standard values: {}", glossary(choices)),
@@ -174,10 +177,14 @@ fn output_types(ty: FieldType) -> Value {
 fn record_schema(fields: Fields) -> Value {
     let properties: Map<String, Value> = each_field(fields)
         .map(|field: &Field| {
-            (
-                field.name.to_string(),
-                json!({ "type": output_types(field.ty), "description": field.description }),
-            )
+            // Writable fields are described where they are written (create and update
+            // tools); repeating it in every output schema would only cost the model tokens.
+            let schema = if field.writable {
+                json!({ "type": output_types(field.ty) })
+            } else {
+                json!({ "type": output_types(field.ty), "description": field.description })
+            };
+            (field.name.to_string(), schema)
         })
         .collect();
     // The API may add fields over time; they pass through rather than fail validation.

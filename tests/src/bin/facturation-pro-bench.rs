@@ -31,8 +31,11 @@ fn main() -> anyhow::Result<()> {
     let home = tempfile::tempdir()?;
     let downloads = home.path().join("downloads");
     let cache = home.path().join("cache");
+    // Likewise the client's own pacing, which would wait out the 5-minute window.
     let setup = ServerSetup::against(&emulator.base_url(), &downloads)
-        .with_env("FACTURATION_CACHE_DIR", cache.to_str().unwrap());
+        .with_env("FACTURATION_CACHE_DIR", cache.to_str().unwrap())
+        .with_env("FACTURATION_REQUESTS_PER_5MIN", "1000000")
+        .with_env("FACTURATION_REQUESTS_PER_DAY", "1000000");
     let mut rows = Vec::new();
 
     // Cold start: process spawn until the initialize response has been read.

@@ -117,6 +117,24 @@ impl Source {
         }
     }
 
+    /// A whole number within `range`, if the variable is set.
+    fn number(&self, name: &str, range: std::ops::RangeInclusive<u64>) -> Result<Option<u64>> {
+        let Some(raw) = self.get(name) else {
+            return Ok(None);
+        };
+        match raw.parse::<u64>() {
+            Ok(value) if range.contains(&value) => Ok(Some(value)),
+            _ if *range.end() == u64::MAX => {
+                bail!("{name} must be a positive integer, got {raw:?}")
+            }
+            _ => bail!(
+                "{name} must be a whole number from {} to {}, got {raw:?}",
+                range.start(),
+                range.end()
+            ),
+        }
+    }
+
     /// A variable's value; blank counts as unset.
     fn get(&self, name: &str) -> Option<String> {
         self.env
@@ -147,13 +165,7 @@ impl Settings {
                 .get("FACTURATION_BASE_URL")
                 .unwrap_or(DEFAULT_BASE_URL.into()),
         )?;
-        let firm_id = source
-            .get("FACTURATION_FIRM_ID")
-            .map(|raw| match raw.parse::<u64>() {
-                Ok(id) if id > 0 => Ok(id),
-                _ => bail!("FACTURATION_FIRM_ID must be a positive integer, got {raw:?}"),
-            })
-            .transpose()?;
+        let firm_id = source.number("FACTURATION_FIRM_ID", 1..=u64::MAX)?;
         let user_agent = source.get("FACTURATION_USER_AGENT");
         if let Some(agent) = &user_agent
             && !agent.bytes().all(|b| (0x20..0x7f).contains(&b))
@@ -164,32 +176,21 @@ impl Settings {
             Some(dir) => PathBuf::from(dir),
             None => default_downloads_dir(source)?,
         };
-        let request_timeout = match source.get("FACTURATION_TIMEOUT_SECS") {
-            None => Duration::from_secs(DEFAULT_TIMEOUT_SECS),
-            Some(raw) => match raw.parse::<u64>() {
-                Ok(secs @ 1..=600) => Duration::from_secs(secs),
-                _ => bail!(
-                    "FACTURATION_TIMEOUT_SECS must be a whole number of seconds from 1 to 600, got {raw:?}"
-                ),
-            },
+        let seconds = |name: &str, default: u64, range| -> Result<Duration> {
+            Ok(Duration::from_secs(
+                source.number(name, range)?.unwrap_or(default),
+            ))
         };
+        let request_timeout = seconds("FACTURATION_TIMEOUT_SECS", DEFAULT_TIMEOUT_SECS, 1..=600)?;
+        let cpu_limit = seconds(
+            "FACTURATION_CPU_LIMIT_SECS",
+            DEFAULT_CPU_LIMIT_SECS,
+            1..=3600,
+        )?;
         let tools_page_size = source
-            .get("FACTURATION_TOOLS_PAGE_SIZE")
-            .map(|raw| match raw.parse::<usize>() {
-                Ok(size) if size > 0 => Ok(size),
-                _ => bail!("FACTURATION_TOOLS_PAGE_SIZE must be a positive integer, got {raw:?}"),
-            })
-            .transpose()?;
+            .number("FACTURATION_TOOLS_PAGE_SIZE", 1..=10_000)?
+            .map(|size| size as usize);
         let audit_log = audit_log(source, &downloads_dir)?;
-        let cpu_limit = match source.get("FACTURATION_CPU_LIMIT_SECS") {
-            None => Duration::from_secs(DEFAULT_CPU_LIMIT_SECS),
-            Some(raw) => match raw.parse::<u64>() {
-                Ok(secs @ 1..=3600) => Duration::from_secs(secs),
-                _ => bail!(
-                    "FACTURATION_CPU_LIMIT_SECS must be a whole number of seconds from 1 to 3600, got {raw:?}"
-                ),
-            },
-        };
         Ok(Settings {
             cpu_limit,
             audit_log,

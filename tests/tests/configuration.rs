@@ -4,92 +4,39 @@
 //! credentials and headers actually reached the API.
 
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Output;
 
-use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig, RecordedRequest};
-use facturation_pro_emulator::harness::{McpServer, ServerSetup};
+use facturation_pro_emulator::emulator::RecordedRequest;
+use facturation_pro_emulator::harness::{
+    McpServer, ServerFixture, ServerSetup, TEST_USER_AGENT, assert_route,
+};
 use serde_json::json;
-use tempfile::TempDir;
 
-/// The User-Agent `ServerSetup::against` configures.
-const CONFIGURED_USER_AGENT: &str = "facturation-pro-mcp tests (tests@example.test)";
-
-/// An emulator and a scratch working directory (holding the downloads folder) for one test.
-struct Fixture {
-    emulator: Emulator,
-    workdir: TempDir,
-}
-
-impl Fixture {
-    fn new() -> Self {
-        let emulator = Emulator::start(EmulatorConfig::default()).expect("start the emulator");
-        let workdir = tempfile::tempdir().expect("create a working directory");
-        Self { emulator, workdir }
-    }
-
-    /// The complete configuration against this fixture's emulator, run in `workdir`.
-    fn setup(&self) -> ServerSetup {
-        let setup = ServerSetup::against(
-            &self.emulator.base_url(),
-            &self.workdir.path().join("downloads"),
-        );
-        assert_eq!(
-            setup.cwd,
-            self.workdir.path(),
-            "the server must run in the test's own directory"
-        );
-        setup
-    }
-
-    /// Writes `contents` as a file named `name` in the working directory; returns its path.
-    fn write_file(&self, name: &str, contents: &str) -> std::path::PathBuf {
-        let path = self.workdir.path().join(name);
-        std::fs::write(&path, contents).expect("write the file");
-        path
-    }
-
-    fn requests(&self) -> Vec<RecordedRequest> {
-        self.emulator.requests()
-    }
-
-    fn assert_no_api_request(&self) {
-        let requests = self.requests();
-        assert!(requests.is_empty(), "the API was called: {requests:#?}");
-    }
-
-    /// The single request made, checked to be a GET /account.json with the given key.
-    fn single_account_request(&self, api_key: &str) -> RecordedRequest {
-        let requests = self.requests();
-        assert_eq!(
-            requests.len(),
-            1,
-            "expected exactly one request: {requests:#?}"
-        );
-        let request = requests.into_iter().next().unwrap();
-        assert_eq!(
-            (request.method.as_str(), request.path.as_str()),
-            ("GET", "/account.json")
-        );
-        assert!(
-            request.query.is_empty(),
-            "unexpected query {:?}",
-            request.query
-        );
-        assert_eq!(
-            request.basic_auth(),
-            Some(("demo-api-id".to_owned(), api_key.to_owned()))
-        );
-        request
-    }
+/// The single request made, checked to be a GET /account.json with the given key.
+fn single_account_request(fixture: &ServerFixture, api_key: &str) -> RecordedRequest {
+    let requests = fixture.requests();
+    assert_eq!(
+        requests.len(),
+        1,
+        "expected exactly one request: {requests:#?}"
+    );
+    let request = requests.into_iter().next().unwrap();
+    assert_route(&request, "GET", "/account.json");
+    assert!(
+        request.query.is_empty(),
+        "unexpected query {:?}",
+        request.query
+    );
+    assert_eq!(
+        request.basic_auth(),
+        Some(("demo-api-id".to_owned(), api_key.to_owned()))
+    );
+    request
 }
 
 /// Runs the binary to completion with stdin closed at once; stdout and stderr are captured.
 fn run(setup: &ServerSetup) -> Output {
-    setup
-        .command()
-        .stdin(Stdio::piped())
-        .output()
-        .expect("run facturation-pro-mcp")
+    setup.run_with_input("")
 }
 
 /// A path as a command-line argument.
@@ -107,7 +54,7 @@ fn stderr_of(output: &Output) -> String {
 
 /// Checks a refused configuration: non-zero exit, nothing on stdout, one stderr line naming
 /// `variable`, and no request to the API.
-fn assert_refused_naming(fixture: &Fixture, setup: &ServerSetup, variable: &str) {
+fn assert_refused_naming(fixture: &ServerFixture, setup: &ServerSetup, variable: &str) {
     let output = run(setup);
     let stderr = stderr_of(&output);
     assert!(
@@ -150,28 +97,28 @@ fn assert_check_succeeds(setup: &ServerSetup) -> String {
 
 #[test]
 fn a_missing_api_key_is_refused_before_any_mcp_traffic() {
-    let fixture = Fixture::new();
+    let fixture = ServerFixture::new();
     let setup = fixture.setup().without_env("FACTURATION_API_KEY");
     assert_refused_naming(&fixture, &setup, "FACTURATION_API_KEY");
 }
 
 #[test]
 fn a_missing_api_id_is_refused_before_any_mcp_traffic() {
-    let fixture = Fixture::new();
+    let fixture = ServerFixture::new();
     let setup = fixture.setup().without_env("FACTURATION_API_ID");
     assert_refused_naming(&fixture, &setup, "FACTURATION_API_ID");
 }
 
 #[test]
 fn a_base_url_that_is_not_http_is_refused() {
-    let fixture = Fixture::new();
+    let fixture = ServerFixture::new();
     let setup = fixture.setup().with_env("FACTURATION_BASE_URL", "ftp://x");
     assert_refused_naming(&fixture, &setup, "FACTURATION_BASE_URL");
 }
 
 #[test]
 fn a_firm_id_that_is_not_a_number_is_refused() {
-    let fixture = Fixture::new();
+    let fixture = ServerFixture::new();
     let setup = fixture.setup().with_env("FACTURATION_FIRM_ID", "abc");
     assert_refused_naming(&fixture, &setup, "FACTURATION_FIRM_ID");
 }
@@ -180,7 +127,7 @@ fn a_firm_id_that_is_not_a_number_is_refused() {
 
 #[test]
 fn help_lists_the_check_and_serve_commands_without_any_configuration() {
-    let fixture = Fixture::new();
+    let fixture = ServerFixture::new();
     let mut setup = fixture.setup().with_args(&["--help"]);
     setup.env.clear();
     let output = run(&setup);
@@ -204,7 +151,7 @@ fn help_lists_the_check_and_serve_commands_without_any_configuration() {
 
 #[test]
 fn version_prints_the_package_version() {
-    let fixture = Fixture::new();
+    let fixture = ServerFixture::new();
     let mut setup = fixture.setup().with_args(&["--version"]);
     setup.env.clear();
     let output = run(&setup);
@@ -218,7 +165,7 @@ fn version_prints_the_package_version() {
 
 #[test]
 fn check_lists_the_firms_after_one_authenticated_account_request() {
-    let fixture = Fixture::new();
+    let fixture = ServerFixture::new();
     let output = run(&fixture.setup().with_args(&["check"]));
     let stdout = stdout_of(&output);
     let stderr = stderr_of(&output);
@@ -239,14 +186,14 @@ fn check_lists_the_firms_after_one_authenticated_account_request() {
     assert!(second.contains("Second Firm SAS"), "{second}");
     assert!(!stderr.contains("warning"), "unexpected warning: {stderr}");
 
-    let request = fixture.single_account_request("demo-api-key");
-    assert_eq!(request.header("user-agent"), Some(CONFIGURED_USER_AGENT));
+    let request = single_account_request(&fixture, "demo-api-key");
+    assert_eq!(request.header("user-agent"), Some(TEST_USER_AGENT));
     assert_eq!(request.status, 200);
 }
 
 #[test]
 fn check_with_a_wrong_api_key_reports_http_401() {
-    let fixture = Fixture::new();
+    let fixture = ServerFixture::new();
     let output = run(&fixture
         .setup()
         .with_env("FACTURATION_API_KEY", "not-the-key")
@@ -260,13 +207,13 @@ fn check_with_a_wrong_api_key_reports_http_401() {
     assert!(stderr.contains("HTTP 401"), "{stderr}");
     assert_eq!(stdout_of(&output), "");
 
-    let request = fixture.single_account_request("not-the-key");
+    let request = single_account_request(&fixture, "not-the-key");
     assert_eq!(request.status, 401);
 }
 
 #[test]
 fn check_with_a_firm_outside_the_account_names_it() {
-    let fixture = Fixture::new();
+    let fixture = ServerFixture::new();
     let output = run(&fixture
         .setup()
         .with_env("FACTURATION_FIRM_ID", "9999")
@@ -279,7 +226,7 @@ fn check_with_a_firm_outside_the_account_names_it() {
     );
     assert!(stderr.contains("FACTURATION_FIRM_ID=9999"), "{stderr}");
 
-    let request = fixture.single_account_request("demo-api-key");
+    let request = single_account_request(&fixture, "demo-api-key");
     assert_eq!(request.status, 200);
 }
 
@@ -287,27 +234,27 @@ fn check_with_a_firm_outside_the_account_names_it() {
 
 #[test]
 fn a_dotenv_file_supplies_a_setting_missing_from_the_environment() {
-    let fixture = Fixture::new();
+    let fixture = ServerFixture::new();
     fixture.write_file(".env", "FACTURATION_API_KEY=demo-api-key\n");
     assert_check_succeeds(&fixture.setup().without_env("FACTURATION_API_KEY"));
-    fixture.single_account_request("demo-api-key");
+    single_account_request(&fixture, "demo-api-key");
 }
 
 #[test]
 fn the_environment_wins_over_the_dotenv_file() {
-    let fixture = Fixture::new();
+    let fixture = ServerFixture::new();
     fixture.write_file(".env", "FACTURATION_API_KEY=key-from-the-file\n");
     assert_check_succeeds(
         &fixture
             .setup()
             .with_env("FACTURATION_API_KEY", "demo-api-key"),
     );
-    fixture.single_account_request("demo-api-key");
+    single_account_request(&fixture, "demo-api-key");
 }
 
 #[test]
 fn env_file_option_reads_another_file_instead_of_dotenv() {
-    let fixture = Fixture::new();
+    let fixture = ServerFixture::new();
     fixture.write_file(".env", "FACTURATION_API_KEY=key-from-dotenv\n");
     let other = fixture.write_file(
         "other.env",
@@ -322,13 +269,13 @@ fn env_file_option_reads_another_file_instead_of_dotenv() {
         stderr_of(&output)
     );
     assert!(stdout_of(&output).contains("Atelier Demo SARL"));
-    fixture.single_account_request("demo-api-key");
+    single_account_request(&fixture, "demo-api-key");
 }
 
 #[test]
 fn env_file_option_with_a_missing_setting_is_refused() {
     // The chosen file lacks the key and the default .env (which has it) is not consulted.
-    let fixture = Fixture::new();
+    let fixture = ServerFixture::new();
     fixture.write_file(".env", "FACTURATION_API_KEY=demo-api-key\n");
     let other = fixture.write_file("other.env", "FACTURATION_TIMEOUT_SECS=5\n");
     let setup = fixture.setup().without_env("FACTURATION_API_KEY");
@@ -344,7 +291,7 @@ fn env_file_option_with_a_missing_setting_is_refused() {
 
 #[test]
 fn without_a_user_agent_the_server_warns_and_sends_its_own() {
-    let fixture = Fixture::new();
+    let fixture = ServerFixture::new();
     let mut server = McpServer::spawn(&fixture.setup().without_env("FACTURATION_USER_AGENT"));
     server.initialize("2025-11-25");
     let result = server.call_tool("get_account", json!({}));
@@ -357,7 +304,7 @@ fn without_a_user_agent_the_server_warns_and_sends_its_own() {
         "no warning in {stderr:?}"
     );
 
-    let request = fixture.single_account_request("demo-api-key");
+    let request = single_account_request(&fixture, "demo-api-key");
     let agent = request.header("user-agent").unwrap_or_default();
     assert!(
         agent.starts_with("facturation-pro-mcp/"),

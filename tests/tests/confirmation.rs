@@ -5,13 +5,6 @@ use facturation_pro_emulator::emulator::{EmulatorConfig, RecordedRequest};
 use facturation_pro_emulator::harness::{McpServer, ServerSetup, TestSession, assert_route};
 use serde_json::{Value, json};
 
-fn config() -> EmulatorConfig {
-    EmulatorConfig {
-        seed_demo_data: false,
-        ..EmulatorConfig::default()
-    }
-}
-
 /// A session whose client declares (or not) the elicitation capability.
 fn session(elicitation: bool, adjust: impl FnOnce(ServerSetup) -> ServerSetup) -> TestSession {
     let capabilities = if elicitation {
@@ -19,7 +12,7 @@ fn session(elicitation: bool, adjust: impl FnOnce(ServerSetup) -> ServerSetup) -
     } else {
         json!({})
     };
-    TestSession::with_client(config(), adjust, capabilities)
+    TestSession::with_client(EmulatorConfig::without_demo_data(), adjust, capabilities)
 }
 
 /// Starts a delete_customer call without waiting for its answer.

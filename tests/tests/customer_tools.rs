@@ -2,7 +2,9 @@
 //! emulator. Each test checks both what the client got back and what the API received.
 
 use facturation_pro_emulator::emulator::EmulatorConfig;
-use facturation_pro_emulator::harness::{TestSession, assert_route, error_text, success};
+use facturation_pro_emulator::harness::{
+    TestSession, assert_json_body, assert_route, error_text, success,
+};
 use serde_json::json;
 
 fn customer_id(session: &TestSession, name: &str) -> u64 {
@@ -114,13 +116,7 @@ fn create_customer_sends_the_fields_as_json() {
     let request = s.only_request();
     assert_route(&request, "POST", "/firms/1001/customers.json");
     assert_eq!(request.status, 201);
-    assert!(
-        request
-            .header("content-type")
-            .unwrap()
-            .starts_with("application/json")
-    );
-    assert_eq!(request.json_body(), Some(args));
+    assert_json_body(&request, &args);
     let stored = s
         .emulator
         .customer(1001, id)
@@ -257,11 +253,9 @@ fn a_firm_outside_the_account_is_refused_by_the_api() {
 
 #[test]
 fn without_a_configured_firm_firm_tools_ask_for_one_and_send_nothing() {
-    let config = EmulatorConfig {
-        seed_demo_data: false,
-        ..EmulatorConfig::default()
-    };
-    let mut s = TestSession::with(config, |setup| setup.without_env("FACTURATION_FIRM_ID"));
+    let mut s = TestSession::with(EmulatorConfig::without_demo_data(), |setup| {
+        setup.without_env("FACTURATION_FIRM_ID")
+    });
     let text = error_text(&s.server.call_tool("list_customers", json!({})));
     assert!(
         text.contains("FACTURATION_FIRM_ID") && text.contains("firm_id"),

@@ -9,62 +9,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use base64::prelude::{BASE64_STANDARD, Engine as _};
-use facturation_pro_emulator::emulator::RecordedRequest;
 use facturation_pro_emulator::harness::{
-    TEST_USER_AGENT, TestSession, assert_route, error_text, success,
+    FormPart, TestSession, assert_route, error_text, form_parts, ids, sorted_pairs, sorted_query,
+    success, upload_part,
 };
 use serde_json::{Value, json};
 
 const FIRM: u64 = 1001;
-
-fn ids(records: &Value) -> Vec<u64> {
-    records
-        .as_array()
-        .unwrap_or_else(|| panic!("expected a list of records, got {records}"))
-        .iter()
-        .map(|record| record["id"].as_u64().expect("a record id"))
-        .collect()
-}
-
-fn query(request: &RecordedRequest) -> Vec<(String, String)> {
-    let mut query = request.query.clone();
-    query.sort();
-    query
-}
-
-fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut pairs: Vec<(String, String)> = expected
-        .iter()
-        .map(|(name, value)| (name.to_string(), value.to_string()))
-        .collect();
-    pairs.sort();
-    pairs
-}
-
-/// Every request since the last look, each checked for the client's identity, then forgotten.
-fn requests(s: &TestSession) -> Vec<RecordedRequest> {
-    let requests = s.emulator.requests();
-    s.emulator.clear_requests();
-    for request in &requests {
-        assert_eq!(
-            request.basic_auth(),
-            Some(("demo-api-id".into(), "demo-api-key".into()))
-        );
-        assert_eq!(request.header("user-agent"), Some(TEST_USER_AGENT));
-    }
-    requests
-}
-
-/// Calls a tool that must be refused before any request; returns the message.
-fn refused(s: &mut TestSession, tool: &str, args: Value, argument: &str) -> String {
-    let text = s.call_error(tool, args.clone());
-    assert!(
-        text.contains(&format!("`{argument}`")) && text.contains("Nothing was sent"),
-        "{tool} {args}: {text}"
-    );
-    s.assert_no_request();
-    text
-}
 
 /// Recognisable binary content: a PDF header, a tag, then every byte value.
 fn sample(tag: &str) -> Vec<u8> {
@@ -85,79 +36,6 @@ fn listing(dir: &Path) -> Vec<String> {
         .unwrap_or_default();
     names.sort();
     names
-}
-
-/// One part of a multipart body.
-#[derive(Debug, PartialEq)]
-struct Part {
-    name: String,
-    filename: Option<String>,
-    bytes: Vec<u8>,
-}
-
-/// Parses a recorded `multipart/form-data` body into its parts.
-fn multipart(request: &RecordedRequest) -> Vec<Part> {
-    let content_type = request.header("content-type").expect("a content type");
-    assert!(
-        content_type.starts_with("multipart/form-data;"),
-        "not a multipart form: {content_type}"
-    );
-    let boundary = content_type
-        .split("boundary=")
-        .nth(1)
-        .expect("a boundary")
-        .trim_matches('"');
-    let delimiter = format!("\r\n--{boundary}");
-    // A leading CRLF makes the first delimiter look like the others.
-    let mut body = b"\r\n".to_vec();
-    body.extend_from_slice(&request.body);
-    let starts: Vec<usize> = (0..body.len())
-        .filter(|&i| body[i..].starts_with(delimiter.as_bytes()))
-        .collect();
-    assert!(starts.len() >= 2, "no parts in the multipart body");
-    let last = *starts.last().unwrap();
-    assert!(
-        body[last + delimiter.len()..].starts_with(b"--"),
-        "the body does not end with the closing delimiter"
-    );
-    starts
-        .windows(2)
-        .map(|window| {
-            let part = &body[window[0] + delimiter.len()..window[1]];
-            let part = part.strip_prefix(b"\r\n").expect("CRLF after the boundary");
-            let split = (0..part.len())
-                .find(|&i| part[i..].starts_with(b"\r\n\r\n"))
-                .expect("the end of the part's headers");
-            let headers = String::from_utf8(part[..split].to_vec()).unwrap();
-            let disposition = headers
-                .lines()
-                .find(|line| {
-                    line.to_ascii_lowercase()
-                        .starts_with("content-disposition: form-data")
-                })
-                .expect("a Content-Disposition: form-data header");
-            let param = |name: &str| {
-                disposition.split(';').find_map(|item| {
-                    let (key, value) = item.trim().split_once('=')?;
-                    (key == name).then(|| value.trim_matches('"').to_string())
-                })
-            };
-            Part {
-                name: param("name").expect("a part name"),
-                filename: param("filename"),
-                bytes: part[split + 4..].to_vec(),
-            }
-        })
-        .collect()
-}
-
-/// The single `upload_file` part of an upload request: (file name, bytes).
-fn upload_part(request: &RecordedRequest) -> (String, Vec<u8>) {
-    let parts = multipart(request);
-    assert_eq!(parts.len(), 1, "{parts:?}");
-    let part = parts.into_iter().next().unwrap();
-    assert_eq!(part.name, "upload_file");
-    (part.filename.expect("a file name"), part.bytes)
 }
 
 fn customer(s: &TestSession, name: &str) -> u64 {
@@ -204,7 +82,7 @@ fn get_account_shows_the_account_and_its_firms() {
     assert!(request.query.is_empty() && request.body.is_empty());
 
     // The account is not firm-scoped: a firm_id is refused rather than ignored.
-    refused(&mut s, "get_account", json!({ "firm_id": 1001 }), "firm_id");
+    s.call_refused("get_account", json!({ "firm_id": 1001 }), "firm_id");
     assert!(s.emulator.customers(FIRM).is_empty());
 }
 
@@ -276,8 +154,7 @@ fn download_subscription_order_pdf_saves_the_invoice() {
         json!("/firms/1001/orders/x.pdf/../../../account.json"),
         json!(42),
     ] {
-        refused(
-            &mut s,
+        s.call_refused(
             "download_subscription_order_pdf",
             json!({ "order_url": bad }),
             "order_url",
@@ -361,8 +238,7 @@ fn unarchive_customer_brings_it_back() {
     assert!(ids(&s.call("list_customers", json!({ "mode": "archived" }))["customers"]).is_empty());
     s.emulator.clear_requests();
 
-    refused(
-        &mut s,
+    s.call_refused(
         "unarchive_customer",
         json!({ "customer_id": "x" }),
         "customer_id",
@@ -416,7 +292,7 @@ fn check_customer_documents(tool: &str, resource: &str) {
         json!({ "current_page": 2, "total_pages": 2, "per_page": 50, "total_entries": 55 })
     );
 
-    let hops = requests(&s);
+    let hops = s.take_requests();
     assert_eq!(hops.len(), 2, "{hops:#?}");
     assert_route(
         &hops[0],
@@ -424,22 +300,22 @@ fn check_customer_documents(tool: &str, resource: &str) {
         &format!("/firms/1001/customers/{mine}/{resource}.json"),
     );
     assert_eq!(hops[0].status, 302);
-    assert_eq!(query(&hops[0]), pairs(&[("page", "2")]));
+    assert_eq!(sorted_query(&hops[0]), sorted_pairs(&[("page", "2")]));
     assert_route(&hops[1], "GET", &format!("/firms/1001/{resource}.json"));
     assert_eq!(hops[1].status, 200);
     assert_eq!(
-        query(&hops[1]),
-        pairs(&[("customer_id", &mine.to_string()), ("page", "2")])
+        sorted_query(&hops[1]),
+        sorted_pairs(&[("customer_id", &mine.to_string()), ("page", "2")])
     );
 
     let page = s.call(tool, json!({ "customer_id": mine }));
     assert_eq!(page[resource].as_array().unwrap().len(), 50);
-    let hops = requests(&s);
+    let hops = s.take_requests();
     assert_eq!(hops.len(), 2, "{hops:#?}");
     assert!(hops[0].query.is_empty());
     assert_eq!(
-        query(&hops[1]),
-        pairs(&[("customer_id", &mine.to_string())])
+        sorted_query(&hops[1]),
+        sorted_pairs(&[("customer_id", &mine.to_string())])
     );
 
     // Following pages goes through the shortcut again, each hop carrying the page.
@@ -449,9 +325,10 @@ fn check_customer_documents(tool: &str, resource: &str) {
     assert_eq!(listed, my_documents);
     assert_eq!(all["pages_fetched"], 2);
     assert_eq!(all["complete"], true);
-    let hops: Vec<Hop> = requests(&s)
+    let hops: Vec<Hop> = s
+        .take_requests()
         .iter()
-        .map(|request| (request.path.clone(), query(request), request.status))
+        .map(|request| (request.path.clone(), sorted_query(request), request.status))
         .collect();
     let shortcut = format!("/firms/1001/customers/{mine}/{resource}.json");
     let list = format!("/firms/1001/{resource}.json");
@@ -459,10 +336,14 @@ fn check_customer_documents(tool: &str, resource: &str) {
     assert_eq!(
         hops,
         [
-            (shortcut.clone(), pairs(&[]), 302),
-            (list.clone(), pairs(&[("customer_id", &id)]), 200),
-            (shortcut, pairs(&[("page", "2")]), 302),
-            (list, pairs(&[("customer_id", &id), ("page", "2")]), 200),
+            (shortcut.clone(), sorted_pairs(&[]), 302),
+            (list.clone(), sorted_pairs(&[("customer_id", &id)]), 200),
+            (shortcut, sorted_pairs(&[("page", "2")]), 302),
+            (
+                list,
+                sorted_pairs(&[("customer_id", &id), ("page", "2")]),
+                200
+            ),
         ]
     );
     assert_eq!(s.emulator.records(FIRM, resource).len(), before);
@@ -524,7 +405,10 @@ fn upload_customer_file_sends_a_file_from_the_downloads_folder() {
     );
     assert_eq!(file["document_name"], "contrat_123.pdf");
     let request = s.only_request();
-    assert_eq!(query(&request), pairs(&[("filename", "contrat_123.pdf")]));
+    assert_eq!(
+        sorted_query(&request),
+        sorted_pairs(&[("filename", "contrat_123.pdf")])
+    );
     assert_eq!(
         upload_part(&request),
         ("contrat_123.pdf".to_string(), bytes)
@@ -619,8 +503,8 @@ fn check_file_list(list_tool: &str, upload_tool: &str, owner_resource: &str, own
         &format!("/firms/1001/assets/{owner_resource}.json"),
     );
     assert_eq!(
-        query(&request),
-        pairs(&[
+        sorted_query(&request),
+        sorted_pairs(&[
             (owner_arg, &first.to_string()),
             ("sort", "asc"),
             ("order", "title"),
@@ -636,12 +520,12 @@ fn check_file_list(list_tool: &str, upload_tool: &str, owner_resource: &str, own
     let page = s.call(list_tool, json!({ "order": "size", "sort": "desc" }));
     assert_eq!(ids(&page["files"])[2], a, "the smallest file last: {page}");
     assert_eq!(
-        query(&s.only_request()),
-        pairs(&[("order", "size"), ("sort", "desc")])
+        sorted_query(&s.only_request()),
+        sorted_pairs(&[("order", "size"), ("sort", "desc")])
     );
 
-    refused(&mut s, list_tool, json!({ "order": "name" }), "order");
-    refused(&mut s, list_tool, json!({ owner_arg: "first" }), owner_arg);
+    s.call_refused(list_tool, json!({ "order": "name" }), "order");
+    s.call_refused(list_tool, json!({ owner_arg: "first" }), owner_arg);
     assert_eq!(s.emulator.records(FIRM, "assets"), before);
 }
 
@@ -916,10 +800,11 @@ fn uploads_send_the_exact_bytes_from_a_path_or_inline() {
         &format!("/firms/1001/invoices/{invoice}/upload.json"),
     );
     assert_eq!(
-        multipart(&request),
-        [Part {
+        form_parts(&request),
+        [FormPart {
             name: "upload_file".into(),
             filename: Some("bon de commande.pdf".into()),
+            content_type: Some("application/pdf".into()),
             bytes: from_disk.clone(),
         }]
     );
@@ -936,7 +821,10 @@ fn uploads_send_the_exact_bytes_from_a_path_or_inline() {
                 "filename": "scan.png" }),
     );
     let request = s.only_request();
-    assert_eq!(query(&request), pairs(&[("filename", "scan.png")]));
+    assert_eq!(
+        sorted_query(&request),
+        sorted_pairs(&[("filename", "scan.png")])
+    );
     assert_eq!(
         upload_part(&request),
         ("scan.png".to_string(), inline.clone())
@@ -963,8 +851,7 @@ fn uploads_from_outside_the_downloads_folder_are_refused() {
         "./../secret.txt",
         "",
     ] {
-        refused(
-            &mut s,
+        s.call_refused(
             "upload_customer_file",
             json!({ "customer_id": owner, "path": path }),
             "path",
@@ -998,14 +885,12 @@ fn uploads_take_exactly_one_source() {
                 "filename": "note.txt" }),
     );
     assert!(both.contains("not both"), "{both}");
-    refused(
-        &mut s,
+    s.call_refused(
         "upload_customer_file",
         json!({ "customer_id": owner, "content_base64": encoded }),
         "filename",
     );
-    refused(
-        &mut s,
+    s.call_refused(
         "upload_customer_file",
         json!({ "customer_id": owner, "content_base64": "not base64!", "filename": "x.txt" }),
         "content_base64",
@@ -1140,7 +1025,8 @@ fn all_pages_fetches_every_page() {
         json!({ "current_page": 3, "total_pages": 3, "per_page": 50, "total_entries": 120 })
     );
 
-    let pages: Vec<String> = requests(&s)
+    let pages: Vec<String> = s
+        .take_requests()
         .iter()
         .map(|request| {
             assert_route(request, "GET", "/firms/1001/products.json");
@@ -1160,7 +1046,7 @@ fn all_pages_fetches_every_page() {
     assert_eq!(ids(&result["products"]), inserted[100..]);
     assert_eq!(result["pages_fetched"], 1);
     assert_eq!(result["complete"], true);
-    assert_eq!(requests(&s).len(), 1);
+    assert_eq!(s.take_requests().len(), 1);
 }
 
 #[test]
@@ -1175,7 +1061,7 @@ fn max_pages_stops_early_and_says_so() {
     assert_eq!(ids(&result["products"]), inserted[..100]);
     assert_eq!(result["pages_fetched"], 2);
     assert_eq!(result["complete"], false);
-    let sent = requests(&s);
+    let sent = s.take_requests();
     let pages: Vec<Option<&str>> = sent
         .iter()
         .map(|request| request.query_param("page"))
@@ -1190,13 +1076,13 @@ fn max_pages_stops_early_and_says_so() {
     assert_eq!(ids(&result["products"]), inserted[50..]);
     assert_eq!(result["pages_fetched"], 2);
     assert_eq!(result["complete"], true);
-    assert_eq!(requests(&s).len(), 2);
+    assert_eq!(s.take_requests().len(), 2);
 
     // Without all_pages, one page and no paging summary.
     let result = s.call("list_products", json!({}));
     assert_eq!(result["products"].as_array().unwrap().len(), 50);
     assert!(result.get("pages_fetched").is_none() && result.get("complete").is_none());
-    assert_eq!(requests(&s).len(), 1);
+    assert_eq!(s.take_requests().len(), 1);
 
     for max_pages in [json!(0), json!(101), json!("2")] {
         let text = s.call_error(

@@ -1,8 +1,6 @@
 //! The host's limits on the guest: a memory ceiling, a watchdog for computation that never
 //! pauses, and a clear end when the guest crashes. The probe component plays the runaway.
 
-use std::io::Write;
-use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig};
@@ -15,40 +13,15 @@ fn probe_setup(api: &Emulator, home: &std::path::Path) -> ServerSetup {
         .with_env("FACTURATION_CPU_LIMIT_SECS", "1")
 }
 
-/// Runs the probe with these stdin lines and waits for it to end.
-fn run(setup: &ServerSetup, lines: &str) -> Output {
-    let mut child = setup
-        .command()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(lines.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
 fn api() -> Emulator {
-    Emulator::start(EmulatorConfig {
-        seed_demo_data: false,
-        ..EmulatorConfig::default()
-    })
-    .unwrap()
+    Emulator::start(EmulatorConfig::without_demo_data()).unwrap()
 }
 
 #[test]
 fn memory_beyond_the_ceiling_ends_the_session_clearly() {
     let api = api();
     let home = tempfile::tempdir().unwrap();
-    let output = run(
-        &probe_setup(&api, home.path()),
-        "alloc 16\nalloc 400\nalloc 1\n",
-    );
+    let output = probe_setup(&api, home.path()).run_with_input("alloc 16\nalloc 400\nalloc 1\n");
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_eq!(
         stdout.lines().count(),
@@ -69,7 +42,7 @@ fn memory_beyond_the_ceiling_ends_the_session_clearly() {
 fn a_guest_computing_without_pause_is_stopped() {
     let api = api();
     let home = tempfile::tempdir().unwrap();
-    let output = run(&probe_setup(&api, home.path()), "spin 5\n");
+    let output = probe_setup(&api, home.path()).run_with_input("spin 5\n");
     assert!(!output.status.success());
     assert!(output.stdout.is_empty(), "the runaway never answered");
     let stderr = String::from_utf8(output.stderr).unwrap();
@@ -100,7 +73,7 @@ fn waiting_for_the_client_is_not_computing() {
 fn a_crash_ends_the_session_with_one_clear_line() {
     let api = api();
     let home = tempfile::tempdir().unwrap();
-    let output = run(&probe_setup(&api, home.path()), "trap\n");
+    let output = probe_setup(&api, home.path()).run_with_input("trap\n");
     assert!(!output.status.success());
     let stderr = String::from_utf8(output.stderr).unwrap();
     let summary = stderr

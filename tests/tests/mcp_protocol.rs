@@ -3,10 +3,8 @@
 //! answers (and survives) malformed or unexpected messages. Every server talks to its own
 //! emulator, whose request log shows what reached the API and what did not.
 
-use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig, RecordedRequest};
-use facturation_pro_emulator::harness::{McpServer, ServerSetup};
+use facturation_pro_emulator::harness::{McpServer, ServerFixture, ServerSetup, assert_route};
 use serde_json::{Value, json};
-use tempfile::TempDir;
 
 const NEWEST_VERSION: &str = "2025-11-25";
 const SUPPORTED_VERSIONS: [&str; 4] = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
@@ -15,41 +13,6 @@ const PARSE_ERROR: i64 = -32700;
 const INVALID_REQUEST: i64 = -32600;
 const METHOD_NOT_FOUND: i64 = -32601;
 const INVALID_PARAMS: i64 = -32602;
-
-/// An emulator and a scratch working directory (holding the downloads folder) for one test.
-struct Fixture {
-    emulator: Emulator,
-    workdir: TempDir,
-}
-
-impl Fixture {
-    fn new() -> Self {
-        let emulator = Emulator::start(EmulatorConfig::default()).expect("start the emulator");
-        let workdir = tempfile::tempdir().expect("create a working directory");
-        Self { emulator, workdir }
-    }
-
-    /// The complete configuration against this fixture's emulator.
-    fn setup(&self) -> ServerSetup {
-        ServerSetup::against(
-            &self.emulator.base_url(),
-            &self.workdir.path().join("downloads"),
-        )
-    }
-
-    fn spawn_initialized(&self) -> McpServer {
-        initialized(&self.setup())
-    }
-
-    fn requests(&self) -> Vec<RecordedRequest> {
-        self.emulator.requests()
-    }
-
-    fn assert_no_api_request(&self) {
-        let requests = self.requests();
-        assert!(requests.is_empty(), "the API was called: {requests:#?}");
-    }
-}
 
 /// A server from `setup` that has completed the handshake with the newest protocol version.
 fn initialized(setup: &ServerSetup) -> McpServer {
@@ -96,7 +59,7 @@ fn tool_names(result: &Value) -> Vec<String> {
 }
 
 /// Calls get_account and checks both the tool result and the one API request it made.
-fn assert_get_account_works(server: &mut McpServer, fixture: &Fixture) {
+fn assert_get_account_works(server: &mut McpServer, fixture: &ServerFixture) {
     let requests_before = fixture.requests().len();
     let result = server.call_tool("get_account", json!({}));
     assert_eq!(result["isError"], false, "get_account failed: {result}");
@@ -118,10 +81,7 @@ fn assert_get_account_works(server: &mut McpServer, fixture: &Fixture) {
         "get_account made {requests:#?}"
     );
     let request = requests.last().unwrap();
-    assert_eq!(
-        (request.method.as_str(), request.path.as_str()),
-        ("GET", "/account.json")
-    );
+    assert_route(request, "GET", "/account.json");
     assert!(
         request.query.is_empty(),
         "unexpected query {:?}",
@@ -134,7 +94,7 @@ fn assert_get_account_works(server: &mut McpServer, fixture: &Fixture) {
 
 #[test]
 fn initialize_echoes_each_supported_protocol_version() {
-    let fixture = Fixture::new();
+    let fixture = ServerFixture::new();
     for version in SUPPORTED_VERSIONS {
         let mut server = McpServer::spawn(&fixture.setup());
         let result = server.initialize(version);
@@ -151,7 +111,7 @@ fn initialize_echoes_each_supported_protocol_version() {
 
 #[test]
 fn initialize_answers_an_unknown_version_with_the_newest_one() {
-    let fixture = Fixture::new();
+    let fixture = ServerFixture::new();
     let mut server = McpServer::spawn(&fixture.setup());
     let result = server.initialize("1999-01-01");
     assert_eq!(result["protocolVersion"], NEWEST_VERSION);
@@ -160,7 +120,7 @@ fn initialize_answers_an_unknown_version_with_the_newest_one() {
 
 #[test]
 fn initialize_describes_the_server_and_its_tools_capability() {
-    let fixture = Fixture::new();
+    let fixture = ServerFixture::new();
     let mut server = McpServer::spawn(&fixture.setup());
     let result = server.initialize(NEWEST_VERSION);
 
@@ -195,8 +155,8 @@ fn initialize_describes_the_server_and_its_tools_capability() {
 
 #[test]
 fn ping_returns_an_empty_object() {
-    let fixture = Fixture::new();
-    let mut server = fixture.spawn_initialized();
+    let fixture = ServerFixture::new();
+    let mut server = initialized(&fixture.setup());
     let response = server.request("ping", json!({}));
     assert_eq!(response["result"], json!({}));
     assert!(response.get("error").is_none(), "{response}");
@@ -205,7 +165,7 @@ fn ping_returns_an_empty_object() {
 
 #[test]
 fn notifications_get_no_reply() {
-    let fixture = Fixture::new();
+    let fixture = ServerFixture::new();
     let mut server = McpServer::spawn(&fixture.setup());
     // `initialize` in the harness already sends notifications/initialized; send it again
     // with cancelled, then check that the very next line read answers the next request.
@@ -227,8 +187,8 @@ fn notifications_get_no_reply() {
 
 #[test]
 fn tools_list_returns_every_tool_in_one_page_by_default() {
-    let fixture = Fixture::new();
-    let mut server = fixture.spawn_initialized();
+    let fixture = ServerFixture::new();
+    let mut server = initialized(&fixture.setup());
     let result = server.request("tools/list", json!({}))["result"].clone();
     let names = tool_names(&result);
     assert!(names.len() > 60, "the whole API is covered: {names:?}");
@@ -245,8 +205,8 @@ fn tools_list_returns_every_tool_in_one_page_by_default() {
 
 #[test]
 fn every_tool_is_described_with_schemas_and_annotations() {
-    let fixture = Fixture::new();
-    let mut server = fixture.spawn_initialized();
+    let fixture = ServerFixture::new();
+    let mut server = initialized(&fixture.setup());
     let result = server.request("tools/list", json!({}))["result"].clone();
 
     for tool in result["tools"].as_array().expect("tools") {
@@ -277,9 +237,9 @@ fn every_tool_is_described_with_schemas_and_annotations() {
 
 #[test]
 fn tools_list_pages_with_a_cursor_when_the_page_size_is_small() {
-    let fixture = Fixture::new();
+    let fixture = ServerFixture::new();
     let everything = {
-        let mut server = fixture.spawn_initialized();
+        let mut server = initialized(&fixture.setup());
         tool_names(&server.request("tools/list", json!({}))["result"])
     };
     let mut server = initialized(&fixture.setup().with_env("FACTURATION_TOOLS_PAGE_SIZE", "4"));
@@ -304,7 +264,7 @@ fn tools_list_pages_with_a_cursor_when_the_page_size_is_small() {
 
 #[test]
 fn tools_list_refuses_a_made_up_cursor() {
-    let fixture = Fixture::new();
+    let fixture = ServerFixture::new();
     let mut server = initialized(&fixture.setup().with_env("FACTURATION_TOOLS_PAGE_SIZE", "4"));
     let response = server.request("tools/list", json!({ "cursor": "page-two-please" }));
     assert_eq!(error_code(&response), INVALID_PARAMS);
@@ -314,8 +274,8 @@ fn tools_list_refuses_a_made_up_cursor() {
 
 #[test]
 fn unknown_methods_get_method_not_found() {
-    let fixture = Fixture::new();
-    let mut server = fixture.spawn_initialized();
+    let fixture = ServerFixture::new();
+    let mut server = initialized(&fixture.setup());
     for method in ["resources/list", "server/discover"] {
         let response = server.request(method, json!({}));
         assert_eq!(
@@ -331,8 +291,8 @@ fn unknown_methods_get_method_not_found() {
 
 #[test]
 fn an_unparseable_line_gets_a_parse_error_with_a_null_id() {
-    let fixture = Fixture::new();
-    let mut server = fixture.spawn_initialized();
+    let fixture = ServerFixture::new();
+    let mut server = initialized(&fixture.setup());
     let response = reply_to_line(&mut server, br#"{"jsonrpc":"2.0","id":7,"method":"ping""#);
     assert_eq!(error_code(&response), PARSE_ERROR);
     assert_eq!(response["id"], Value::Null);
@@ -340,8 +300,8 @@ fn an_unparseable_line_gets_a_parse_error_with_a_null_id() {
 
 #[test]
 fn a_line_of_invalid_utf8_gets_a_parse_error() {
-    let fixture = Fixture::new();
-    let mut server = fixture.spawn_initialized();
+    let fixture = ServerFixture::new();
+    let mut server = initialized(&fixture.setup());
     let response = reply_to_line(
         &mut server,
         b"{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"p\xffing\"}",
@@ -352,8 +312,8 @@ fn a_line_of_invalid_utf8_gets_a_parse_error() {
 
 #[test]
 fn params_that_are_not_an_object_get_invalid_params_with_the_request_id() {
-    let fixture = Fixture::new();
-    let mut server = fixture.spawn_initialized();
+    let fixture = ServerFixture::new();
+    let mut server = initialized(&fixture.setup());
     let response = reply_to_line(
         &mut server,
         br#"{"jsonrpc":"2.0","id":41,"method":"tools/list","params":[1,2]}"#,
@@ -364,8 +324,8 @@ fn params_that_are_not_an_object_get_invalid_params_with_the_request_id() {
 
 #[test]
 fn tools_call_without_a_name_gets_invalid_params() {
-    let fixture = Fixture::new();
-    let mut server = fixture.spawn_initialized();
+    let fixture = ServerFixture::new();
+    let mut server = initialized(&fixture.setup());
     let response = server.request("tools/call", json!({ "arguments": {} }));
     assert_eq!(error_code(&response), INVALID_PARAMS);
     fixture.assert_no_api_request();
@@ -373,8 +333,8 @@ fn tools_call_without_a_name_gets_invalid_params() {
 
 #[test]
 fn tools_call_of_an_unknown_tool_gets_invalid_params() {
-    let fixture = Fixture::new();
-    let mut server = fixture.spawn_initialized();
+    let fixture = ServerFixture::new();
+    let mut server = initialized(&fixture.setup());
     let response = server.request(
         "tools/call",
         json!({ "name": "issue_magic_refund", "arguments": {} }),
@@ -392,8 +352,8 @@ fn tools_call_of_an_unknown_tool_gets_invalid_params() {
 
 #[test]
 fn a_batch_gets_invalid_request() {
-    let fixture = Fixture::new();
-    let mut server = fixture.spawn_initialized();
+    let fixture = ServerFixture::new();
+    let mut server = initialized(&fixture.setup());
     let batch = json!([
         { "jsonrpc": "2.0", "id": 90, "method": "ping" },
         { "jsonrpc": "2.0", "id": 91, "method": "tools/list" },
@@ -408,7 +368,7 @@ fn a_batch_gets_invalid_request() {
 
 #[test]
 fn tools_list_before_initialize_is_refused() {
-    let fixture = Fixture::new();
+    let fixture = ServerFixture::new();
     let mut server = McpServer::spawn(&fixture.setup());
     let response = server.request("tools/list", json!({}));
     assert_eq!(error_code(&response), INVALID_REQUEST);
@@ -422,7 +382,7 @@ fn tools_list_before_initialize_is_refused() {
 
 #[test]
 fn the_session_survives_every_malformed_message_and_still_serves_tools() {
-    let fixture = Fixture::new();
+    let fixture = ServerFixture::new();
     let mut server = McpServer::spawn(&fixture.setup());
 
     assert_eq!(
@@ -477,8 +437,8 @@ fn the_session_survives_every_malformed_message_and_still_serves_tools() {
 
 #[test]
 fn the_server_exits_with_status_zero_when_stdin_closes() {
-    let fixture = Fixture::new();
-    let mut server = fixture.spawn_initialized();
+    let fixture = ServerFixture::new();
+    let mut server = initialized(&fixture.setup());
     assert_get_account_works(&mut server, &fixture);
     let (status, stderr) = server.finish();
     assert!(status.success(), "exit status {status}, stderr: {stderr}");
@@ -491,8 +451,8 @@ fn the_server_exits_with_status_zero_when_stdin_closes() {
 
 #[test]
 fn a_wrongly_typed_argument_is_a_tool_error_and_sends_nothing() {
-    let fixture = Fixture::new();
-    let mut server = fixture.spawn_initialized();
+    let fixture = ServerFixture::new();
+    let mut server = initialized(&fixture.setup());
     let result = server.call_tool("get_customer", json!({ "customer_id": "abc" }));
     assert_eq!(result["isError"], true, "{result}");
     let text = result["content"][0]["text"].as_str().unwrap_or_default();
@@ -506,8 +466,8 @@ fn a_wrongly_typed_argument_is_a_tool_error_and_sends_nothing() {
 
 #[test]
 fn a_wrongly_typed_query_argument_is_a_tool_error_and_sends_nothing() {
-    let fixture = Fixture::new();
-    let mut server = fixture.spawn_initialized();
+    let fixture = ServerFixture::new();
+    let mut server = initialized(&fixture.setup());
     let result = server.call_tool("list_customers", json!({ "page": "two" }));
     assert_eq!(result["isError"], true, "{result}");
     let text = result["content"][0]["text"].as_str().unwrap_or_default();

@@ -19,16 +19,9 @@ use serde_json::{Value, json};
 const CUSTOMERS: &str = "/firms/1001/customers.json";
 
 fn session_with_timeout(secs: u64) -> TestSession {
-    TestSession::with(empty_account(), |setup| {
+    TestSession::with(EmulatorConfig::without_demo_data(), |setup| {
         setup.with_env("FACTURATION_TIMEOUT_SECS", &secs.to_string())
     })
-}
-
-fn empty_account() -> EmulatorConfig {
-    EmulatorConfig {
-        seed_demo_data: false,
-        ..EmulatorConfig::default()
-    }
 }
 
 fn a_customer(s: &TestSession) -> (u64, String) {
@@ -36,13 +29,6 @@ fn a_customer(s: &TestSession) -> (u64, String) {
         .emulator
         .insert_customer(1001, json!({ "company_name": "Boulangerie Martin" }));
     (id, format!("/firms/1001/customers/{id}.json"))
-}
-
-/// Everything the emulator received since the last look, which it then forgets.
-fn take_requests(s: &TestSession) -> Vec<RecordedRequest> {
-    let requests = s.emulator.requests();
-    s.emulator.clear_requests();
-    requests
 }
 
 fn methods(requests: &[RecordedRequest]) -> Vec<&str> {
@@ -93,7 +79,7 @@ fn a_rate_limited_read_waits_for_retry_after_then_succeeds() {
     let customer = s.call("get_customer", json!({ "customer_id": id }));
     assert_eq!(customer["id"], json!(id));
 
-    let requests = take_requests(&s);
+    let requests = s.take_requests();
     assert_eq!(methods(&requests), ["GET", "GET"]);
     assert_eq!(statuses(&requests), [429, 200]);
     for request in &requests {
@@ -114,7 +100,7 @@ fn a_rate_limited_creation_is_sent_again_and_stored_once() {
     let created = s.call("create_customer", args.clone());
     let id = created["id"].as_u64().expect("the new id");
 
-    let requests = take_requests(&s);
+    let requests = s.take_requests();
     assert_eq!(methods(&requests), ["POST", "POST"]);
     assert_eq!(statuses(&requests), [429, 201]);
     for request in &requests {
@@ -144,7 +130,7 @@ fn a_429_storm_backs_off_1_2_4_seconds_then_gives_up_naming_the_rate_limit() {
     assert!(text.contains("429"), "{text}");
     assert!(text.contains("600 requests per 5 minutes"), "{text}");
 
-    let requests = take_requests(&s);
+    let requests = s.take_requests();
     assert_eq!(methods(&requests), ["GET"; 4]);
     assert_eq!(statuses(&requests), [429; 4]);
     assert!(
@@ -156,7 +142,7 @@ fn a_429_storm_backs_off_1_2_4_seconds_then_gives_up_naming_the_rate_limit() {
     // The session is still usable once the API lets requests through again.
     let page = s.call("list_customers", json!({}));
     assert_eq!(page["customers"].as_array().map(Vec::len), Some(1));
-    let requests = take_requests(&s);
+    let requests = s.take_requests();
     assert_eq!(statuses(&requests), [200]);
 }
 
@@ -172,7 +158,7 @@ fn a_server_error_on_a_read_is_retried_once_and_succeeds() {
     let customer = s.call("get_customer", json!({ "customer_id": id }));
     assert_eq!(customer["company_name"], "Boulangerie Martin");
 
-    let requests = take_requests(&s);
+    let requests = s.take_requests();
     assert_eq!(methods(&requests), ["GET", "GET"]);
     assert_eq!(statuses(&requests), [500, 200]);
     assert!(requests.iter().all(|r| r.path == path), "{requests:#?}");
@@ -191,7 +177,7 @@ fn a_read_failing_three_times_reports_http_500_after_three_tries() {
     let text = s.call_error("get_customer", json!({ "customer_id": id }));
     assert!(text.contains("HTTP 500"), "{text}");
 
-    let requests = take_requests(&s);
+    let requests = s.take_requests();
     assert_eq!(methods(&requests), ["GET"; 3]);
     assert_eq!(statuses(&requests), [500; 3]);
     assert!(requests.iter().all(|r| r.path == path), "{requests:#?}");
@@ -199,7 +185,7 @@ fn a_read_failing_three_times_reports_http_500_after_three_tries() {
 
     // The fault is used up: the same call now works.
     s.call("get_customer", json!({ "customer_id": id }));
-    assert_eq!(statuses(&take_requests(&s)), [200]);
+    assert_eq!(statuses(&s.take_requests()), [200]);
 }
 
 #[test]
@@ -214,7 +200,7 @@ fn a_server_error_on_a_creation_is_reported_and_not_retried() {
     let text = s.call_error("create_customer", args.clone());
     assert!(text.contains("HTTP 500"), "{text}");
 
-    let requests = take_requests(&s);
+    let requests = s.take_requests();
     assert_eq!(methods(&requests), ["POST"]);
     assert_eq!(statuses(&requests), [500]);
     assert_route(&requests[0], "POST", CUSTOMERS);
@@ -236,7 +222,7 @@ fn a_creation_cut_off_after_processing_reports_an_unknown_outcome_and_is_not_rep
         "should say how to check: {text}"
     );
 
-    let requests = take_requests(&s);
+    let requests = s.take_requests();
     assert_eq!(methods(&requests), ["POST"]);
     assert_eq!(statuses(&requests), [0], "cut before any answer");
     assert_route(&requests[0], "POST", CUSTOMERS);
@@ -265,13 +251,13 @@ fn a_read_slower_than_the_timeout_fails_in_time_and_the_session_goes_on() {
 
     // A read that already waited the whole timeout is not tried again: a stalled API
     // would otherwise keep the assistant waiting several timeouts long.
-    let requests = take_requests(&s);
+    let requests = s.take_requests();
     assert_eq!(methods(&requests), ["GET"]);
     assert_eq!(requests[0].path, path);
 
     let customer = s.call("get_customer", json!({ "customer_id": id }));
     assert_eq!(customer["id"], json!(id));
-    let requests = take_requests(&s);
+    let requests = s.take_requests();
     assert_eq!(methods(&requests), ["GET"]);
     assert_eq!(statuses(&requests), [200]);
 }
@@ -289,7 +275,7 @@ fn a_creation_slower_than_the_timeout_reports_an_unknown_outcome_once() {
     assert!(contains_ci(&text, "outcome is unknown"), "{text}");
     assert!(contains_ci(&text, "did not answer in time"), "{text}");
 
-    let requests = take_requests(&s);
+    let requests = s.take_requests();
     assert_eq!(methods(&requests), ["POST"]);
     assert_route(&requests[0], "POST", CUSTOMERS);
     assert_same_body(&requests, &args);
@@ -309,14 +295,15 @@ fn an_unknown_id_is_reported_as_http_404() {
 
 #[test]
 fn a_wrong_api_key_is_reported_naming_the_key() {
-    let mut s = TestSession::with(empty_account(), |setup| {
+    let mut s = TestSession::with(EmulatorConfig::without_demo_data(), |setup| {
         setup.with_env("FACTURATION_API_KEY", "not-the-key")
     });
     let text = s.call_error("get_account", json!({}));
     assert!(text.contains("HTTP 401"), "{text}");
     assert!(text.contains("FACTURATION_API_KEY"), "{text}");
 
-    let requests = take_requests(&s);
+    // Read directly: `take_requests` would insist on the right key.
+    let requests = s.emulator.requests();
     assert_eq!(methods(&requests), ["GET"], "a 401 is not retried");
     assert_eq!(statuses(&requests), [401]);
     assert_eq!(
@@ -330,7 +317,7 @@ fn a_firm_outside_the_account_is_reported_as_http_403() {
     let mut s = TestSession::new();
     let text = s.call_error("list_customers", json!({ "firm_id": 4242 }));
     assert!(text.contains("HTTP 403"), "{text}");
-    let requests = take_requests(&s);
+    let requests = s.take_requests();
     assert_eq!(methods(&requests), ["GET"], "a 403 is not retried");
     assert_eq!(statuses(&requests), [403]);
     assert_eq!(requests[0].path, "/firms/4242/customers.json");

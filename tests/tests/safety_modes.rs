@@ -6,13 +6,6 @@ use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig};
 use facturation_pro_emulator::harness::{McpServer, ServerSetup, TestSession, probe_component};
 use serde_json::{Value, json};
 
-fn config() -> EmulatorConfig {
-    EmulatorConfig {
-        seed_demo_data: false,
-        ..EmulatorConfig::default()
-    }
-}
-
 fn listed(session: &mut TestSession) -> Vec<Value> {
     session.server.request("tools/list", json!({}))["result"]["tools"]
         .as_array()
@@ -29,7 +22,7 @@ fn names(tools: &[Value]) -> Vec<&str> {
 
 #[test]
 fn read_only_mode_offers_only_reading_tools() {
-    let mut s = TestSession::with(config(), |setup| {
+    let mut s = TestSession::with(EmulatorConfig::without_demo_data(), |setup| {
         setup.with_env("FACTURATION_READ_ONLY", "1")
     });
     let tools = listed(&mut s);
@@ -58,7 +51,7 @@ fn read_only_mode_offers_only_reading_tools() {
 
 #[test]
 fn in_read_only_mode_the_host_refuses_writes_even_from_a_rogue_guest() {
-    let api = Emulator::start(config()).unwrap();
+    let api = Emulator::start(EmulatorConfig::without_demo_data()).unwrap();
     let home = tempfile::tempdir().unwrap();
     let audit = home.path().join("audit.jsonl");
     let probe = probe_component();
@@ -109,7 +102,7 @@ fn in_read_only_mode_the_host_refuses_writes_even_from_a_rogue_guest() {
 
 #[test]
 fn toolsets_and_tool_lists_narrow_what_the_model_sees() {
-    let mut s = TestSession::with(config(), |setup| {
+    let mut s = TestSession::with(EmulatorConfig::without_demo_data(), |setup| {
         setup
             .with_env("FACTURATION_TOOLSETS", "invoices,account")
             .with_env("FACTURATION_EXCLUDE_TOOLS", "delete_invoice")
@@ -127,7 +120,7 @@ fn toolsets_and_tool_lists_narrow_what_the_model_sees() {
     assert!(names.contains(&"create_invoice") && names.contains(&"get_account"));
     assert!(!names.contains(&"delete_invoice") && !names.contains(&"list_customers"));
 
-    let mut only = TestSession::with(config(), |setup| {
+    let mut only = TestSession::with(EmulatorConfig::without_demo_data(), |setup| {
         setup.with_env("FACTURATION_TOOLS", "get_account, list_invoices")
     });
     let tools = listed(&mut only);
@@ -136,7 +129,7 @@ fn toolsets_and_tool_lists_narrow_what_the_model_sees() {
 
 #[test]
 fn an_unknown_toolset_or_tool_name_stops_the_server_before_any_traffic() {
-    let api = Emulator::start(config()).unwrap();
+    let api = Emulator::start(EmulatorConfig::without_demo_data()).unwrap();
     let home = tempfile::tempdir().unwrap();
     for (variable, value) in [
         ("FACTURATION_TOOLSETS", "invoices,payroll"),
@@ -144,11 +137,7 @@ fn an_unknown_toolset_or_tool_name_stops_the_server_before_any_traffic() {
     ] {
         let setup = ServerSetup::against(&api.base_url(), &home.path().join("downloads"))
             .with_env(variable, value);
-        let output = setup
-            .command()
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap();
+        let output = setup.run_with_input("");
         assert!(!output.status.success());
         assert!(output.stdout.is_empty(), "no MCP traffic");
         let stderr = String::from_utf8(output.stderr).unwrap();
@@ -162,7 +151,7 @@ fn an_unknown_toolset_or_tool_name_stops_the_server_before_any_traffic() {
 fn every_write_is_audited_by_the_host() {
     let home = tempfile::tempdir().unwrap();
     let audit = home.path().join("logs").join("audit.jsonl");
-    let mut s = TestSession::with(config(), |setup| {
+    let mut s = TestSession::with(EmulatorConfig::without_demo_data(), |setup| {
         setup.with_env("FACTURATION_AUDIT_LOG", audit.to_str().unwrap())
     });
     let created = s.call("create_customer", json!({ "company_name": "Audited SARL" }));
@@ -235,18 +224,14 @@ fn every_write_is_audited_by_the_host() {
 
 #[test]
 fn the_audit_log_cannot_live_in_the_downloads_folder() {
-    let api = Emulator::start(config()).unwrap();
+    let api = Emulator::start(EmulatorConfig::without_demo_data()).unwrap();
     let home = tempfile::tempdir().unwrap();
     let downloads = home.path().join("downloads");
     let setup = ServerSetup::against(&api.base_url(), &downloads).with_env(
         "FACTURATION_AUDIT_LOG",
         downloads.join("audit.jsonl").to_str().unwrap(),
     );
-    let output = setup
-        .command()
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+    let output = setup.run_with_input("");
     assert!(!output.status.success());
     assert!(
         String::from_utf8(output.stderr)

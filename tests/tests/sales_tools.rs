@@ -8,8 +8,10 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 
 use base64::prelude::{BASE64_STANDARD, Engine as _};
-use facturation_pro_emulator::emulator::RecordedRequest;
-use facturation_pro_emulator::harness::{TEST_USER_AGENT, TestSession, assert_route, success};
+use facturation_pro_emulator::harness::{
+    TEST_USER_AGENT, TestSession, assert_json_body, assert_route, decimal, id_of, ids, success,
+    upload_part, without,
+};
 use serde_json::{Value, json};
 
 const FIRM: u64 = 1001;
@@ -71,32 +73,6 @@ fn invoice(s: &TestSession, id: u64) -> Value {
         .unwrap_or_else(|| panic!("invoice {id} is not stored"))
 }
 
-/// A decimal as the API writes it (`"700.0"`) or as a JSON number.
-fn num(value: &Value) -> f64 {
-    match value {
-        Value::Number(number) => number.as_f64().unwrap(),
-        Value::String(text) => text
-            .parse()
-            .unwrap_or_else(|_| panic!("not a decimal: {value}")),
-        other => panic!("not a decimal: {other}"),
-    }
-}
-
-fn id_of(record: &Value) -> u64 {
-    record["id"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("no id in {record}"))
-}
-
-fn ids(records: &Value) -> Vec<u64> {
-    records
-        .as_array()
-        .unwrap_or_else(|| panic!("not a list: {records}"))
-        .iter()
-        .map(id_of)
-        .collect()
-}
-
 fn titles(items: &Value) -> Vec<&str> {
     items
         .as_array()
@@ -116,82 +92,10 @@ fn assert_refused(s: &mut TestSession, tool: &str, args: Value, mentions: &str) 
     s.assert_no_request();
 }
 
-fn is_json_request(request: &RecordedRequest) -> bool {
-    request
-        .header("content-type")
-        .is_some_and(|value| value.starts_with("application/json"))
-}
-
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack
         .windows(needle.len())
         .position(|window| window == needle)
-}
-
-/// The parts of a `multipart/form-data` body, as (part headers, content).
-fn multipart_parts(request: &RecordedRequest) -> Vec<(String, Vec<u8>)> {
-    let content_type = request.header("content-type").expect("a Content-Type");
-    assert!(
-        content_type.starts_with("multipart/form-data"),
-        "{content_type}"
-    );
-    let boundary = content_type
-        .split("boundary=")
-        .nth(1)
-        .expect("a boundary")
-        .trim_matches('"');
-    let delimiter = format!("\r\n--{boundary}");
-    // The first delimiter opens the body without a preceding line break.
-    let mut body = b"\r\n".to_vec();
-    body.extend_from_slice(&request.body);
-    let mut parts = Vec::new();
-    let mut rest = &body[..];
-    let start = find(rest, delimiter.as_bytes()).expect("an opening delimiter");
-    assert_eq!(start, 0, "the body opens with the delimiter");
-    rest = &rest[delimiter.len()..];
-    loop {
-        if rest.starts_with(b"--") {
-            assert!(
-                rest == b"--\r\n" || rest == b"--",
-                "epilogue after the closing delimiter"
-            );
-            break;
-        }
-        let part = rest.strip_prefix(b"\r\n").expect("CRLF after a delimiter");
-        let end = find(part, delimiter.as_bytes()).expect("a closing delimiter");
-        let (whole, after) = part.split_at(end);
-        let split = find(whole, b"\r\n\r\n").expect("part headers");
-        parts.push((
-            String::from_utf8(whole[..split].to_vec()).expect("UTF-8 part headers"),
-            whole[split + 4..].to_vec(),
-        ));
-        rest = &after[delimiter.len()..];
-    }
-    parts
-}
-
-/// The `upload_file` part: its file name and bytes. It must be the only part.
-fn upload_part(request: &RecordedRequest) -> (String, Vec<u8>) {
-    let parts = multipart_parts(request);
-    assert_eq!(parts.len(), 1, "one part: {parts:?}");
-    let (headers, content) = parts.into_iter().next().unwrap();
-    let disposition = headers
-        .lines()
-        .find(|line| {
-            line.to_ascii_lowercase()
-                .starts_with("content-disposition:")
-        })
-        .expect("a Content-Disposition");
-    assert!(
-        disposition.contains("form-data") && disposition.contains("name=\"upload_file\""),
-        "{disposition}"
-    );
-    let filename = disposition
-        .split("filename=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("a filename");
-    (filename.to_string(), content)
 }
 
 /// Bytes that would trip a careless multipart encoder: every byte value, CRLFs, dashes.
@@ -435,13 +339,13 @@ fn create_quote_sends_the_lines_and_gets_the_totals_computed() {
     let created = s.call("create_quote", args.clone());
     let id = id_of(&created);
     // The optional line stays out of the total: 900 + 151.5.
-    assert_eq!(num(&created["total"]), 1051.5, "{created}");
-    assert_eq!(num(&created["total_with_vat"]), 1261.8, "{created}");
+    assert_eq!(decimal(&created["total"]), 1051.5, "{created}");
+    assert_eq!(decimal(&created["total_with_vat"]), 1261.8, "{created}");
     let line_totals: Vec<f64> = created["items"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|item| num(&item["total"]))
+        .map(|item| decimal(&item["total"]))
         .collect();
     assert_eq!(line_totals, [900.0, 151.5, 1000.0]);
     assert!(created["items"][0]["id"].as_u64().is_some(), "{created}");
@@ -454,12 +358,11 @@ fn create_quote_sends_the_lines_and_gets_the_totals_computed() {
     assert_route(&request, "POST", "/firms/1001/quotes.json");
     assert_eq!(request.status, 201);
     assert!(request.query.is_empty());
-    assert!(is_json_request(&request));
-    assert_eq!(request.json_body(), Some(args));
+    assert_json_body(&request, &args);
 
     let stored = quote(&s, id);
     assert_eq!(stored["title"], "Refonte du site");
-    assert_eq!(num(&stored["total"]), 1051.5);
+    assert_eq!(decimal(&stored["total"]), 1051.5);
     assert_eq!(
         titles(&stored["items"]),
         ["Maquettes", "Intégration", "Hébergement premium"]
@@ -476,8 +379,8 @@ fn get_quote_returns_its_lines() {
     assert_eq!(shown["customer_id"], json!(acme));
     assert_eq!(shown["quote_status"], 1);
     assert_eq!(titles(&shown["items"]), ["Audit", "Rapport"]);
-    assert_eq!(num(&shown["items"][0]["total"]), 900.0);
-    assert_eq!(num(&shown["total"]), 1200.0);
+    assert_eq!(decimal(&shown["items"][0]["total"]), 900.0);
+    assert_eq!(decimal(&shown["total"]), 1200.0);
     let request = s.only_request();
     assert_route(&request, "GET", &format!("/firms/1001/quotes/{id}.json"));
     assert!(request.query.is_empty() && request.body.is_empty());
@@ -512,10 +415,7 @@ fn update_quote_adds_changes_and_removes_lines() {
     let request = s.only_request();
     assert_route(&request, "PATCH", &format!("/firms/1001/quotes/{id}.json"));
     assert_eq!(request.status, 200);
-    assert!(is_json_request(&request));
-    let mut body = args;
-    body.as_object_mut().unwrap().remove("quote_id");
-    assert_eq!(request.json_body(), Some(body));
+    assert_json_body(&request, &without(&args, &["quote_id"]));
 
     let after = quote(&s, id);
     assert_eq!(after["title"], "Audit et plan d'action");
@@ -527,11 +427,11 @@ fn update_quote_adds_changes_and_removes_lines() {
         "{after}"
     );
     assert_eq!(items[0]["id"], json!(audit));
-    assert_eq!(num(&items[0]["quantity"]), 3.0);
-    assert_eq!(num(&items[0]["total"]), 1350.0);
+    assert_eq!(decimal(&items[0]["quantity"]), 3.0);
+    assert_eq!(decimal(&items[0]["total"]), 1350.0);
     assert!(items.iter().all(|item| item["id"] != json!(report)));
     // 3 × 450 + 250.
-    assert_eq!(num(&after["total"]), 1600.0);
+    assert_eq!(decimal(&after["total"]), 1600.0);
 }
 
 #[test]
@@ -680,7 +580,7 @@ fn convert_quote_to_invoice_creates_an_invoice_linked_to_the_quote() {
     assert_eq!(created["quote_id"], json!(id), "{created}");
     assert_eq!(created["title"], "Audit du système d'information");
     assert_eq!(titles(&created["items"]), ["Audit", "Rapport"]);
-    assert_eq!(num(&created["total"]), 1200.0);
+    assert_eq!(decimal(&created["total"]), 1200.0);
     assert_eq!(created["draft"], false);
     assert!(
         created["invoice_ref"]
@@ -700,10 +600,10 @@ fn convert_quote_to_invoice_creates_an_invoice_linked_to_the_quote() {
 
     let stored = invoice(&s, invoice_id);
     assert_eq!(stored["quote_id"], json!(id));
-    assert_eq!(num(&stored["total"]), 1200.0);
+    assert_eq!(decimal(&stored["total"]), 1200.0);
     let source = quote(&s, id);
     assert_eq!(source["invoice_ids"], json!([invoice_id]), "{source}");
-    assert_eq!(num(&source["amount_invoiced"]), 1200.0, "{source}");
+    assert_eq!(decimal(&source["amount_invoiced"]), 1200.0, "{source}");
     assert_eq!(source["fully_invoiced"], true, "{source}");
 }
 
@@ -727,10 +627,7 @@ fn send_quote_email_posts_to_emails_with_the_bill_id() {
     assert_route(&request, "POST", "/firms/1001/emails.json");
     assert_eq!(request.status, 201);
     assert_eq!(request.query, [("bill_id".to_string(), id.to_string())]);
-    assert!(is_json_request(&request));
-    let mut body = args;
-    body.as_object_mut().unwrap().remove("quote_id");
-    assert_eq!(request.json_body(), Some(body));
+    assert_json_body(&request, &without(&args, &["quote_id"]));
 
     let emails = s.emulator.sent_emails();
     assert_eq!(emails.len(), 1, "{emails:#?}");
@@ -910,10 +807,10 @@ fn create_invoice_computes_totals_and_numbers_a_final_invoice() {
     });
     let created = s.call("create_invoice", args.clone());
     let id = id_of(&created);
-    assert_eq!(num(&created["total"]), 700.0, "{created}");
+    assert_eq!(decimal(&created["total"]), 700.0, "{created}");
     // 500 × 1.2 + 200 × 1.055.
-    assert_eq!(num(&created["total_with_vat"]), 811.0, "{created}");
-    assert_eq!(num(&created["items"][1]["total"]), 200.0);
+    assert_eq!(decimal(&created["total_with_vat"]), 811.0, "{created}");
+    assert_eq!(decimal(&created["items"][1]["total"]), 200.0);
     assert_eq!(created["draft"], false);
     assert!(
         created["invoice_ref"]
@@ -928,12 +825,11 @@ fn create_invoice_computes_totals_and_numbers_a_final_invoice() {
     assert_route(&request, "POST", "/firms/1001/invoices.json");
     assert_eq!(request.status, 201);
     assert!(request.query.is_empty(), "{:?}", request.query);
-    assert!(is_json_request(&request));
-    assert_eq!(request.json_body(), Some(args));
+    assert_json_body(&request, &args);
 
     let stored = invoice(&s, id);
     assert_eq!(stored["customer_id"], json!(acme));
-    assert_eq!(num(&stored["total"]), 700.0);
+    assert_eq!(decimal(&stored["total"]), 700.0);
     assert_eq!(stored["draft"], false);
 
     // Invoice numbers follow each other.
@@ -961,11 +857,11 @@ fn get_invoice_shows_lines_and_payments() {
         titles(&shown["items"]),
         ["Affichage pub 1", "Affichage pub 2"]
     );
-    assert_eq!(num(&shown["total"]), 700.0);
+    assert_eq!(decimal(&shown["total"]), 700.0);
     assert_eq!(ids(&shown["settlements"]), [settlement], "{shown}");
-    assert_eq!(num(&shown["settlements"][0]["total"]), 300.0);
+    assert_eq!(decimal(&shown["settlements"][0]["total"]), 300.0);
     // 840 with tax, 300 received.
-    assert_eq!(num(&shown["balance"]), 540.0, "{shown}");
+    assert_eq!(decimal(&shown["balance"]), 540.0, "{shown}");
     let request = s.only_request();
     assert_route(&request, "GET", &format!("/firms/1001/invoices/{id}.json"));
     assert!(request.query.is_empty());
@@ -1002,12 +898,10 @@ fn update_invoice_edits_a_draft_then_finalises_it() {
         &format!("/firms/1001/invoices/{id}.json"),
     );
     assert!(request.query.is_empty());
-    let mut body = args;
-    body.as_object_mut().unwrap().remove("invoice_id");
-    assert_eq!(request.json_body(), Some(body));
+    assert_json_body(&request, &without(&args, &["invoice_id"]));
     let stored = invoice(&s, id);
     assert_eq!(stored["title"], "Acompte sur commande");
-    assert_eq!(num(&stored["total"]), 250.0);
+    assert_eq!(decimal(&stored["total"]), 250.0);
     assert_eq!(stored["draft"], true);
 
     // type_doc=final finalises it: numbered, no longer a draft.
@@ -1059,7 +953,7 @@ fn update_invoice_edits_a_draft_then_finalises_it() {
     );
     s.emulator.clear_requests();
     let stored = invoice(&s, id);
-    assert_eq!(num(&stored["total"]), 250.0, "{stored}");
+    assert_eq!(decimal(&stored["total"]), 250.0, "{stored}");
     assert_eq!(stored["draft"], false, "{stored}");
 }
 
@@ -1210,7 +1104,7 @@ fn create_invoice_refund_issues_a_negative_credit_note_for_the_invoice() {
     );
     let credit_id = id_of(&credit);
     assert_ne!(credit_id, id);
-    assert_eq!(num(&credit["total"]), -700.0, "{credit}");
+    assert_eq!(decimal(&credit["total"]), -700.0, "{credit}");
     assert_eq!(credit["refund_id"], json!(id), "{credit}");
     assert_eq!(credit["customer_id"], json!(acme));
     assert_eq!(credit["api_id"], 32);
@@ -1238,9 +1132,9 @@ fn create_invoice_refund_issues_a_negative_credit_note_for_the_invoice() {
 
     let stored = invoice(&s, credit_id);
     assert_eq!(stored["refund_id"], json!(id));
-    assert_eq!(num(&stored["total"]), -700.0);
+    assert_eq!(decimal(&stored["total"]), -700.0);
     // The cancelled invoice stays, as the law requires.
-    assert_eq!(num(&invoice(&s, id)["total"]), 700.0);
+    assert_eq!(decimal(&invoice(&s, id)["total"]), 700.0);
     let credit_notes = s.call("list_invoices", json!({ "bill_type": "refund" }));
     assert_eq!(ids(&credit_notes["invoices"]), [credit_id]);
 }
@@ -1264,10 +1158,7 @@ fn send_invoice_email_sends_a_final_invoice_but_not_a_draft() {
     assert_route(&request, "POST", "/firms/1001/emails.json");
     assert_eq!(request.status, 201);
     assert_eq!(request.query, [("bill_id".to_string(), id.to_string())]);
-    assert!(is_json_request(&request));
-    let mut body = args;
-    body.as_object_mut().unwrap().remove("invoice_id");
-    assert_eq!(request.json_body(), Some(body));
+    assert_json_body(&request, &without(&args, &["invoice_id"]));
     let email = last_email(&s);
     assert_eq!(email["bill_id"], json!(id), "{email}");
     assert_eq!(email["to"], "machin@acme.test");
@@ -1475,7 +1366,7 @@ fn list_invoice_settlements_lists_only_that_invoices_payments() {
         .find(|x| id_of(x) == cheque)
         .unwrap();
     assert_eq!(cheque_shown["invoice_id"], json!(id));
-    assert_eq!(num(&cheque_shown["total"]), 200.0);
+    assert_eq!(decimal(&cheque_shown["total"]), 200.0);
     assert_eq!(cheque_shown["payment_mode"], 4);
     assert_eq!(cheque_shown["paid_on"], "2025-10-03");
     assert_eq!(cheque_shown["payment_ref"], "ma référence");
@@ -1499,7 +1390,7 @@ fn create_settlement_marks_the_invoice_paid_once_the_total_is_covered() {
     let args = json!({ "invoice_id": id, "total": 300.0, "payment_mode": 2, "paid_on": "2025-11-03", "payment_ref": "CB-1" });
     let first = s.call("create_settlement", args.clone());
     assert_eq!(first["invoice_id"], json!(id));
-    assert_eq!(num(&first["total"]), 300.0);
+    assert_eq!(decimal(&first["total"]), 300.0);
     assert_eq!(first["payment_mode"], 2);
     assert_eq!(first["paid_on"], "2025-11-03");
     assert_eq!(first["payment_ref"], "CB-1");
@@ -1510,18 +1401,15 @@ fn create_settlement_marks_the_invoice_paid_once_the_total_is_covered() {
         &format!("/firms/1001/invoices/{id}/settlements.json"),
     );
     assert_eq!(request.status, 201);
-    assert!(is_json_request(&request));
-    let mut body = args;
-    body.as_object_mut().unwrap().remove("invoice_id");
-    assert_eq!(request.json_body(), Some(body));
+    assert_json_body(&request, &without(&args, &["invoice_id"]));
     let stored = s
         .emulator
         .record(FIRM, "settlements", id_of(&first))
         .expect("stored settlement");
-    assert_eq!(num(&stored["total"]), 300.0);
+    assert_eq!(decimal(&stored["total"]), 300.0);
     let after_first = invoice(&s, id);
     assert!(after_first["paid_on"].is_null(), "{after_first}");
-    assert_eq!(num(&after_first["balance"]), 540.0, "{after_first}");
+    assert_eq!(decimal(&after_first["balance"]), 540.0, "{after_first}");
 
     // The rest pays it, with the last payment's date and mode.
     let second = s.call(
@@ -1533,7 +1421,7 @@ fn create_settlement_marks_the_invoice_paid_once_the_total_is_covered() {
     let paid = invoice(&s, id);
     assert_eq!(paid["paid_on"], "2025-11-20", "{paid}");
     assert_eq!(paid["payment_mode"], 4, "{paid}");
-    assert_eq!(num(&paid["balance"]), 0.0, "{paid}");
+    assert_eq!(decimal(&paid["balance"]), 0.0, "{paid}");
     let page = s.call("list_invoices", json!({ "bill_type": "paid" }));
     assert_eq!(ids(&page["invoices"]), [id]);
 }
@@ -1554,7 +1442,7 @@ fn get_settlement_shows_one_payment() {
     );
     assert_eq!(id_of(&shown), settlement);
     assert_eq!(shown["invoice_id"], json!(id));
-    assert_eq!(num(&shown["total"]), 1000.0);
+    assert_eq!(decimal(&shown["total"]), 1000.0);
     assert_eq!(shown["payment_mode"], 2);
     assert_eq!(shown["paid_on"], "2015-09-07");
     assert!(shown["payment_ref"].is_null());
@@ -1605,7 +1493,7 @@ fn delete_settlement_puts_a_paid_invoice_back_to_unpaid() {
     let unpaid = invoice(&s, id);
     assert!(unpaid["paid_on"].is_null(), "{unpaid}");
     assert_eq!(unpaid["payment_mode"], 0, "{unpaid}");
-    assert_eq!(num(&unpaid["balance"]), 840.0, "{unpaid}");
+    assert_eq!(decimal(&unpaid["balance"]), 840.0, "{unpaid}");
 }
 
 // ---------------------------------------------------------------------------------------

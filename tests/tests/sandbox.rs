@@ -53,11 +53,7 @@ impl Probe {
 }
 
 fn emulator() -> Emulator {
-    Emulator::start(EmulatorConfig {
-        seed_demo_data: false,
-        ..EmulatorConfig::default()
-    })
-    .unwrap()
+    Emulator::start(EmulatorConfig::without_demo_data()).unwrap()
 }
 
 #[test]

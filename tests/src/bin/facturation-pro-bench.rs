@@ -23,10 +23,9 @@ const CALLS: usize = 1000;
 fn main() -> anyhow::Result<()> {
     // The vendor's rate limits would stop the call run after 600 requests: lift them here.
     let emulator = Emulator::start(EmulatorConfig {
-        seed_demo_data: false,
         rate_limit_per_5min: u32::MAX,
         rate_limit_per_day: u32::MAX,
-        ..EmulatorConfig::default()
+        ..EmulatorConfig::without_demo_data()
     })?;
     let home = tempfile::tempdir()?;
     let downloads = home.path().join("downloads");

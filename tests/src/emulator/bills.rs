@@ -1,5 +1,7 @@
 //! What quotes and invoices share: most of their fields, billed lines and their totals, the
-//! defaults taken from the customer, payment terms, and their PDF rendering.
+//! defaults taken from the customer, payment terms, what a document made from another one
+//! (an invoice from a quote, a credit note from an invoice) takes over, and their PDF
+//! rendering.
 
 use serde_json::{Map, Value, json};
 
@@ -357,7 +359,7 @@ fn apply_line(
 }
 
 /// Whether a line carries an amount (not a comment, title, subtotal or page break).
-fn is_priced(line: &Map<String, Value>) -> bool {
+pub(crate) fn is_priced(line: &Map<String, Value>) -> bool {
     text(line, "style").is_none()
 }
 
@@ -422,11 +424,7 @@ fn counts(line: &Map<String, Value>, bill: Bill) -> bool {
 /// The document totals from its lines: total before tax after the global rebate, VAT per
 /// rate on the rebated bases, plus the additional tax on the total before tax.
 pub(crate) fn compute_totals(record: &mut Map<String, Value>, bill: Bill) {
-    let lines: Vec<&Map<String, Value>> = record
-        .get("items")
-        .and_then(Value::as_array)
-        .map(|lines| lines.iter().filter_map(Value::as_object).collect())
-        .unwrap_or_default();
+    let lines: Vec<&Map<String, Value>> = lines_of(record).collect();
     let kept = 1.0 - amount::of(&record["rebate_percentage"]) / 100.0;
     let mut bases: Vec<(i64, f64)> = Vec::new();
     for line in lines.iter().filter(|line| counts(line, bill)) {
@@ -456,6 +454,37 @@ pub(crate) fn compute_totals(record: &mut Map<String, Value>, bill: Bill) {
             Value::Null
         },
     );
+}
+
+/// The lines of a quote or invoice, in order.
+pub(crate) fn lines_of(record: &Map<String, Value>) -> impl Iterator<Item = &Map<String, Value>> {
+    record
+        .get("items")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+}
+
+/// What a document made from another one (an invoice from a quote, a credit note from an
+/// invoice) takes over from it: the fields `names` that are set there.
+pub(crate) fn carried_over(source: &Map<String, Value>, names: &[&str]) -> Map<String, Value> {
+    names
+        .iter()
+        .filter_map(|name| {
+            let value = source.get(*name).filter(|value| !value.is_null())?;
+            Some(((*name).to_owned(), value.clone()))
+        })
+        .collect()
+}
+
+/// A line of another document, as input for a new one: without the id and total, which the
+/// new document gives its lines itself.
+pub(crate) fn copied_line(line: &Map<String, Value>) -> Map<String, Value> {
+    let mut line = line.clone();
+    line.remove("id");
+    line.remove("total");
+    line
 }
 
 /// The view of a quote or invoice: the customer's name, and lines and files only on detail

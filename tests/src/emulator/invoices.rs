@@ -476,13 +476,7 @@ async fn refund(
     }
     let api_id = integer_param(&params, "api_id")?;
     let today = clock::today();
-    let mut input: Map<String, Value> = CARRIED_OVER
-        .iter()
-        .filter_map(|name| {
-            let value = invoice.fields.get(*name).filter(|value| !value.is_null())?;
-            Some(((*name).to_owned(), value.clone()))
-        })
-        .collect();
+    let mut input = bills::carried_over(&invoice.fields, CARRIED_OVER);
     input.insert(
         "items".to_owned(),
         Value::Array(negated_lines(&invoice.fields)),
@@ -524,16 +518,10 @@ async fn refund(
 /// The invoice's lines with quantities negated, so every amount of the credit note is the
 /// opposite of the invoice's.
 fn negated_lines(invoice: &Map<String, Value>) -> Vec<Value> {
-    invoice["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_object)
+    bills::lines_of(invoice)
         .map(|line| {
-            let mut line = line.clone();
-            line.remove("id");
-            line.remove("total");
-            if fields::text(&line, "style").is_none() {
+            let mut line = bills::copied_line(line);
+            if bills::is_priced(&line) {
                 let quantity = -amount::of(&line["quantity"]);
                 line.insert(
                     "quantity".to_owned(),

@@ -106,6 +106,17 @@ impl Default for EmulatorConfig {
     }
 }
 
+impl EmulatorConfig {
+    /// The default account with no demo data: what most tests start from, so that every
+    /// record they look at is one they made.
+    pub fn without_demo_data() -> Self {
+        Self {
+            seed_demo_data: false,
+            ..Self::default()
+        }
+    }
+}
+
 /// A running emulator. Dropping it stops the server and frees the port.
 pub struct Emulator {
     addr: SocketAddr,

@@ -217,13 +217,7 @@ async fn convert(
             "This quote is already fully invoiced",
         ));
     }
-    let mut input: Map<String, Value> = CARRIED_OVER
-        .iter()
-        .filter_map(|name| {
-            let value = quote.fields.get(*name).filter(|value| !value.is_null())?;
-            Some(((*name).to_owned(), value.clone()))
-        })
-        .collect();
+    let mut input = bills::carried_over(&quote.fields, CARRIED_OVER);
     input.insert(
         "items".to_owned(),
         Value::Array(invoice_lines(&quote.fields)),
@@ -251,17 +245,8 @@ async fn convert(
 /// The quote's lines as new invoice lines: options the customer did not take are left out,
 /// and ids and totals are the invoice's own.
 fn invoice_lines(quote: &Map<String, Value>) -> Vec<Value> {
-    quote["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_object)
+    bills::lines_of(quote)
         .filter(|line| !flag(line, "optional"))
-        .map(|line| {
-            let mut line = line.clone();
-            line.remove("id");
-            line.remove("total");
-            Value::Object(line)
-        })
+        .map(|line| Value::Object(bills::copied_line(line)))
         .collect()
 }

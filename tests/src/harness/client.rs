@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
@@ -26,6 +26,9 @@ fn shared_component_cache() -> PathBuf {
 
 const REPLY_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The User-Agent `ServerSetup::against` configures.
+pub const TEST_USER_AGENT: &str = "facturation-pro-mcp tests (tests@example.test)";
+
 /// How to start the server: its whole environment is what is listed here, nothing inherited.
 #[derive(Clone, Debug)]
 pub struct ServerSetup {
@@ -44,10 +47,7 @@ impl ServerSetup {
             ("FACTURATION_API_ID", "demo-api-id"),
             ("FACTURATION_API_KEY", "demo-api-key"),
             ("FACTURATION_FIRM_ID", "1001"),
-            (
-                "FACTURATION_USER_AGENT",
-                "facturation-pro-mcp tests (tests@example.test)",
-            ),
+            ("FACTURATION_USER_AGENT", TEST_USER_AGENT),
             (
                 "FACTURATION_DOWNLOADS_DIR",
                 &downloads_dir.display().to_string(),
@@ -96,6 +96,32 @@ impl ServerSetup {
             .current_dir(&self.cwd);
         command
     }
+
+    /// The server with its three standard streams piped to this process.
+    fn spawn_piped(&self) -> Child {
+        self.command()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn facturation-pro-mcp")
+    }
+
+    /// Runs the server to its end with `input` on stdin, which is then closed; returns its
+    /// exit status and what it wrote. For starts that must fail before any MCP traffic, and
+    /// for scripted runs of the probe component.
+    pub fn run_with_input(&self, input: &str) -> Output {
+        let mut child = self.spawn_piped();
+        child
+            .stdin
+            .take()
+            .expect("piped stdin")
+            .write_all(input.as_bytes())
+            .expect("write the server's input");
+        child
+            .wait_with_output()
+            .expect("wait for facturation-pro-mcp")
+    }
 }
 
 pub struct McpServer {
@@ -109,13 +135,7 @@ pub struct McpServer {
 
 impl McpServer {
     pub fn spawn(setup: &ServerSetup) -> Self {
-        let mut child = setup
-            .command()
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn facturation-pro-mcp");
+        let mut child = setup.spawn_piped();
         let stdout = child.stdout.take().expect("piped stdout");
         let (sender, lines) = channel();
         thread::spawn(move || {

@@ -1,11 +1,18 @@
 //! Drives the real `facturation-pro-mcp` binary the way an MCP client does: spawn it with a
 //! chosen environment, write JSON-RPC lines to its stdin, read its stdout. Used by the
-//! end-to-end tests and by the demo.
+//! end-to-end tests and by the demo, which also share here the ways they read what the
+//! server returned and what the emulator received.
 
 mod artifacts;
 mod client;
+mod json;
+mod multipart;
+mod recorded;
 mod session;
 
 pub use artifacts::{host_binary, probe_component};
-pub use client::{McpServer, ServerSetup};
-pub use session::{TEST_USER_AGENT, TestSession, assert_route, error_text, success};
+pub use client::{McpServer, ServerSetup, TEST_USER_AGENT};
+pub use json::{decimal, id_of, ids, without};
+pub use multipart::{FormPart, form_parts, upload_part};
+pub use recorded::{assert_json_body, assert_route, sorted_pairs, sorted_query};
+pub use session::{ServerFixture, TestSession, error_text, success};

@@ -1,17 +1,15 @@
 //! One end-to-end test's world: an emulator, the real server talking to it over stdio, and
-//! a private downloads folder; plus the checks every tool test makes on results and on
-//! what the emulator recorded.
+//! a private downloads folder (or, for tests that start servers themselves, just the
+//! emulator and a working directory); plus the checks every tool test makes on results and
+//! on who sent what the emulator recorded.
 
 use std::path::PathBuf;
 
 use serde_json::Value;
 use tempfile::TempDir;
 
-use super::{McpServer, ServerSetup};
+use super::{McpServer, ServerSetup, TEST_USER_AGENT};
 use crate::emulator::{Emulator, EmulatorConfig, RecordedRequest};
-
-/// The User-Agent `ServerSetup::against` configures.
-pub const TEST_USER_AGENT: &str = "facturation-pro-mcp tests (tests@example.test)";
 
 pub struct TestSession {
     pub emulator: Emulator,
@@ -22,13 +20,7 @@ pub struct TestSession {
 impl TestSession {
     /// An initialized session (protocol 2025-11-25) against an emulator with no demo data.
     pub fn new() -> Self {
-        Self::with(
-            EmulatorConfig {
-                seed_demo_data: false,
-                ..EmulatorConfig::default()
-            },
-            |setup| setup,
-        )
+        Self::with(EmulatorConfig::without_demo_data(), |setup| setup)
     }
 
     /// The same, with the emulator's demo data (customers, quotes, invoices, files...).
@@ -76,23 +68,48 @@ impl TestSession {
         error_text(&self.server.call_tool(tool, arguments))
     }
 
+    /// Calls a tool that must be refused before any request, naming `argument` (in
+    /// backquotes) and saying nothing was sent; returns the message.
+    pub fn call_refused(&mut self, tool: &str, arguments: Value, argument: &str) -> String {
+        let text = self.call_error(tool, arguments.clone());
+        assert!(
+            text.contains(&format!("`{argument}`")) && text.contains("Nothing was sent"),
+            "{tool} {arguments}: {text}"
+        );
+        self.assert_no_request();
+        text
+    }
+
     /// The one request the emulator received since the last look (which it then forgets),
     /// with the client's identity checked.
     pub fn only_request(&self) -> RecordedRequest {
-        let requests = self.emulator.requests();
+        let requests = self.take_requests();
         assert_eq!(
             requests.len(),
             1,
             "expected exactly one request, got {requests:#?}"
         );
+        requests.into_iter().next().unwrap()
+    }
+
+    /// Every request the emulator received since the last look (which it then forgets),
+    /// each with the client's identity checked.
+    pub fn take_requests(&self) -> Vec<RecordedRequest> {
+        let requests = self.emulator.requests();
         self.emulator.clear_requests();
-        let request = requests.into_iter().next().unwrap();
-        assert_eq!(
-            request.basic_auth(),
-            Some(("demo-api-id".into(), "demo-api-key".into()))
-        );
-        assert_eq!(request.header("user-agent"), Some(TEST_USER_AGENT));
-        request
+        for request in &requests {
+            assert_eq!(
+                request.basic_auth(),
+                Some(("demo-api-id".into(), "demo-api-key".into())),
+                "{request:#?}"
+            );
+            assert_eq!(
+                request.header("user-agent"),
+                Some(TEST_USER_AGENT),
+                "{request:#?}"
+            );
+        }
+        requests
     }
 
     /// Asserts the emulator received nothing.
@@ -103,6 +120,62 @@ impl TestSession {
 }
 
 impl Default for TestSession {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// An emulator with its demo data and a scratch working directory (holding the downloads
+/// folder), for tests that start, feed and stop servers themselves: configuration, the
+/// protocol itself.
+pub struct ServerFixture {
+    pub emulator: Emulator,
+    workdir: TempDir,
+}
+
+impl ServerFixture {
+    pub fn new() -> Self {
+        let emulator = Emulator::start(EmulatorConfig::default()).expect("start the emulator");
+        let workdir = tempfile::tempdir().expect("create a working directory");
+        Self { emulator, workdir }
+    }
+
+    /// The complete configuration against this fixture's emulator, run in the working
+    /// directory.
+    pub fn setup(&self) -> ServerSetup {
+        let setup = ServerSetup::against(
+            &self.emulator.base_url(),
+            &self.workdir.path().join("downloads"),
+        );
+        // A `.env` the test writes must be the one the server finds.
+        assert_eq!(
+            setup.cwd,
+            self.workdir.path(),
+            "the server must run in the test's own directory"
+        );
+        setup
+    }
+
+    /// Writes `contents` as a file named `name` in the working directory; returns its path.
+    pub fn write_file(&self, name: &str, contents: &str) -> PathBuf {
+        let path = self.workdir.path().join(name);
+        std::fs::write(&path, contents).expect("write the file");
+        path
+    }
+
+    /// Everything the emulator received so far.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.emulator.requests()
+    }
+
+    /// Asserts the emulator received nothing.
+    pub fn assert_no_api_request(&self) {
+        let requests = self.requests();
+        assert!(requests.is_empty(), "the API was called: {requests:#?}");
+    }
+}
+
+impl Default for ServerFixture {
     fn default() -> Self {
         Self::new()
     }
@@ -128,13 +201,4 @@ pub fn error_text(result: &Value) -> String {
         .as_str()
         .expect("an error message")
         .to_string()
-}
-
-/// Asserts a recorded request's method and path.
-pub fn assert_route(request: &RecordedRequest, method: &str, path: &str) {
-    assert_eq!(
-        (request.method.as_str(), request.path.as_str()),
-        (method, path),
-        "{request:#?}"
-    );
 }

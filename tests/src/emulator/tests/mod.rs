@@ -409,10 +409,7 @@ fn invalid_customers_get_422_with_field_errors() {
 
 #[test]
 fn lists_are_paginated_by_50_with_x_pagination() {
-    let emulator = start(EmulatorConfig {
-        seed_demo_data: false,
-        ..EmulatorConfig::default()
-    });
+    let emulator = start(EmulatorConfig::without_demo_data());
     let empty = api(&emulator, "GET", "/firms/1001/customers.json", None);
     assert_eq!(
         empty.pagination(),
@@ -800,10 +797,7 @@ mod sales;
 
 /// A started emulator without demo data, for tests that build their own records.
 fn empty() -> Emulator {
-    start(EmulatorConfig {
-        seed_demo_data: false,
-        ..EmulatorConfig::default()
-    })
+    start(EmulatorConfig::without_demo_data())
 }
 
 /// The `id` of a JSON reply.
@@ -815,6 +809,29 @@ fn id_of(reply: &Reply) -> u64 {
             String::from_utf8_lossy(&reply.body)
         )
     })
+}
+
+/// A `POST` of `body` that must create the record (201).
+fn created(emulator: &Emulator, target: &str, body: Value) -> Reply {
+    let reply = api(emulator, "POST", target, Some(body));
+    assert_eq!(
+        reply.status,
+        201,
+        "{target}: {}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    reply
+}
+
+/// The field errors of a reply that must be a 422.
+fn field_errors(reply: &Reply) -> Value {
+    assert_eq!(
+        reply.status,
+        422,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    reply.json()["errors"].clone()
 }
 
 /// The ids of a JSON list reply, in order.

@@ -3,28 +3,7 @@
 use serde_json::{Value, json};
 
 use super::super::{Emulator, EmulatorConfig};
-use super::{Reply, api, empty, id_of, ids, start};
-
-fn created(emulator: &Emulator, target: &str, body: Value) -> Reply {
-    let reply = api(emulator, "POST", target, Some(body));
-    assert_eq!(
-        reply.status,
-        201,
-        "{target}: {}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    reply
-}
-
-fn field_errors(reply: &Reply) -> Value {
-    assert_eq!(
-        reply.status,
-        422,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    reply.json()["errors"].clone()
-}
+use super::{api, created, empty, field_errors, id_of, ids, start};
 
 #[test]
 fn categories_and_followups_are_simple_labelled_lists() {

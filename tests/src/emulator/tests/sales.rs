@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::super::Emulator;
 use super::super::clock::today;
-use super::{Reply, api, empty, id_of, ids};
+use super::{Reply, api, created, empty, field_errors, id_of, ids};
 
 fn customer(emulator: &Emulator, name: &str, email: &str) -> u64 {
     emulator.insert_customer(1001, json!({"company_name": name, "email": email}))
@@ -14,40 +14,19 @@ fn line(title: &str, quantity: f64, price: f64) -> Value {
     json!({"title": title, "quantity": quantity, "unit_price": price, "vat": "0.200"})
 }
 
-fn create(emulator: &Emulator, target: &str, body: Value) -> Reply {
-    let reply = api(emulator, "POST", target, Some(body));
-    assert_eq!(
-        reply.status,
-        201,
-        "{target}: {}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    reply
-}
-
 /// A finalized invoice of 500 + 200 before tax (840 with 20 % VAT).
 fn final_invoice(emulator: &Emulator, customer: u64) -> u64 {
     let body = json!({
         "customer_id": customer, "title": "Facturation mensuelle", "invoiced_on": "2025-10-06",
         "items": [line("Affichage pub 1", 1.0, 500.0), line("Affichage pub 2", 1.0, 200.0)]
     });
-    id_of(&create(emulator, "/firms/1001/invoices.json", body))
+    id_of(&created(emulator, "/firms/1001/invoices.json", body))
 }
 
 fn record(emulator: &Emulator, resource: &str, id: u64) -> Value {
     emulator
         .record(1001, resource, id)
         .unwrap_or_else(|| panic!("{resource} {id} is not stored"))
-}
-
-fn errors(reply: &Reply) -> Value {
-    assert_eq!(
-        reply.status,
-        422,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    reply.json()["errors"].clone()
 }
 
 #[test]
@@ -57,7 +36,7 @@ fn quote_totals_come_from_the_lines() {
         1001,
         json!({"company_name": "Claire Dubois", "pay_before": "45fm"}),
     );
-    let reply = create(
+    let reply = created(
         &emulator,
         "/firms/1001/quotes.json",
         json!({
@@ -108,7 +87,7 @@ fn quote_totals_come_from_the_lines() {
     assert_eq!(quote["invoice_ids"], json!([]));
     assert_eq!(record(&emulator, "quotes", id)["total"], "865.35");
 
-    let second = create(
+    let second = created(
         &emulator,
         "/firms/1001/quotes.json",
         json!({"customer_id": claire, "items": [line("Audit", 1.0, 10.0)]}),
@@ -122,7 +101,7 @@ fn quote_totals_come_from_the_lines() {
         "/firms/1001/quotes.json",
         Some(json!({"customer_id": 1, "items": [], "quote_status": 4})),
     );
-    let errors = errors(&invalid);
+    let errors = field_errors(&invalid);
     assert_eq!(
         errors["customer_id"][0],
         "does not match any customer of this firm"
@@ -138,7 +117,7 @@ fn quote_totals_come_from_the_lines() {
         ),
     );
     assert!(
-        errors_of(&percent)["items[0].vat"][0]
+        field_errors(&percent)["items[0].vat"][0]
             .as_str()
             .expect("message")
             .contains("between 0 and 1")
@@ -146,15 +125,11 @@ fn quote_totals_come_from_the_lines() {
     assert_eq!(emulator.records(1001, "quotes").len(), 2, "nothing stored");
 }
 
-fn errors_of(reply: &Reply) -> Value {
-    errors(reply)
-}
-
 #[test]
 fn quote_updates_add_change_and_remove_lines() {
     let emulator = empty();
     let acme = customer(&emulator, "Acme", "compta@acme.test");
-    let quote = create(
+    let quote = created(
         &emulator,
         "/firms/1001/quotes.json",
         json!({"customer_id": acme, "items": [line("A", 2.0, 100.0), line("B", 1.0, 50.0)]}),
@@ -203,7 +178,7 @@ fn quote_updates_add_change_and_remove_lines() {
         Some(json!({"items": [{"id": 1, "quantity": 2}]})),
     );
     assert_eq!(
-        errors(&foreign_line)["items[0].id"][0],
+        field_errors(&foreign_line)["items[0].id"][0],
         "is not a line of this document"
     );
     let c = &lines[1]["id"];
@@ -214,7 +189,7 @@ fn quote_updates_add_change_and_remove_lines() {
         Some(json!({"items": [{"id": a, "_destroy": "1"}, {"id": c, "_destroy": true}]})),
     );
     assert_eq!(
-        errors(&emptied)["items"][0],
+        field_errors(&emptied)["items"][0],
         "must contain at least one line"
     );
     assert_eq!(
@@ -245,7 +220,7 @@ fn quote_updates_add_change_and_remove_lines() {
 fn converting_a_quote_makes_a_linked_invoice() {
     let emulator = empty();
     let acme = customer(&emulator, "Acme", "compta@acme.test");
-    let quote = id_of(&create(
+    let quote = id_of(&created(
         &emulator,
         "/firms/1001/quotes.json",
         json!({
@@ -313,12 +288,12 @@ fn converting_a_quote_makes_a_linked_invoice() {
         None,
     );
     assert!(
-        errors(&again)["base"][0]
+        field_errors(&again)["base"][0]
             .as_str()
             .unwrap()
             .contains("already")
     );
-    let refused = id_of(&create(
+    let refused = id_of(&created(
         &emulator,
         "/firms/1001/quotes.json",
         json!({"customer_id": acme, "quote_status": 9, "items": [line("X", 1.0, 1.0)]}),
@@ -344,7 +319,7 @@ fn drafts_are_unnumbered_and_deletable_final_invoices_are_neither() {
     let draft_body = json!({
         "customer_id": acme, "invoiced_on": "2025-10-06", "items": [line("A", 1.0, 100.0)]
     });
-    let draft = create(
+    let draft = created(
         &emulator,
         "/firms/1001/invoices.json?type_doc=draft",
         draft_body.clone(),
@@ -370,7 +345,7 @@ fn drafts_are_unnumbered_and_deletable_final_invoices_are_neither() {
     assert_eq!(api(&emulator, "DELETE", &path, None).status, 200);
     assert!(emulator.record(1001, "invoices", draft).is_none());
 
-    let second = id_of(&create(
+    let second = id_of(&created(
         &emulator,
         "/firms/1001/invoices.json?type_doc=draft",
         draft_body,
@@ -400,7 +375,7 @@ fn drafts_are_unnumbered_and_deletable_final_invoices_are_neither() {
     let path = format!("/firms/1001/invoices/{next}.json");
     let refused = api(&emulator, "DELETE", &path, None);
     assert!(
-        errors(&refused)["base"][0]
+        field_errors(&refused)["base"][0]
             .as_str()
             .unwrap()
             .contains("credit note")
@@ -412,7 +387,7 @@ fn drafts_are_unnumbered_and_deletable_final_invoices_are_neither() {
         &path,
         Some(json!({"items": [line("B", 1.0, 1.0)], "currency": "USD", "rebate_percentage": 5})),
     );
-    let locked = errors(&locked);
+    let locked = field_errors(&locked);
     for field in ["items", "currency", "rebate_percentage"] {
         assert!(
             locked[field][0].as_str().unwrap().contains("finalized"),
@@ -425,7 +400,7 @@ fn drafts_are_unnumbered_and_deletable_final_invoices_are_neither() {
         &format!("{path}?type_doc=draft"),
         Some(json!({})),
     );
-    assert!(errors(&back_to_draft)["type_doc"].is_array());
+    assert!(field_errors(&back_to_draft)["type_doc"].is_array());
     let payment = api(
         &emulator,
         "PATCH",
@@ -522,7 +497,7 @@ fn refunds_negate_the_invoice_and_point_back_to_it() {
         );
         assert_eq!(again.status, 422, "{target}");
     }
-    let draft = id_of(&create(
+    let draft = id_of(&created(
         &emulator,
         "/firms/1001/invoices.json?type_doc=draft",
         json!({"customer_id": acme, "items": [line("A", 1.0, 1.0)]}),
@@ -549,7 +524,7 @@ fn settlements_pay_the_invoice_and_deleting_one_unpays_it() {
     let acme = customer(&emulator, "Acme", "compta@acme.test");
     let invoice = final_invoice(&emulator, acme);
     let base = format!("/firms/1001/invoices/{invoice}/settlements");
-    let first = create(
+    let first = created(
         &emulator,
         &format!("{base}.json"),
         json!({"total": "300", "payment_mode": 4, "paid_on": "2025-10-20"}),
@@ -577,7 +552,7 @@ fn settlements_pay_the_invoice_and_deleting_one_unpays_it() {
         Some(json!({"total": "600", "payment_mode": 3})),
     );
     assert_eq!(
-        errors(&too_much)["total"][0],
+        field_errors(&too_much)["total"][0],
         "exceeds the amount still due on the invoice (540.0)"
     );
     let nothing = api(
@@ -586,11 +561,11 @@ fn settlements_pay_the_invoice_and_deleting_one_unpays_it() {
         &format!("{base}.json"),
         Some(json!({"total": 0})),
     );
-    let nothing = errors(&nothing);
+    let nothing = field_errors(&nothing);
     assert_eq!(nothing["total"][0], "must be greater than 0");
     assert!(nothing["payment_mode"].is_array());
 
-    let last = id_of(&create(
+    let last = id_of(&created(
         &emulator,
         &format!("{base}.json"),
         json!({"total": 540, "payment_mode": 3, "paid_on": "2025-10-28", "payment_ref": "VIR-42"}),
@@ -648,7 +623,7 @@ fn settlements_pay_the_invoice_and_deleting_one_unpays_it() {
     assert_eq!(unpaid["balance"], "540.0");
     assert_eq!(emulator.records(1001, "settlements").len(), 1);
 
-    let draft = id_of(&create(
+    let draft = id_of(&created(
         &emulator,
         "/firms/1001/invoices.json?type_doc=draft",
         json!({"customer_id": acme, "items": [line("A", 1.0, 1.0)]}),
@@ -659,14 +634,14 @@ fn settlements_pay_the_invoice_and_deleting_one_unpays_it() {
         &format!("/firms/1001/invoices/{draft}/settlements.json"),
         Some(json!({"total": "1", "payment_mode": 3})),
     );
-    assert!(errors(&on_draft)["base"].is_array());
+    assert!(field_errors(&on_draft)["base"].is_array());
 }
 
 #[test]
 fn pdfs_are_real_documents_with_their_variants() {
     let emulator = empty();
     let acme = customer(&emulator, "Acme", "compta@acme.test");
-    let quote = id_of(&create(
+    let quote = id_of(&created(
         &emulator,
         "/firms/1001/quotes.json",
         json!({"customer_id": acme, "items": [line("Audit", 1.0, 100.0)]}),
@@ -757,7 +732,7 @@ fn pdfs_are_real_documents_with_their_variants() {
 fn emails_are_recorded_with_the_customer_address_by_default() {
     let emulator = empty();
     let acme = customer(&emulator, "Acme", "compta@acme.test");
-    let quote = id_of(&create(
+    let quote = id_of(&created(
         &emulator,
         "/firms/1001/quotes.json",
         json!({"customer_id": acme, "items": [line("Audit", 1.0, 100.0)]}),
@@ -801,7 +776,7 @@ fn emails_are_recorded_with_the_customer_address_by_default() {
         assert_eq!(emails[1][member], value, "{member}");
     }
 
-    let draft = id_of(&create(
+    let draft = id_of(&created(
         &emulator,
         "/firms/1001/invoices.json?type_doc=draft",
         json!({"customer_id": acme, "items": [line("A", 1.0, 1.0)]}),
@@ -812,7 +787,7 @@ fn emails_are_recorded_with_the_customer_address_by_default() {
         &format!("/firms/1001/emails.json?bill_id={draft}"),
         None,
     );
-    assert!(errors(&to_draft)["base"].is_array());
+    assert!(field_errors(&to_draft)["base"].is_array());
     let nobody = emulator.insert_customer(1001, json!({"company_name": "Sans adresse"}));
     let silent = final_invoice(&emulator, nobody);
     let no_address = api(
@@ -821,14 +796,14 @@ fn emails_are_recorded_with_the_customer_address_by_default() {
         &format!("/firms/1001/emails.json?bill_id={silent}"),
         None,
     );
-    assert!(errors(&no_address)["to"].is_array());
+    assert!(field_errors(&no_address)["to"].is_array());
     let bad_address = api(
         &emulator,
         "POST",
         &format!("/firms/1001/emails.json?bill_id={quote}"),
         Some(json!({"to": "not an address"})),
     );
-    assert!(errors(&bad_address)["to"].is_array());
+    assert!(field_errors(&bad_address)["to"].is_array());
     assert_eq!(
         api(&emulator, "POST", "/firms/1001/emails.json?bill_id=1", None).status,
         404
@@ -850,12 +825,12 @@ fn customer_shortcuts_lead_to_lists_filtered_on_the_customer() {
         final_invoice(&emulator, acme),
     ];
     final_invoice(&emulator, zen);
-    let my_quote = id_of(&create(
+    let my_quote = id_of(&created(
         &emulator,
         "/firms/1001/quotes.json",
         json!({"customer_id": acme, "items": [line("A", 1.0, 1.0)]}),
     ));
-    create(
+    created(
         &emulator,
         "/firms/1001/quotes.json",
         json!({"customer_id": zen, "items": [line("A", 1.0, 1.0)]}),
@@ -1008,7 +983,7 @@ fn invoice_lists_paginate_filter_and_sort() {
 fn customers_own_their_quotes_and_archived_ones_are_not_billed() {
     let emulator = empty();
     let acme = customer(&emulator, "Acme", "compta@acme.test");
-    let quote = id_of(&create(
+    let quote = id_of(&created(
         &emulator,
         "/firms/1001/quotes.json",
         json!({"customer_id": acme, "items": [line("A", 1.0, 1.0)]}),
@@ -1038,13 +1013,13 @@ fn customers_own_their_quotes_and_archived_ones_are_not_billed() {
         Some(json!({"customer_id": archived, "items": [line("A", 1.0, 1.0)]})),
     );
     assert!(
-        errors(&refused)["customer_id"][0]
+        field_errors(&refused)["customer_id"][0]
             .as_str()
             .unwrap()
             .contains("archived")
     );
 
-    let imported = create(
+    let imported = created(
         &emulator,
         "/firms/1001/invoices.json?external=1",
         json!({"customer_id": customer(&emulator, "Zen", "zen@example.test"),
@@ -1058,11 +1033,11 @@ fn customers_own_their_quotes_and_archived_ones_are_not_billed() {
         "/firms/1001/invoices.json?external=1",
         Some(json!({"customer_id": 1, "items": [line("A", 1.0, 1.0)]})),
     );
-    assert!(errors(&without_ref)["external_ref"].is_array());
+    assert!(field_errors(&without_ref)["external_ref"].is_array());
 
     // Finalizing needs no body.
     let acme2 = customer(&emulator, "Acme 2", "a2@example.test");
-    let draft = id_of(&create(
+    let draft = id_of(&created(
         &emulator,
         "/firms/1001/invoices.json?type_doc=draft",
         json!({"customer_id": acme2, "invoiced_on": "2025-10-06", "items": [line("A", 1.0, 1.0)]}),

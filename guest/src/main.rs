@@ -85,6 +85,7 @@ fn serve(client: ApiClient) -> ExitCode {
 fn check(client: &ApiClient) -> ExitCode {
     let request = ApiRequest {
         tool: "check",
+        call: None,
         method: Method::Get,
         path: "/account.json".into(),
         query: vec![],

@@ -14,6 +14,7 @@ use wasmtime_wasi_http::{
 };
 
 use crate::audit::{self, AuditLog, Entry};
+use crate::cancellation::{CALL_HEADER, Cancellations};
 use crate::config::{Origin, Settings};
 
 type IoFuture = Box<dyn Future<Output = Result<(), HttpError>> + Send>;
@@ -26,10 +27,11 @@ pub struct ApiGate {
     timeout: Duration,
     read_only: bool,
     audit: Option<AuditLog>,
+    cancellations: Cancellations,
 }
 
 impl ApiGate {
-    pub fn new(settings: &Settings) -> anyhow::Result<Self> {
+    pub fn new(settings: &Settings, cancellations: Cancellations) -> anyhow::Result<Self> {
         let credentials =
             BASE64_STANDARD.encode(format!("{}:{}", settings.api_id, settings.api_key));
         let mut authorization = HeaderValue::from_str(&format!("Basic {credentials}"))?;
@@ -44,6 +46,7 @@ impl ApiGate {
                 .as_deref()
                 .map(AuditLog::open)
                 .transpose()?,
+            cancellations,
         })
     }
 
@@ -59,6 +62,11 @@ impl ApiGate {
             between_bytes_timeout: cap(options.between_bytes_timeout),
         }
     }
+}
+
+/// The error a cancelled call's requests end with; the guest recognises the words.
+fn cancelled() -> HttpError {
+    HttpError::InternalError(Some("cancelled by the client".into()))
 }
 
 /// Headers the guest may not set: the usual hop-by-hop ones, plus the credentials, so a
@@ -78,10 +86,15 @@ impl WasiHttpHooks for ApiGate {
         options: Option<RequestOptions>,
         _response_errors: IoFuture,
     ) -> SendFuture {
-        let tool = request
-            .headers_mut()
-            .remove(audit::TOOL_HEADER)
-            .and_then(|value| value.to_str().ok().map(str::to_string));
+        // The guest's hints (which tool, which call) are for the host only.
+        let mut hint = |name: &str| {
+            request
+                .headers_mut()
+                .remove(name)
+                .and_then(|value| value.to_str().ok().map(str::to_string))
+        };
+        let tool = hint(audit::TOOL_HEADER);
+        let call = hint(CALL_HEADER);
         if !self.origin.admits(request.uri()) {
             eprintln!(
                 "facturation-pro-mcp: sandbox refused {} {} (only {} is allowed)",
@@ -122,9 +135,19 @@ impl WasiHttpHooks for ApiGate {
             .headers_mut()
             .insert(header::AUTHORIZATION, self.authorization.clone());
         let options = self.capped(options);
+        let cancellations = self.cancellations.clone();
         Box::new(async move {
             use http_body_util::BodyExt;
-            match wasmtime_wasi_http::default_send_request(request, Some(options)).await {
+            let sent = wasmtime_wasi_http::default_send_request(request, Some(options));
+            let outcome = match &call {
+                None => sent.await,
+                Some(call) if cancellations.is_cancelled(call) => Err(cancelled()),
+                Some(call) => tokio::select! {
+                    outcome = sent => outcome,
+                    () = cancellations.cancelled(call) => Err(cancelled()),
+                },
+            };
+            match outcome {
                 Ok((response, io)) => {
                     let location = response
                         .headers()

@@ -4,6 +4,7 @@
 
 mod api_gate;
 mod audit;
+mod cancellation;
 mod component_cache;
 mod config;
 mod runner;
@@ -82,7 +83,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(runner::run(&settings, source, args)) {
+    let outcome = runtime.block_on(runner::run(&settings, source, args));
+    // The stdin relay may still be blocked reading: do not wait for it.
+    runtime.shutdown_background();
+    match outcome {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         Err(error) => {
             eprintln!("facturation-pro-mcp: {error:#}");

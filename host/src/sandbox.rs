@@ -6,10 +6,12 @@ use anyhow::Result;
 use wasmtime::component::ResourceTable;
 use wasmtime::error::Context as _;
 use wasmtime::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::cli::AsyncStdinStream;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::api_gate::ApiGate;
+use crate::cancellation::{self, Cancellations};
 use crate::config::Settings;
 
 /// Where the downloads folder appears inside the sandbox.
@@ -29,6 +31,7 @@ pub struct GuestState {
 
 impl GuestState {
     /// `args` are the guest's command-line arguments after its program name.
+    /// Must run inside the async runtime: stdin is relayed by a task of its own.
     pub fn new(settings: &Settings, args: &[&str]) -> Result<Self> {
         std::fs::create_dir_all(&settings.downloads_dir).with_context(|| {
             format!(
@@ -39,8 +42,13 @@ impl GuestState {
         let mut program_args = vec!["facturation-pro-mcp"];
         program_args.extend_from_slice(args);
 
+        // Stdin reaches the guest through the host, which watches it for cancellations.
+        let cancellations = Cancellations::default();
+        let stdin = cancellation::relay_stdin(tokio::io::stdin(), cancellations.clone());
         let mut wasi = WasiCtxBuilder::new();
-        wasi.inherit_stdio()
+        wasi.stdin(AsyncStdinStream::new(stdin))
+            .inherit_stdout()
+            .inherit_stderr()
             .args(&program_args)
             .envs(&settings.guest_environment())
             .env(
@@ -67,7 +75,7 @@ impl GuestState {
         Ok(Self {
             wasi: wasi.build(),
             http: WasiHttpCtx::new(),
-            gate: ApiGate::new(settings)?,
+            gate: ApiGate::new(settings, cancellations)?,
             table: ResourceTable::new(),
             limits: StoreLimitsBuilder::new()
                 .memory_size(MEMORY_LIMIT_BYTES)

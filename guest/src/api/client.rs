@@ -20,6 +20,9 @@ const RATE_LIMIT_RETRIES: u32 = 3;
 const LONGEST_RATE_LIMIT_WAIT: Duration = Duration::from_secs(30);
 const TOTAL_RATE_LIMIT_WAIT: Duration = Duration::from_secs(45);
 
+/// How our host ends the HTTP requests of a call the client cancelled.
+const CANCELLED_BY_CLIENT: &str = "cancelled by the client";
+
 /// Reads that fail with a 5xx or a network error are tried again this many times.
 const READ_RETRIES: u32 = 2;
 
@@ -54,6 +57,8 @@ pub enum RequestBody {
 pub struct ApiRequest {
     /// The tool making the request; our host records it in its audit log and removes it.
     pub tool: &'static str,
+    /// The MCP call the request serves (its id as JSON text), for cancellation by the host.
+    pub call: Option<String>,
     pub method: Method,
     /// Absolute path on the API host, e.g. `/firms/1/customers.json`.
     pub path: String,
@@ -174,9 +179,16 @@ impl ApiClient {
                 std::thread::sleep(Duration::from_millis(500) * read_failures);
                 continue;
             }
-            if request.method != Method::Get && network_failed && failure.maybe_processed {
+            let cancelled = matches!(failure.error, ApiError::Cancelled);
+            if request.method != Method::Get
+                && (network_failed || cancelled)
+                && failure.maybe_processed
+            {
                 let reason = match failure.error {
                     ApiError::Transport(reason) => reason,
+                    ApiError::Cancelled => {
+                        "the client cancelled the call before the API answered".into()
+                    }
                     other => other.to_string(),
                 };
                 return Err(ApiError::OutcomeUnknown(reason));
@@ -210,7 +222,7 @@ impl ApiClient {
         let mut query: Vec<&(String, String)> = request.query.iter().collect();
         let mut body = request.body.as_ref();
         for _ in 0..=MAX_REDIRECTS {
-            let response = self.exchange(request.tool, method, &url, &query, body)?;
+            let response = self.exchange(request, method, &url, &query, body)?;
             if let Some(remaining) =
                 header(&response, "x-ratelimit-remaining").and_then(|v| v.trim().parse().ok())
             {
@@ -270,9 +282,10 @@ impl ApiClient {
         Err(ApiError::BadResponse(format!("more than {MAX_REDIRECTS} redirects")).into())
     }
 
+    /// One HTTP exchange for `request`, at `url` (which redirects may have changed).
     fn exchange(
         &self,
-        tool: &str,
+        request: &ApiRequest,
         method: Method,
         url: &str,
         query: &[&(String, String)],
@@ -282,7 +295,15 @@ impl ApiClient {
             .request(method.to_waki(), url)
             .header("User-Agent", self.config.user_agent.as_str())
             .header("Accept", "application/json")
-            .header("X-Facturation-Tool", tool);
+            .header("X-Facturation-Tool", request.tool);
+        // Ids that cannot travel in a header simply cannot be cancelled mid-request.
+        if let Some(call) = request
+            .call
+            .as_deref()
+            .filter(|call| call.bytes().all(|b| (0x20..0x7f).contains(&b)))
+        {
+            builder = builder.header("X-Facturation-Call", call);
+        }
         if !query.is_empty() {
             builder = builder.query(query.iter().map(|(name, value)| (name, value)));
         }
@@ -343,6 +364,16 @@ impl ApiClient {
                 "the connection closed before the API's answer arrived".to_string(),
                 true,
             ),
+            Some(ErrorCode::InternalError(Some(reason)))
+                if reason.contains(CANCELLED_BY_CLIENT) =>
+            {
+                return Failure {
+                    error: ApiError::Cancelled,
+                    retry_after: None,
+                    maybe_processed: true,
+                    transient: false,
+                };
+            }
             Some(code) => (format!("the exchange failed ({code:?})"), true),
             None => (format!("{err:#}"), true),
         };

@@ -23,6 +23,8 @@ pub enum ApiError {
     DailyQuotaSpent,
     /// A write failed after it may have reached the API; it was not sent again.
     OutcomeUnknown(String),
+    /// The client cancelled the call while it waited for the API.
+    Cancelled,
 }
 
 impl ApiError {
@@ -109,6 +111,7 @@ impl fmt::Display for ApiError {
                  was not sent again so that nothing is done twice. Check with a list_ or get_ tool before \
                  trying again."
             ),
+            ApiError::Cancelled => f.write_str("Cancelled by the client before Facturation.PRO answered."),
             ApiError::NoFirm => f.write_str(
                 "No firm selected: pass `firm_id` or set FACTURATION_FIRM_ID (get_account lists the firms you can use)",
             ),

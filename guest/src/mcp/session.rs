@@ -46,6 +46,9 @@ pub struct ToolCall<'a> {
     pub protocol_version: &'static str,
     /// A way to ask the user, when the client declared the elicitation capability.
     pub user: Option<&'a mut dyn ClientLink>,
+    /// The request's id as JSON text (`7`, `"abc"`): the host cancels the HTTP requests
+    /// tagged with it when the client cancels the call.
+    pub call_id: String,
 }
 
 #[derive(Debug)]
@@ -86,7 +89,7 @@ impl<P: ToolProvider> Session<P> {
         };
         match jsonrpc::parse_line(text) {
             Incoming::Request { id, method, params } => {
-                Some(match self.request(&method, params, client) {
+                Some(match self.request(&id, &method, params, client) {
                     Ok(result) => jsonrpc::success(&id, result),
                     Err(error) => jsonrpc::failure(&id, &error),
                 })
@@ -106,6 +109,7 @@ impl<P: ToolProvider> Session<P> {
 
     fn request(
         &mut self,
+        id: &Value,
         method: &str,
         params: Map<String, Value>,
         client: &mut dyn ClientLink,
@@ -118,7 +122,7 @@ impl<P: ToolProvider> Session<P> {
                 "the session is not initialized yet: send `initialize` first",
             )),
             "tools/list" => self.list_tools(&params),
-            "tools/call" => self.call_tool(params, client),
+            "tools/call" => self.call_tool(id, params, client),
             other => Err(RpcError::new(
                 METHOD_NOT_FOUND,
                 format!("Method not found: {other}"),
@@ -181,6 +185,7 @@ impl<P: ToolProvider> Session<P> {
 
     fn call_tool(
         &mut self,
+        id: &Value,
         mut params: Map<String, Value>,
         client: &mut dyn ClientLink,
     ) -> Result<Value, RpcError> {
@@ -203,6 +208,7 @@ impl<P: ToolProvider> Session<P> {
         let call = ToolCall {
             protocol_version: self.negotiated.unwrap_or(SUPPORTED_PROTOCOL_VERSIONS[0]),
             user: self.client_can_elicit.then_some(client),
+            call_id: id.to_string(),
         };
         self.provider
             .call(&name, arguments, call)

@@ -50,6 +50,8 @@ impl From<Refusal> for CallFailure {
 /// What the client can show: whether it understands links to resources (2025-06-18 on).
 pub struct CallContext {
     pub resource_links: bool,
+    /// The MCP call's id, tagged on its HTTP requests so the host can cancel them.
+    pub call_id: String,
 }
 
 pub fn execute(
@@ -73,6 +75,7 @@ pub fn execute(
     };
     let request = ApiRequest {
         tool: spec.name,
+        call: Some(context.call_id.clone()),
         method: spec.method,
         path: placed.path.clone(),
         query: placed.query.clone(),

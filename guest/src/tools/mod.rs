@@ -73,6 +73,7 @@ impl ToolProvider for Toolbox {
             .ok_or_else(|| ToolCallError::UnknownTool(name.to_string()))?;
         let context = CallContext {
             resource_links: supports_resource_links(call.protocol_version),
+            call_id: call.call_id,
         };
         let confirmation = match call.user {
             Some(user) if self.confirm && confirm::needs_confirmation(spec) => {
@@ -186,6 +187,7 @@ mod tests {
                 ToolCall {
                     protocol_version: "2025-11-25",
                     user: None,
+                    call_id: "1".into(),
                 },
             )
             .unwrap();
@@ -205,6 +207,7 @@ mod tests {
                 ToolCall {
                     protocol_version: "2025-11-25",
                     user: None,
+                    call_id: "1".into(),
                 },
             )
             .unwrap();

@@ -322,3 +322,33 @@ fn a_firm_outside_the_account_is_reported_as_http_403() {
     assert_eq!(statuses(&requests), [403]);
     assert_eq!(requests[0].path, "/firms/4242/customers.json");
 }
+
+#[test]
+fn an_exhausted_daily_quota_at_the_api_ends_in_a_clear_error_without_a_second_creation() {
+    // The API's own quota (not an injected fault): two requests a day, then 429 for the rest.
+    let config = EmulatorConfig {
+        rate_limit_per_day: 2,
+        ..EmulatorConfig::without_demo_data()
+    };
+    let mut s = TestSession::with(config, |setup| setup);
+    s.call("create_customer", json!({ "company_name": "First" }));
+    s.call("create_customer", json!({ "company_name": "Second" }));
+    s.emulator.clear_requests();
+
+    let text = s.call_error("create_customer", json!({ "company_name": "Third" }));
+    assert!(
+        contains_ci(&text, "rate limit") && contains_ci(&text, "Nothing was done"),
+        "{text}"
+    );
+    let requests = s.emulator.requests();
+    assert_eq!(
+        statuses(&requests),
+        [429; 4],
+        "tried four times in all, each refused"
+    );
+    assert_eq!(
+        s.emulator.customers(1001).len(),
+        2,
+        "the refused creation never happened"
+    );
+}

@@ -1,6 +1,7 @@
-//! What the guest is given, and nothing more: inherited stdio for the MCP transport, the
-//! downloads folder at `/downloads`, an explicit environment, arguments, no network sockets,
-//! outgoing HTTP through the [`ApiGate`], and a memory ceiling.
+//! What the guest is given, and nothing more: stdio for the MCP transport (stdin relayed
+//! by the host, which watches it for cancellations), the downloads folder at `/downloads`,
+//! an explicit environment, arguments, no network sockets, outgoing HTTP through the
+//! [`ApiGate`], and a memory ceiling.
 
 use anyhow::Result;
 use wasmtime::component::ResourceTable;

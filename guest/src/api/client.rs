@@ -99,7 +99,8 @@ struct Failure {
     retry_after: Option<Duration>,
     /// Whether the request may have reached the API and been acted upon.
     maybe_processed: bool,
-    /// Whether trying again could help (not after the sandbox refused the request).
+    /// Whether trying a read again could help: a 5xx or a network failure, but not a
+    /// refusal by the sandbox, a cancellation, or an API that already took the whole timeout.
     transient: bool,
 }
 
@@ -161,16 +162,7 @@ impl ApiClient {
                 waited += wait;
                 continue;
             }
-            let server_failed = matches!(
-                failure.error,
-                ApiError::Status {
-                    status: 500..=599,
-                    ..
-                }
-            );
-            let network_failed = matches!(failure.error, ApiError::Transport(_));
-            let retryable = server_failed || (network_failed && failure.transient);
-            if request.method == Method::Get && retryable && read_failures < READ_RETRIES {
+            if request.method == Method::Get && failure.transient && read_failures < READ_RETRIES {
                 read_failures += 1;
                 eprintln!(
                     "{}; trying again ({read_failures}/{READ_RETRIES})",
@@ -179,11 +171,7 @@ impl ApiClient {
                 std::thread::sleep(Duration::from_millis(500) * read_failures);
                 continue;
             }
-            let cancelled = matches!(failure.error, ApiError::Cancelled);
-            if request.method != Method::Get
-                && (network_failed || cancelled)
-                && failure.maybe_processed
-            {
+            if request.method != Method::Get && failure.maybe_processed {
                 let reason = match failure.error {
                     ApiError::Transport(reason) => reason,
                     ApiError::Cancelled => {

@@ -54,12 +54,27 @@ pub struct CallContext {
     pub call_id: String,
 }
 
-pub fn execute(
+/// A call whose arguments passed every check, ready to send.
+pub struct Prepared {
+    request: ApiRequest,
+    placed: Placed,
+}
+
+impl Prepared {
+    /// The arguments as the caller gave them.
+    pub fn arguments(&self) -> &Map<String, Value> {
+        &self.placed.given
+    }
+}
+
+/// Checks and places the arguments and builds the request; nothing is sent yet, so a
+/// confirmation can come between this and [`run`].
+pub fn prepare(
     spec: &ToolSpec,
     args: Map<String, Value>,
     client: &ApiClient,
     context: &CallContext,
-) -> Result<Outcome, CallFailure> {
+) -> Result<Prepared, CallFailure> {
     let mut placed = arguments::place(spec, args, client.config().default_firm_id)?;
     let body = match spec.body {
         Body::None => None,
@@ -81,6 +96,17 @@ pub fn execute(
         query: placed.query.clone(),
         body,
     };
+    Ok(Prepared { request, placed })
+}
+
+/// Sends a prepared call and shapes the answer.
+pub fn run(
+    spec: &ToolSpec,
+    prepared: Prepared,
+    client: &ApiClient,
+    context: &CallContext,
+) -> Result<Outcome, CallFailure> {
+    let Prepared { request, placed } = prepared;
     deliver(spec, request, &placed, client, context).map_err(|failure| match failure {
         CallFailure::Api(ApiError::Status { status: 404, .. }) => {
             CallFailure::NotFound(missing(spec, &placed))

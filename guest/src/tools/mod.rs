@@ -75,17 +75,20 @@ impl ToolProvider for Toolbox {
             resource_links: supports_resource_links(call.protocol_version),
             call_id: call.call_id,
         };
-        let confirmation = match call.user {
-            Some(user) if self.confirm && confirm::needs_confirmation(spec) => {
-                confirm::ask(spec, &arguments, user)
-            }
-            _ => Ok(()),
-        };
-        let outcome = confirmation
-            .map_err(|reason| {
-                CallFailure::Declined(format!("Not done: {reason}. Nothing was sent."))
-            })
-            .and_then(|()| executor::execute(spec, arguments, &self.client, &context));
+        // Arguments are checked before the user is asked, so nobody confirms a call that
+        // would be refused anyway.
+        let user = call
+            .user
+            .filter(|_| self.confirm && confirm::needs_confirmation(spec));
+        let outcome =
+            executor::prepare(spec, arguments, &self.client, &context).and_then(|prepared| {
+                if let Some(user) = user {
+                    confirm::ask(spec, prepared.arguments(), user).map_err(|reason| {
+                        CallFailure::Declined(format!("Not done: {reason}. Nothing was sent."))
+                    })?;
+                }
+                executor::run(spec, prepared, &self.client, &context)
+            });
         Ok(match outcome {
             Ok(outcome) => {
                 let mut content =

@@ -50,7 +50,7 @@ fn main() {
         "building the guest component for wasm32-wasip2 failed"
     );
 
-    let component = target_dir.join("wasm32-wasip2/component/facturation-pro-guest.wasm");
+    let component = target_dir.join("wasm32-wasip2/component/facturation_pro_guest.wasm");
     println!(
         "cargo:rustc-env=GUEST_COMPONENT_PATH={}",
         component.display()

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
+# The guest's export exists only in its WebAssembly build, so that build is linted too.
+cargo clippy -p facturation-pro-guest --target wasm32-wasip2 --target-dir target/guest -- -D warnings
 # The end-to-end tests spawn the host binary, so it must exist before they run.
 cargo build --release --workspace --bins
 # One check compares tests/documented_routes.txt with the vendor's API reference, which

@@ -1,10 +1,12 @@
 //! The guest's only way out: every outgoing HTTP request passes through [`ApiGate`], which
 //! lets through requests to the configured API origin (redirect hops included, since each
-//! hop is a new request), adds the credentials the guest never sees, and caps timeouts.
+//! hop is a new request), adds the credentials the guest never sees, caps timeouts, and
+//! paces requests within the API's quotas. Each instance has its own gate; what must span
+//! all of them (the pacer, the audit log) lives in one [`GateShared`].
 
 use std::future::Future;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use base64::prelude::{BASE64_STANDARD, Engine as _};
 use http::{HeaderName, HeaderValue, header};
@@ -14,24 +16,26 @@ use wasmtime_wasi_http::{
 };
 
 use crate::audit::{self, AuditLog, Entry};
-use crate::cancellation::{CALL_HEADER, Cancellations};
 use crate::config::{Origin, Settings};
+use crate::pacing::{Pacer, Slot};
 
 type IoFuture = Box<dyn Future<Output = Result<(), HttpError>> + Send>;
 type SendFuture =
     Box<dyn Future<Output = Result<(http::Response<WasiBody>, IoFuture), HttpError>> + Send>;
 
-pub struct ApiGate {
+/// What every instance's gate shares.
+pub struct GateShared {
     origin: Origin,
     authorization: HeaderValue,
     timeout: Duration,
     read_only: bool,
     audit: Option<AuditLog>,
-    cancellations: Cancellations,
+    /// The one count of requests sent, whichever instance sent them.
+    pacer: Mutex<Pacer>,
 }
 
-impl ApiGate {
-    pub fn new(settings: &Settings, cancellations: Cancellations) -> anyhow::Result<Self> {
+impl GateShared {
+    pub fn new(settings: &Settings) -> anyhow::Result<Self> {
         let credentials =
             BASE64_STANDARD.encode(format!("{}:{}", settings.api_id, settings.api_key));
         let mut authorization = HeaderValue::from_str(&format!("Basic {credentials}"))?;
@@ -46,15 +50,70 @@ impl ApiGate {
                 .as_deref()
                 .map(AuditLog::open)
                 .transpose()?,
-            cancellations,
+            pacer: Mutex::new(Pacer::new(
+                settings.requests_per_5_minutes,
+                settings.requests_per_day,
+            )),
         })
+    }
+
+    fn pacer(&self) -> std::sync::MutexGuard<'_, Pacer> {
+        self.pacer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Waits for room in the 5-minute window; the daily quota is not waited for (that could
+    /// take hours): the request fails with words the guest recognises.
+    async fn wait_for_quota(&self) -> Result<(), HttpError> {
+        loop {
+            let slot = self.pacer().next_slot(Instant::now());
+            match slot {
+                Slot::Now => {
+                    self.pacer().record_sent(Instant::now());
+                    return Ok(());
+                }
+                Slot::After(wait) => {
+                    eprintln!(
+                        "facturation-pro-mcp: pacing requests to stay within the API's quota: waiting {wait:?}"
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+                Slot::DailyQuotaSpent => {
+                    return Err(HttpError::InternalError(Some(
+                        "the daily request quota is spent".into(),
+                    )));
+                }
+            }
+        }
+    }
+
+    /// Takes note of what the API says it has left (`X-RateLimit-Remaining`).
+    fn observe<B>(&self, response: &http::Response<B>) {
+        if let Some(remaining) = response
+            .headers()
+            .get("x-ratelimit-remaining")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse().ok())
+        {
+            self.pacer().observe_remaining(remaining, Instant::now());
+        }
+    }
+}
+
+pub struct ApiGate {
+    shared: Arc<GateShared>,
+}
+
+impl ApiGate {
+    pub fn new(shared: Arc<GateShared>) -> Self {
+        Self { shared }
     }
 
     /// The guest's own timeouts are honoured when shorter than ours, never when longer.
     fn capped(&self, options: Option<RequestOptions>) -> RequestOptions {
-        let cap = |asked: Option<Duration>| {
-            Some(asked.map_or(self.timeout, |asked| asked.min(self.timeout)))
-        };
+        let timeout = self.shared.timeout;
+        let cap = |asked: Option<Duration>| Some(asked.map_or(timeout, |asked| asked.min(timeout)));
         let options = options.unwrap_or_default();
         RequestOptions {
             connect_timeout: cap(options.connect_timeout),
@@ -62,11 +121,6 @@ impl ApiGate {
             between_bytes_timeout: cap(options.between_bytes_timeout),
         }
     }
-}
-
-/// The error a cancelled call's requests end with; the guest recognises the words.
-fn cancelled() -> HttpError {
-    HttpError::InternalError(Some("cancelled by the client".into()))
 }
 
 /// Headers the guest may not set: the usual hop-by-hop ones, plus the credentials, so a
@@ -86,21 +140,18 @@ impl WasiHttpHooks for ApiGate {
         options: Option<RequestOptions>,
         _response_errors: IoFuture,
     ) -> SendFuture {
-        // The guest's hints (which tool, which call) are for the host only.
-        let mut hint = |name: &str| {
-            request
-                .headers_mut()
-                .remove(name)
-                .and_then(|value| value.to_str().ok().map(str::to_string))
-        };
-        let tool = hint(audit::TOOL_HEADER);
-        let call = hint(CALL_HEADER);
-        if !self.origin.admits(request.uri()) {
+        // The guest's hint (which tool) is for the host only.
+        let tool = request
+            .headers_mut()
+            .remove(audit::TOOL_HEADER)
+            .and_then(|value| value.to_str().ok().map(str::to_string));
+        let shared = self.shared.clone();
+        if !shared.origin.admits(request.uri()) {
             eprintln!(
                 "facturation-pro-mcp: sandbox refused {} {} (only {} is allowed)",
                 request.method(),
                 request.uri(),
-                self.origin.base_url()
+                shared.origin.base_url()
             );
             return Box::new(async { Err(HttpError::HttpRequestDenied) });
         }
@@ -110,7 +161,7 @@ impl WasiHttpHooks for ApiGate {
             .path_and_query()
             .map_or("/", |p| p.as_str())
             .to_string();
-        let audit = (method != "GET").then(|| self.audit.clone()).flatten();
+        let audit = (method != "GET").then(|| shared.audit.clone()).flatten();
         let record = move |status: Option<u16>, location: Option<&str>| {
             if let Some(log) = &audit {
                 log.record(&Entry {
@@ -122,7 +173,7 @@ impl WasiHttpHooks for ApiGate {
                 });
             }
         };
-        if self.read_only && request.method() != http::Method::GET {
+        if shared.read_only && request.method() != http::Method::GET {
             eprintln!(
                 "facturation-pro-mcp: read-only mode refused {} {}",
                 request.method(),
@@ -133,22 +184,17 @@ impl WasiHttpHooks for ApiGate {
         }
         request
             .headers_mut()
-            .insert(header::AUTHORIZATION, self.authorization.clone());
+            .insert(header::AUTHORIZATION, shared.authorization.clone());
         let options = self.capped(options);
-        let cancellations = self.cancellations.clone();
         Box::new(async move {
             use http_body_util::BodyExt;
-            let sent = wasmtime_wasi_http::default_send_request(request, Some(options));
-            let outcome = match &call {
-                None => sent.await,
-                Some(call) if cancellations.is_cancelled(call) => Err(cancelled()),
-                Some(call) => tokio::select! {
-                    outcome = sent => outcome,
-                    () = cancellations.cancelled(call) => Err(cancelled()),
-                },
-            };
-            match outcome {
+            if let Err(error) = shared.wait_for_quota().await {
+                record(None, None);
+                return Err(error);
+            }
+            match wasmtime_wasi_http::default_send_request(request, Some(options)).await {
                 Ok((response, io)) => {
+                    shared.observe(&response);
                     let location = response
                         .headers()
                         .get(header::LOCATION)

@@ -78,6 +78,16 @@ pub struct Settings {
     pub audit_log: Option<PathBuf>,
     /// Where precompiled components are kept; None compiles at every start.
     pub cache_dir: Option<PathBuf>,
+    /// Requests allowed in any 5 minutes, and in any 24 hours: the vendor's quotas unless
+    /// the key has others (or is shared with other programs, which then need their part).
+    pub requests_per_5_minutes: usize,
+    pub requests_per_day: usize,
+    /// Seals the guest's confirmation states: FACTURATION_STATE_KEY, or a random one per
+    /// process (a state then does not outlive the process, which is fine for a question).
+    pub state_key: String,
+    /// Bearer token that `serve --http` requires (FACTURATION_HTTP_TOKEN). The host checks
+    /// it; the guest never sees it.
+    pub http_token: Option<String>,
 }
 
 /// Where the variables come from: the process environment first, then the `.env` file.
@@ -191,7 +201,17 @@ impl Settings {
             .number("FACTURATION_TOOLS_PAGE_SIZE", 1..=10_000)?
             .map(|size| size as usize);
         let audit_log = audit_log(source, &downloads_dir)?;
+        let quota = |name: &str, default: u64| -> Result<usize> {
+            Ok(source.number(name, 1..=u64::MAX)?.unwrap_or(default) as usize)
+        };
         Ok(Settings {
+            requests_per_5_minutes: quota("FACTURATION_REQUESTS_PER_5MIN", 600)?,
+            requests_per_day: quota("FACTURATION_REQUESTS_PER_DAY", 10_000)?,
+            state_key: match source.get("FACTURATION_STATE_KEY") {
+                Some(key) => key,
+                None => random_key()?,
+            },
+            http_token: source.get("FACTURATION_HTTP_TOKEN"),
             cpu_limit,
             audit_log,
             api_id,
@@ -208,8 +228,7 @@ impl Settings {
                 "FACTURATION_TOOLS",
                 "FACTURATION_EXCLUDE_TOOLS",
                 "FACTURATION_CONFIRM",
-                "FACTURATION_REQUESTS_PER_5MIN",
-                "FACTURATION_REQUESTS_PER_DAY",
+                "FACTURATION_HTTP_ALLOWED_ORIGINS",
             ]
             .into_iter()
             .filter_map(|name| source.get(name).map(|value| (name.to_string(), value)))
@@ -234,9 +253,17 @@ impl Settings {
         if self.read_only {
             env.push(("FACTURATION_READ_ONLY".into(), "1".into()));
         }
+        env.push(("FACTURATION_STATE_KEY".into(), self.state_key.clone()));
         env.extend(self.guest_settings.iter().cloned());
         env
     }
+}
+
+/// 256 random bits, hex-encoded, from the operating system.
+fn random_key() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|error| anyhow::anyhow!("no randomness: {error}"))?;
+    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
 }
 
 fn parse_base_url(raw: &str) -> Result<Origin> {
@@ -405,6 +432,13 @@ mod tests {
             .unwrap()
             .guest_environment();
         let names: Vec<&str> = env.iter().map(|(name, _)| name.as_str()).collect();
-        assert_eq!(names, ["FACTURATION_BASE_URL", "FACTURATION_FIRM_ID"]);
+        assert_eq!(
+            names,
+            [
+                "FACTURATION_BASE_URL",
+                "FACTURATION_FIRM_ID",
+                "FACTURATION_STATE_KEY"
+            ]
+        );
     }
 }

@@ -4,28 +4,36 @@
 
 mod api_gate;
 mod audit;
-mod cancellation;
+mod check;
+mod component;
 mod component_cache;
 mod config;
-mod runner;
+mod http_server;
+mod pacing;
 mod sandbox;
+mod stdio;
 mod watchdog;
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use component::{ComponentSource, Runner};
 use config::{Settings, Source};
-use runner::ComponentSource;
+
+/// Where `serve --http` listens when given no address: this machine only.
+const DEFAULT_HTTP_ADDRESS: &str = "127.0.0.1:8750";
 
 #[derive(Parser)]
 #[command(
     version,
     about = "Sandboxed MCP server for the Facturation.PRO invoicing API",
-    long_about = "Serves the Model Context Protocol on stdin/stdout. The tools run in a \
-        WebAssembly sandbox that can reach only the Facturation.PRO API host and the downloads \
-        folder. Configuration comes from FACTURATION_* environment variables or a .env file."
+    long_about = "Serves the Model Context Protocol on stdin/stdout, or over Streamable HTTP. \
+        The tools run in a WebAssembly sandbox, one instance per request, that can reach only \
+        the Facturation.PRO API host and the downloads folder. Configuration comes from \
+        FACTURATION_* environment variables or a .env file."
 )]
 struct Cli {
     /// File of KEY=value lines read for settings the environment does not give.
@@ -42,8 +50,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve MCP on stdin/stdout (the default).
-    Serve,
+    /// Serve MCP on stdin/stdout (the default), or over HTTP with --http.
+    Serve {
+        /// Serve Streamable HTTP at http://ADDR/mcp instead of stdio (default
+        /// 127.0.0.1:8750). An address beyond loopback needs FACTURATION_HTTP_TOKEN.
+        #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = DEFAULT_HTTP_ADDRESS)]
+        http: Option<SocketAddr>,
+    },
     /// Check the configuration, call the API once through the sandbox, and list your firms.
     Check,
 }
@@ -65,10 +78,6 @@ fn main() -> ExitCode {
              without one it may suspend the key."
         );
     }
-    let args: &[&str] = match cli.command {
-        None | Some(Command::Serve) => &[],
-        Some(Command::Check) => &["check"],
-    };
     let source = match &cli.component {
         Some(path) => ComponentSource::File(path),
         None => ComponentSource::Embedded,
@@ -83,8 +92,21 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let outcome = runtime.block_on(runner::run(&settings, source, args));
-    // The stdin relay may still be blocked reading: do not wait for it.
+    let outcome = runtime.block_on(async {
+        let runner = Runner::load(settings, source)?;
+        // A test component (--component) need not speak MCP.
+        if cli.component.is_none() {
+            runner.check_guest_settings().await?;
+        }
+        match cli.command {
+            None | Some(Command::Serve { http: None }) => stdio::serve(runner).await.map(|()| 0),
+            Some(Command::Serve {
+                http: Some(address),
+            }) => http_server::serve(runner, address).await.map(|()| 0),
+            Some(Command::Check) => check::run(&runner).await,
+        }
+    });
+    // Stdin may still be blocked in a read: do not wait for it.
     runtime.shutdown_background();
     match outcome {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),

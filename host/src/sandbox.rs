@@ -1,18 +1,18 @@
-//! What the guest is given, and nothing more: stdio for the MCP transport (stdin relayed
-//! by the host, which watches it for cancellations), the downloads folder at `/downloads`,
-//! an explicit environment, arguments, no network sockets, outgoing HTTP through the
+//! What one instance of the guest is given, and nothing more: the downloads folder at
+//! `/downloads`, an explicit environment, stderr for its diagnostics, no stdin or stdout (the
+//! MCP messages travel as HTTP requests), no network sockets, outgoing HTTP through the
 //! [`ApiGate`], and a memory ceiling.
+
+use std::sync::Arc;
 
 use anyhow::Result;
 use wasmtime::component::ResourceTable;
 use wasmtime::error::Context as _;
 use wasmtime::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
-use wasmtime_wasi::cli::AsyncStdinStream;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
-use crate::api_gate::ApiGate;
-use crate::cancellation::{self, Cancellations};
+use crate::api_gate::{ApiGate, GateShared};
 use crate::config::Settings;
 
 /// Where the downloads folder appears inside the sandbox.
@@ -31,26 +31,10 @@ pub struct GuestState {
 }
 
 impl GuestState {
-    /// `args` are the guest's command-line arguments after its program name.
-    /// Must run inside the async runtime: stdin is relayed by a task of its own.
-    pub fn new(settings: &Settings, args: &[&str]) -> Result<Self> {
-        std::fs::create_dir_all(&settings.downloads_dir).with_context(|| {
-            format!(
-                "cannot create the downloads folder {} (FACTURATION_DOWNLOADS_DIR)",
-                settings.downloads_dir.display()
-            )
-        })?;
-        let mut program_args = vec!["facturation-pro-mcp"];
-        program_args.extend_from_slice(args);
-
-        // Stdin reaches the guest through the host, which watches it for cancellations.
-        let cancellations = Cancellations::default();
-        let stdin = cancellation::relay_stdin(tokio::io::stdin(), cancellations.clone());
+    /// A fresh sandbox for one request.
+    pub fn new(settings: &Settings, gate: Arc<GateShared>) -> Result<Self> {
         let mut wasi = WasiCtxBuilder::new();
-        wasi.stdin(AsyncStdinStream::new(stdin))
-            .inherit_stdout()
-            .inherit_stderr()
-            .args(&program_args)
+        wasi.inherit_stderr()
             .envs(&settings.guest_environment())
             .env(
                 "FACTURATION_DOWNLOADS_DIR",
@@ -76,7 +60,7 @@ impl GuestState {
         Ok(Self {
             wasi: wasi.build(),
             http: WasiHttpCtx::new(),
-            gate: ApiGate::new(settings, cancellations)?,
+            gate: ApiGate::new(gate),
             table: ResourceTable::new(),
             limits: StoreLimitsBuilder::new()
                 .memory_size(MEMORY_LIMIT_BYTES)

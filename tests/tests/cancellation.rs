@@ -1,5 +1,6 @@
-//! `notifications/cancelled` while a tool waits on the API: the host fails the call's HTTP
-//! requests at once, and the server answers instead of waiting for the API or the timeout.
+//! `notifications/cancelled` while a tool waits on the API: the host drops the instance that
+//! runs the call, and with it the call's HTTP requests; no response is sent for a cancelled
+//! request, as the protocol asks, and the session goes on at once.
 
 use std::time::Duration;
 
@@ -22,17 +23,17 @@ fn cancel_once_sent(s: &mut TestSession) {
     s.server.send_line(br#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":42,"reason":"changed my mind"}}"#);
 }
 
-fn answer_text(response: &Value) -> String {
-    assert_eq!(response["id"], 42, "{response}");
-    assert_eq!(response["result"]["isError"], true, "{response}");
-    response["result"]["content"][0]["text"]
-        .as_str()
-        .unwrap()
-        .to_string()
+/// The next message, which must be the answer to a ping sent now: nothing for call 42 may
+/// come before it (or ever, as the last test of each case checks by closing the session).
+fn ping_answered_first(s: &mut TestSession) {
+    s.server
+        .send_line(br#"{"jsonrpc":"2.0","id":43,"method":"ping"}"#);
+    let response = s.server.read_message();
+    assert_eq!(response["id"], 43, "{response}");
 }
 
 #[test]
-fn a_cancelled_read_stops_waiting_for_the_api() {
+fn a_cancelled_read_gets_no_answer_and_is_not_retried() {
     let mut s = TestSession::with(EmulatorConfig::without_demo_data(), |setup| setup);
     let id = s
         .emulator
@@ -44,9 +45,7 @@ fn a_cancelled_read_stops_waiting_for_the_api() {
     });
     start_call(&mut s, "get_customer", json!({ "customer_id": id }));
     cancel_once_sent(&mut s);
-
-    let text = answer_text(&s.server.read_message());
-    assert!(text.contains("Cancelled by the client"), "{text}");
+    ping_answered_first(&mut s);
     assert_eq!(
         s.emulator.requests().len(),
         1,
@@ -59,10 +58,12 @@ fn a_cancelled_read_stops_waiting_for_the_api() {
         s.call("get_customer", json!({ "customer_id": id }))["id"],
         json!(id)
     );
+    let (status, _) = s.server.finish();
+    assert!(status.success());
 }
 
 #[test]
-fn a_cancelled_write_reports_an_unknown_outcome_and_is_not_resent() {
+fn a_cancelled_write_is_not_resent() {
     let mut s = TestSession::with(EmulatorConfig::without_demo_data(), |setup| setup);
     s.emulator.inject(Fault::Slow {
         times: 1,
@@ -74,12 +75,9 @@ fn a_cancelled_write_reports_an_unknown_outcome_and_is_not_resent() {
         json!({ "company_name": "Maybe SARL" }),
     );
     cancel_once_sent(&mut s);
-
-    let text = answer_text(&s.server.read_message());
-    assert!(
-        text.contains("outcome is unknown") && text.contains("cancelled"),
-        "{text}"
-    );
+    ping_answered_first(&mut s);
+    // Long enough for a resend to have shown up, had there been one.
+    std::thread::sleep(Duration::from_millis(500));
     let posts = s
         .emulator
         .requests()

@@ -56,7 +56,7 @@ fn component_items(bytes: &[u8]) -> (BTreeSet<String>, BTreeSet<String>) {
 
 #[test]
 fn the_component_stays_inside_its_world() {
-    let path = workspace().join("target/guest/wasm32-wasip2/component/facturation-pro-guest.wasm");
+    let path = workspace().join("target/guest/wasm32-wasip2/component/facturation_pro_guest.wasm");
     let bytes = std::fs::read(&path)
         .unwrap_or_else(|e| panic!("{}: {e} (build the host first)", path.display()));
     let (imports, exports) = component_items(&bytes);

@@ -1,10 +1,14 @@
-//! The host's limits on the guest: a memory ceiling, a watchdog for computation that never
-//! pauses, and a clear end when the guest crashes. The probe component plays the runaway.
+//! The host's limits on the component: a memory ceiling, a watchdog for computation that
+//! never pauses, and a clear answer when an instance crashes. Each MCP request runs in its
+//! own instance, so a crash costs that one request: the host answers it with an error that
+//! names the cause and goes on serving the next. The probe component plays the runaway.
 
 use std::time::Duration;
 
 use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig};
+use facturation_pro_emulator::harness::probe::{probe_outcome, probe_params, probe_request};
 use facturation_pro_emulator::harness::{McpServer, ServerSetup, probe_component};
+use serde_json::{Value, json};
 
 fn probe_setup(api: &Emulator, home: &std::path::Path) -> ServerSetup {
     let probe = probe_component();
@@ -17,43 +21,83 @@ fn api() -> Emulator {
     Emulator::start(EmulatorConfig::without_demo_data()).unwrap()
 }
 
-#[test]
-fn memory_beyond_the_ceiling_ends_the_session_clearly() {
-    let api = api();
-    let home = tempfile::tempdir().unwrap();
-    let output = probe_setup(&api, home.path()).run_with_input("alloc 16\nalloc 400\nalloc 1\n");
-    let stdout = String::from_utf8(output.stdout).unwrap();
+/// Sends one probe command and returns the whole response to it.
+fn probe(server: &mut McpServer, command: &str) -> Value {
+    server.request("probe", probe_params(command))
+}
+
+/// The message of the host's answer for an instance that crashed on this request.
+fn crash_message(response: &Value) -> &str {
     assert_eq!(
-        stdout.lines().count(),
-        1,
-        "the small allocation answered, nothing after: {stdout}"
+        response["error"]["code"], -32603,
+        "expected the host's crash error: {response}"
     );
-    assert!(stdout.contains(r#""detail":16"#), "{stdout}");
-    assert!(!output.status.success());
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    let first = stderr.lines().next().unwrap_or_default();
-    assert!(
-        first.contains("crashed") && first.contains("memory limit"),
-        "{stderr}"
-    );
+    let message = response["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("crashed"), "{response}");
+    message
+}
+
+/// Ends the session and checks that the process, unlike its crashed instances, ended well.
+fn finish_cleanly(server: McpServer) {
+    let (status, stderr) = server.finish();
+    assert!(status.success(), "{stderr}");
 }
 
 #[test]
-fn a_guest_computing_without_pause_is_stopped() {
+fn memory_beyond_the_ceiling_fails_that_request_only() {
     let api = api();
     let home = tempfile::tempdir().unwrap();
-    let output = probe_setup(&api, home.path()).run_with_input("spin 5\n");
-    assert!(!output.status.success());
-    assert!(output.stdout.is_empty(), "the runaway never answered");
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(
-        stderr
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .contains("without any input or output"),
-        "{stderr}"
+    let mut server = McpServer::spawn(&probe_setup(&api, home.path()));
+
+    assert_eq!(
+        probe_outcome(&probe(&mut server, "alloc 16"), "alloc 16"),
+        Ok(json!(16))
     );
+    let blown = probe(&mut server, "alloc 400");
+    assert!(crash_message(&blown).contains("memory limit"), "{blown}");
+    // The next request runs in a new instance, which has the whole ceiling to itself again.
+    assert_eq!(
+        probe_outcome(&probe(&mut server, "alloc 100"), "alloc 100"),
+        Ok(json!(100))
+    );
+    finish_cleanly(server);
+}
+
+#[test]
+fn a_request_computing_without_pause_is_stopped_and_the_next_is_served() {
+    let api = api();
+    let home = tempfile::tempdir().unwrap();
+    let mut server = McpServer::spawn(&probe_setup(&api, home.path()));
+
+    let stopped = probe(&mut server, "spin 5");
+    assert!(
+        crash_message(&stopped).contains("without any input or output"),
+        "{stopped}"
+    );
+    assert!(probe_outcome(&probe(&mut server, "spin 0"), "spin 0").is_ok());
+    finish_cleanly(server);
+}
+
+#[test]
+fn a_runaway_request_does_not_hold_up_the_others() {
+    let api = api();
+    let home = tempfile::tempdir().unwrap();
+    let mut server = McpServer::spawn(&probe_setup(&api, home.path()));
+
+    // Requests overlap, each in its own instance: the quick one is answered while the
+    // runaway still spins, and the watchdog stops the runaway alone.
+    server.send_line(probe_request(1, "spin 5").to_string().as_bytes());
+    server.send_line(probe_request(2, "alloc 1").to_string().as_bytes());
+    let first = server.read_message();
+    assert_eq!(first["id"], 2, "the quick request waited: {first}");
+    assert_eq!(probe_outcome(&first, "alloc 1"), Ok(json!(1)));
+    let second = server.read_message();
+    assert_eq!(second["id"], 1, "{second}");
+    assert!(
+        crash_message(&second).contains("without any input or output"),
+        "{second}"
+    );
+    finish_cleanly(server);
 }
 
 #[test]
@@ -63,25 +107,20 @@ fn waiting_for_the_client_is_not_computing() {
     let mut server = McpServer::spawn(&probe_setup(&api, home.path()));
     // Idle for longer than the one-second limit, then work briefly: nothing is stopped.
     std::thread::sleep(Duration::from_millis(2500));
-    server.send_line(b"spin 0");
-    assert_eq!(server.read_message()["ok"], true);
-    let (status, stderr) = server.finish();
-    assert!(status.success(), "{stderr}");
+    assert!(probe_outcome(&probe(&mut server, "spin 0"), "spin 0").is_ok());
+    finish_cleanly(server);
 }
 
 #[test]
-fn a_crash_ends_the_session_with_one_clear_line() {
+fn a_crash_answers_that_request_and_the_session_goes_on() {
     let api = api();
     let home = tempfile::tempdir().unwrap();
-    let output = probe_setup(&api, home.path()).run_with_input("trap\n");
-    assert!(!output.status.success());
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    let summary = stderr
-        .lines()
-        .find(|line| line.starts_with("facturation-pro-mcp:"))
-        .expect("a summary line");
-    assert!(
-        summary.contains("crashed and the session is over"),
-        "{stderr}"
+    let mut server = McpServer::spawn(&probe_setup(&api, home.path()));
+
+    crash_message(&probe(&mut server, "trap"));
+    assert_eq!(
+        probe_outcome(&probe(&mut server, "list /downloads"), "list /downloads"),
+        Ok(json!([]))
     );
+    finish_cleanly(server);
 }

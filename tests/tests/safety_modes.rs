@@ -3,6 +3,7 @@
 //! lists, and the host's audit log of every write.
 
 use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig};
+use facturation_pro_emulator::harness::probe::{probe_outcome, probe_params};
 use facturation_pro_emulator::harness::{McpServer, ServerSetup, TestSession, probe_component};
 use serde_json::{Value, json};
 
@@ -62,21 +63,15 @@ fn in_read_only_mode_the_host_refuses_writes_even_from_a_rogue_guest() {
     let mut server = McpServer::spawn(&setup);
 
     for method in ["POST", "DELETE"] {
-        server.send_line(
-            format!("http {method} {}/firms/1001/customers.json", api.base_url()).as_bytes(),
-        );
-        let report = server.read_message();
-        assert_eq!(report["ok"], false, "{report}");
-        assert!(
-            report["error"]
-                .as_str()
-                .unwrap()
-                .contains("HttpRequestDenied"),
-            "{report}"
-        );
+        let command = format!("http {method} {}/firms/1001/customers.json", api.base_url());
+        let response = server.request("probe", probe_params(&command));
+        let error = probe_outcome(&response, &command).unwrap_err();
+        assert!(error.contains("HttpRequestDenied"), "{error}");
     }
-    server.send_line(format!("http GET {}/account.json", api.base_url()).as_bytes());
-    assert_eq!(server.read_message()["detail"]["status"], 200);
+    let command = format!("http GET {}/account.json", api.base_url());
+    let response = server.request("probe", probe_params(&command));
+    let answer = probe_outcome(&response, &command).expect("reads are allowed");
+    assert_eq!(answer["status"], 200);
     let methods: Vec<String> = api
         .requests()
         .iter()

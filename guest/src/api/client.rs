@@ -6,10 +6,8 @@ use base64::prelude::{BASE64_STANDARD, Engine as _};
 use serde_json::Value;
 use waki::ErrorCode;
 
-use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
-use super::pacing::{Pacer, Slot};
 use super::{ApiConfig, ApiError, Pagination};
 
 /// How many redirects we follow before giving up; the API's own shortcuts need one.
@@ -20,8 +18,10 @@ const RATE_LIMIT_RETRIES: u32 = 3;
 const LONGEST_RATE_LIMIT_WAIT: Duration = Duration::from_secs(30);
 const TOTAL_RATE_LIMIT_WAIT: Duration = Duration::from_secs(45);
 
-/// How our host ends the HTTP requests of a call the client cancelled.
+/// How our host ends the HTTP requests of a call the client cancelled, and those it holds
+/// back because the day's quota is spent (it paces every instance's requests).
 const CANCELLED_BY_CLIENT: &str = "cancelled by the client";
+const DAILY_QUOTA_SPENT: &str = "daily request quota";
 
 /// Reads that fail with a 5xx or a network error are tried again this many times.
 const READ_RETRIES: u32 = 2;
@@ -57,8 +57,6 @@ pub enum RequestBody {
 pub struct ApiRequest {
     /// The tool making the request; our host records it in its audit log and removes it.
     pub tool: &'static str,
-    /// The MCP call the request serves (its id as JSON text), for cancellation by the host.
-    pub call: Option<String>,
     pub method: Method,
     /// Absolute path on the API host, e.g. `/firms/1/customers.json`.
     pub path: String,
@@ -89,7 +87,6 @@ impl ApiResponse {
 
 pub struct ApiClient {
     config: ApiConfig,
-    pacer: RefCell<Pacer>,
 }
 
 /// A failed exchange, with what the retry policy needs to know.
@@ -117,19 +114,15 @@ impl From<ApiError> for Failure {
 
 impl ApiClient {
     pub fn new(config: ApiConfig) -> Self {
-        let pacer = Pacer::new(config.requests_per_5_minutes, config.requests_per_day);
-        Self {
-            config,
-            pacer: RefCell::new(pacer),
-        }
+        Self { config }
     }
 
     pub fn config(&self) -> &ApiConfig {
         &self.config
     }
 
-    /// Sends the request within the quotas, following redirects; fails on any status of 400
-    /// or more. A 429 is waited out a bounded number of times (the API did nothing, so even
+    /// Sends the request, following redirects; fails on any status of 400 or more. (Our host
+    /// paces requests within the API's quotas, since it sees those of every instance.) A 429 is waited out a bounded number of times (the API did nothing, so even
     /// a creation can be sent again); a read that meets a server or network failure is tried
     /// again; a write whose outcome is unknown is never sent twice.
     pub fn send(&self, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
@@ -137,7 +130,6 @@ impl ApiClient {
         let mut waited = Duration::ZERO;
         let mut read_failures = 0;
         loop {
-            self.wait_for_quota()?;
             let failure = match self.send_once(request) {
                 Ok(response) => return Ok(response),
                 Err(failure) => failure,
@@ -185,24 +177,6 @@ impl ApiClient {
         }
     }
 
-    /// Waits for room in the 5-minute window; the daily quota is not waited for.
-    fn wait_for_quota(&self) -> Result<(), ApiError> {
-        loop {
-            let slot = self.pacer.borrow_mut().next_slot(Instant::now());
-            match slot {
-                Slot::Now => {
-                    self.pacer.borrow_mut().record_sent(Instant::now());
-                    return Ok(());
-                }
-                Slot::After(wait) => {
-                    eprintln!("pacing requests to stay within the API's quota: waiting {wait:?}");
-                    std::thread::sleep(wait);
-                }
-                Slot::DailyQuotaSpent => return Err(ApiError::DailyQuotaSpent),
-            }
-        }
-    }
-
     /// One attempt: the request and any redirects it meets.
     fn send_once(&self, request: &ApiRequest) -> Result<ApiResponse, Failure> {
         let mut url = self.url_for(&request.path);
@@ -211,19 +185,12 @@ impl ApiClient {
         let mut body = request.body.as_ref();
         for _ in 0..=MAX_REDIRECTS {
             let response = self.exchange(request, method, &url, &query, body)?;
-            if let Some(remaining) =
-                header(&response, "x-ratelimit-remaining").and_then(|v| v.trim().parse().ok())
-            {
-                self.pacer
-                    .borrow_mut()
-                    .observe_remaining(remaining, Instant::now());
-            }
             let status = response.status_code();
             if matches!(status, 301 | 302 | 303 | 307 | 308) {
                 let location = header(&response, "location").ok_or_else(|| {
                     ApiError::BadResponse(format!("HTTP {status} without a Location header"))
                 })?;
-                url = self.resolve(&location);
+                url = self.resolve(&location)?;
                 // The Location carries the query the API wants (the customer shortcuts add
                 // `customer_id`); ours still applies where it does not say otherwise (`page`).
                 let target_query = location.split_once('?').map_or("", |(_, query)| query);
@@ -284,14 +251,6 @@ impl ApiClient {
             .header("User-Agent", self.config.user_agent.as_str())
             .header("Accept", "application/json")
             .header("X-Facturation-Tool", request.tool);
-        // Ids that cannot travel in a header simply cannot be cancelled mid-request.
-        if let Some(call) = request
-            .call
-            .as_deref()
-            .filter(|call| call.bytes().all(|b| (0x20..0x7f).contains(&b)))
-        {
-            builder = builder.header("X-Facturation-Call", call);
-        }
         if !query.is_empty() {
             builder = builder.query(query.iter().map(|(name, value)| (name, value)));
         }
@@ -300,14 +259,21 @@ impl ApiClient {
         }
         builder = match body {
             None => builder,
-            Some(RequestBody::Json(json)) => builder
-                .header("Content-Type", "application/json; charset=utf-8")
-                .body(json.to_string()),
+            // With a length, the body goes out in one piece rather than chunked, which some
+            // proxies and API front ends refuse.
+            Some(RequestBody::Json(json)) => {
+                let text = json.to_string();
+                builder
+                    .header("Content-Type", "application/json; charset=utf-8")
+                    .header("Content-Length", text.len().to_string())
+                    .body(text)
+            }
             Some(RequestBody::Form {
                 content_type,
                 bytes,
             }) => builder
                 .header("Content-Type", content_type.as_str())
+                .header("Content-Length", bytes.len().to_string())
                 .body(bytes.clone()),
         };
         builder.send().map_err(|err| self.transport_failure(&err))
@@ -317,13 +283,24 @@ impl ApiClient {
         format!("{}{path}", self.config.base_url)
     }
 
-    /// Locations may be absolute URLs or absolute paths on the API host. An absolute URL is
-    /// followed as given: the host decides whether it may be reached.
-    fn resolve(&self, location: &str) -> String {
-        if location.starts_with("http://") || location.starts_with("https://") {
-            location.to_string()
+    /// Locations may be absolute URLs or absolute paths on the API host. An absolute URL
+    /// elsewhere is refused here, before anything is sent: our host would refuse it too, but
+    /// other runtimes let the component reach any host.
+    fn resolve(&self, location: &str) -> Result<String, Failure> {
+        if !(location.starts_with("http://") || location.starts_with("https://")) {
+            return Ok(self.url_for(location));
+        }
+        let base = &self.config.base_url;
+        let same_origin = location
+            .strip_prefix(base.as_str())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?']));
+        if same_origin {
+            Ok(location.to_string())
         } else {
-            self.url_for(location)
+            Err(ApiError::Transport(format!(
+                "the API redirected to {location}, outside {base}; this server may only contact {base}"
+            ))
+            .into())
         }
     }
 
@@ -352,6 +329,9 @@ impl ApiClient {
                 "the connection closed before the API's answer arrived".to_string(),
                 true,
             ),
+            Some(ErrorCode::InternalError(Some(reason))) if reason.contains(DAILY_QUOTA_SPENT) => {
+                return ApiError::DailyQuotaSpent.into();
+            }
             Some(ErrorCode::InternalError(Some(reason)))
                 if reason.contains(CANCELLED_BY_CLIENT) =>
             {

@@ -16,10 +16,6 @@ pub struct ApiConfig {
     /// Only set when running without our host (e.g. a plain `wasmtime run`), which would
     /// otherwise add the credentials on the way out.
     pub basic_credentials: Option<(String, String)>,
-    /// Requests allowed in any 5 minutes, and in any 24 hours: the vendor's quotas unless
-    /// the key has others (or is shared with other programs, which then need their part).
-    pub requests_per_5_minutes: usize,
-    pub requests_per_day: usize,
 }
 
 impl ApiConfig {
@@ -39,16 +35,7 @@ impl ApiConfig {
         let user_agent = var("FACTURATION_USER_AGENT")
             .unwrap_or_else(|| format!("facturation-pro-mcp/{}", env!("CARGO_PKG_VERSION")));
         let basic_credentials = var("FACTURATION_API_ID").zip(var("FACTURATION_API_KEY"));
-        let quota = |name: &str, default: usize| match var(name) {
-            None => Ok(default),
-            Some(raw) => match raw.parse::<usize>() {
-                Ok(count) if count > 0 => Ok(count),
-                _ => Err(format!("{name} must be a positive integer (got {raw:?})")),
-            },
-        };
         Ok(Self {
-            requests_per_5_minutes: quota("FACTURATION_REQUESTS_PER_5MIN", 600)?,
-            requests_per_day: quota("FACTURATION_REQUESTS_PER_DAY", 10_000)?,
             base_url: base_url.trim_end_matches('/').to_string(),
             default_firm_id,
             user_agent,

@@ -5,7 +5,6 @@
 mod client;
 mod config;
 mod error;
-mod pacing;
 mod pagination;
 
 pub use client::{ApiClient, ApiRequest, ApiResponse, Method, RequestBody};

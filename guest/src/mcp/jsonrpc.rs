@@ -9,6 +9,11 @@ pub const PARSE_ERROR: i64 = -32700;
 pub const INVALID_REQUEST: i64 = -32600;
 pub const METHOD_NOT_FOUND: i64 = -32601;
 pub const INVALID_PARAMS: i64 = -32602;
+/// Codes MCP 2026-07-28 defines: HTTP headers that contradict the body, a capability the
+/// request needs but the client did not declare, and a protocol version we do not speak.
+pub const HEADER_MISMATCH: i64 = -32020;
+pub const MISSING_CLIENT_CAPABILITY: i64 = -32021;
+pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
 
 /// One incoming line, classified.
 #[derive(Debug)]
@@ -18,10 +23,8 @@ pub enum Incoming {
         method: String,
         params: Map<String, Value>,
     },
-    Notification {
-        method: String,
-    },
-    /// A response to something we asked the client (we ask nothing yet) or stray noise.
+    Notification,
+    /// A response: the server asks the client nothing itself, so it is noise here.
     Response,
     /// The line was not acceptable; answer with this error (id is null when unknown).
     Invalid {
@@ -34,6 +37,8 @@ pub enum Incoming {
 pub struct RpcError {
     pub code: i64,
     pub message: String,
+    /// Details a client can act on, such as the versions we do support.
+    pub data: Option<Value>,
 }
 
 impl RpcError {
@@ -41,7 +46,24 @@ impl RpcError {
         Self {
             code,
             message: message.into(),
+            data: None,
         }
+    }
+
+    pub fn with_data(mut self, data: Value) -> Self {
+        self.data = Some(data);
+        self
+    }
+}
+
+/// Parses one message given as bytes (an HTTP body or a stdio line).
+pub fn parse_bytes(bytes: &[u8]) -> Incoming {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse_line(text),
+        Err(_) => Incoming::Invalid {
+            id: Value::Null,
+            error: RpcError::new(PARSE_ERROR, "Parse error: input is not valid UTF-8"),
+        },
     }
 }
 
@@ -104,7 +126,7 @@ fn classify(value: Value) -> Incoming {
         }
     };
     match id {
-        None => Incoming::Notification { method },
+        None => Incoming::Notification,
         // A notification expects no answer, so it cannot carry an id; say so rather than
         // answer as if it were a request.
         Some(_) if method.starts_with("notifications/") => {
@@ -122,11 +144,11 @@ pub fn success(id: &Value, result: Value) -> Value {
 }
 
 pub fn failure(id: &Value, error: &RpcError) -> Value {
-    json!({
-        "jsonrpc": "2.0",
-        "id": id,
-        "error": { "code": error.code, "message": error.message },
-    })
+    let mut body = json!({ "code": error.code, "message": error.message });
+    if let Some(data) = &error.data {
+        body["data"] = data.clone();
+    }
+    json!({ "jsonrpc": "2.0", "id": id, "error": body })
 }
 
 #[cfg(test)]
@@ -175,7 +197,7 @@ mod tests {
         ));
         assert!(matches!(
             parse_line(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#),
-            Incoming::Notification { .. }
+            Incoming::Notification
         ));
     }
 }

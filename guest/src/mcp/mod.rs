@@ -1,10 +1,11 @@
-//! The MCP protocol layer: newline-delimited JSON-RPC 2.0 over stdio, the session lifecycle,
-//! version negotiation and dispatch. It knows nothing about invoices: tools come from a
-//! [`ToolProvider`] handed in by the caller.
+//! The MCP protocol layer: JSON-RPC 2.0, both protocol eras (2026-07-28 per-request metadata
+//! and the 2025-11-25..2024-11-05 handshake), and Streamable HTTP. Each request is answered
+//! on its own, with no state kept between requests. It knows nothing about invoices: tools
+//! come from a [`ToolProvider`] handed in by the caller.
 
+mod http;
 mod jsonrpc;
-mod session;
-mod transport;
+mod protocol;
 
-pub use session::{ClientLink, ServerInfo, Session, ToolCall, ToolCallError, ToolProvider};
-pub use transport::serve;
+pub use http::{Access, HttpRequest, HttpResponse, MAX_BODY_BYTES, serve};
+pub use protocol::{CallOutcome, Server, ServerInfo, ToolCall, ToolCallError, ToolProvider};

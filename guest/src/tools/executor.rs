@@ -50,8 +50,8 @@ impl From<Refusal> for CallFailure {
 /// What the client can show: whether it understands links to resources (2025-06-18 on).
 pub struct CallContext {
     pub resource_links: bool,
-    /// The MCP call's id, tagged on its HTTP requests so the host can cancel them.
-    pub call_id: String,
+    /// There is a downloads folder to save files in; without one they come back inline.
+    pub downloads: bool,
 }
 
 /// A call whose arguments passed every check, ready to send.
@@ -73,7 +73,6 @@ pub fn prepare(
     spec: &ToolSpec,
     args: Map<String, Value>,
     client: &ApiClient,
-    context: &CallContext,
 ) -> Result<Prepared, CallFailure> {
     let mut placed = arguments::place(spec, args, client.config().default_firm_id)?;
     let body = match spec.body {
@@ -90,7 +89,6 @@ pub fn prepare(
     };
     let request = ApiRequest {
         tool: spec.name,
-        call: Some(context.call_id.clone()),
         method: spec.method,
         path: placed.path.clone(),
         query: placed.query.clone(),
@@ -260,12 +258,12 @@ fn deliver_file(
     let name = files::safe_file_name(&with_flags(base, placed));
     let mime = files::mime_type(response.content_type.as_deref(), &name);
     let size = response.body.len();
-    if placed
+    let inline_asked = placed
         .local
         .get("inline")
         .and_then(Value::as_bool)
-        .unwrap_or(false)
-    {
+        .unwrap_or(false);
+    if inline_asked || !context.downloads {
         let uri = format!("facturation-pro://{}", placed.path.trim_start_matches('/'));
         return Ok(Outcome {
             structured: json!({ "file_name": name, "size": size, "mime_type": mime, "inline": true }),

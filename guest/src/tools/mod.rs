@@ -16,7 +16,9 @@ mod values;
 use serde_json::{Map, Value, json};
 
 use crate::api::ApiClient;
-use crate::mcp::{ToolCall, ToolCallError, ToolProvider};
+use crate::mcp::{CallOutcome, ToolCall, ToolCallError, ToolProvider};
+use confirm::Decision;
+pub use confirm::SealKey;
 pub use confirm::enabled_from_env as confirmation_from_env;
 use executor::{CallContext, CallFailure};
 pub use selection::Selection;
@@ -24,28 +26,35 @@ use spec::ToolSpec;
 
 pub struct Toolbox {
     client: ApiClient,
-    /// The tools this configuration offers, and their MCP definitions, in the same order.
+    /// The tools this configuration offers, in the catalogue's order.
     offered: Vec<&'static ToolSpec>,
-    definitions: Vec<Value>,
-    /// Ask the user before irreversible actions, when the client can.
+    /// Ask the user before irreversible actions, when the client can; the key seals the
+    /// question's state (None when the deployment has none).
     confirm: bool,
+    seal_key: Option<SealKey>,
+    /// Files are saved in the downloads folder when there is one (under our host), and
+    /// returned inline otherwise.
+    downloads: bool,
 }
 
 impl Toolbox {
-    pub fn new(client: ApiClient, selection: &Selection, confirm: bool) -> Self {
-        let offered: Vec<&ToolSpec> = catalog::TOOLS
+    pub fn new(
+        client: ApiClient,
+        selection: &Selection,
+        confirm: bool,
+        seal_key: Option<SealKey>,
+        downloads: bool,
+    ) -> Self {
+        let offered = catalog::TOOLS
             .iter()
             .filter(|spec| selection.admits(spec))
-            .collect();
-        let definitions = offered
-            .iter()
-            .map(|spec| schema::tool_definition(spec))
             .collect();
         Self {
             client,
             offered,
-            definitions,
             confirm,
+            seal_key,
+            downloads,
         }
     }
 }
@@ -56,16 +65,19 @@ fn supports_resource_links(protocol_version: &str) -> bool {
 }
 
 impl ToolProvider for Toolbox {
-    fn tools(&self) -> &[Value] {
-        &self.definitions
+    fn tools(&self) -> Vec<Value> {
+        self.offered
+            .iter()
+            .map(|spec| schema::tool_definition(spec))
+            .collect()
     }
 
     fn call(
-        &mut self,
+        &self,
         name: &str,
         arguments: Map<String, Value>,
-        call: ToolCall<'_>,
-    ) -> Result<Value, ToolCallError> {
+        call: ToolCall,
+    ) -> Result<CallOutcome, ToolCallError> {
         let spec = self
             .offered
             .iter()
@@ -73,45 +85,69 @@ impl ToolProvider for Toolbox {
             .ok_or_else(|| ToolCallError::UnknownTool(name.to_string()))?;
         let context = CallContext {
             resource_links: supports_resource_links(call.protocol_version),
-            call_id: call.call_id,
+            downloads: self.downloads,
         };
         // Arguments are checked before the user is asked, so nobody confirms a call that
         // would be refused anyway.
-        let user = call
-            .user
-            .filter(|_| self.confirm && confirm::needs_confirmation(spec));
-        let outcome =
-            executor::prepare(spec, arguments, &self.client, &context).and_then(|prepared| {
-                if let Some(user) = user {
-                    confirm::ask(spec, prepared.arguments(), user).map_err(|reason| {
-                        CallFailure::Declined(format!("Not done: {reason}. Nothing was sent."))
-                    })?;
+        let prepared = match executor::prepare(spec, arguments, &self.client) {
+            Ok(prepared) => prepared,
+            Err(failure) => return Ok(CallOutcome::Complete(failed(name, failure))),
+        };
+        if self.confirm && call.can_ask_with_form && confirm::needs_confirmation(spec) {
+            match confirm::decide(
+                spec,
+                prepared.arguments(),
+                self.seal_key.as_ref(),
+                call.input_responses.as_ref(),
+                call.request_state.as_deref(),
+            ) {
+                Decision::Go => {}
+                Decision::Ask {
+                    input_requests,
+                    request_state,
+                } => {
+                    return Ok(CallOutcome::InputRequired {
+                        input_requests,
+                        request_state,
+                    });
                 }
-                executor::run(spec, prepared, &self.client, &context)
-            });
-        Ok(match outcome {
-            Ok(outcome) => {
-                let mut content =
-                    vec![json!({ "type": "text", "text": outcome.structured.to_string() })];
-                content.extend(outcome.extra_content);
-                json!({ "content": content, "structuredContent": outcome.structured, "isError": false })
+                Decision::Stop(message) => {
+                    return Ok(CallOutcome::Complete(failed(
+                        name,
+                        CallFailure::Declined(message),
+                    )));
+                }
+                Decision::Forged(reason) => return Err(ToolCallError::BadRequestState(reason)),
             }
-            Err(failure) => {
-                let message = match failure {
-                    CallFailure::Argument(reason) => {
-                        format!("Invalid arguments for {name}: {reason}. Nothing was sent.")
-                    }
-                    CallFailure::Api(error) => error.to_string(),
-                    CallFailure::NotFound(message) | CallFailure::Declined(message) => message,
-                    CallFailure::Local(reason) => {
-                        format!("{name} got its answer from Facturation.PRO but failed: {reason}")
-                    }
-                };
-                eprintln!("{name} failed: {message}");
-                json!({ "content": [{ "type": "text", "text": message }], "isError": true })
-            }
-        })
+        }
+        Ok(CallOutcome::Complete(
+            match executor::run(spec, prepared, &self.client, &context) {
+                Ok(outcome) => {
+                    let mut content =
+                        vec![json!({ "type": "text", "text": outcome.structured.to_string() })];
+                    content.extend(outcome.extra_content);
+                    json!({ "content": content, "structuredContent": outcome.structured, "isError": false })
+                }
+                Err(failure) => failed(name, failure),
+            },
+        ))
     }
+}
+
+/// A tool result saying why the call produced nothing.
+fn failed(name: &str, failure: CallFailure) -> Value {
+    let message = match failure {
+        CallFailure::Argument(reason) => {
+            format!("Invalid arguments for {name}: {reason}. Nothing was sent.")
+        }
+        CallFailure::Api(error) => error.to_string(),
+        CallFailure::NotFound(message) | CallFailure::Declined(message) => message,
+        CallFailure::Local(reason) => {
+            format!("{name} got its answer from Facturation.PRO but failed: {reason}")
+        }
+    };
+    eprintln!("{name} failed: {message}");
+    json!({ "content": [{ "type": "text", "text": message }], "isError": true })
 }
 
 #[cfg(test)]
@@ -125,16 +161,20 @@ mod tests {
             default_firm_id: None,
             user_agent: "test".into(),
             basic_credentials: None,
-            requests_per_5_minutes: 600,
-            requests_per_day: 10_000,
         };
-        Toolbox::new(ApiClient::new(config), &Selection::default(), true)
+        Toolbox::new(
+            ApiClient::new(config),
+            &Selection::default(),
+            true,
+            None,
+            true,
+        )
     }
 
     #[test]
     fn every_tool_is_fully_described() {
         let toolbox = toolbox();
-        for tool in toolbox.tools() {
+        for tool in &toolbox.tools() {
             let name = tool["name"].as_str().unwrap();
             assert!(tool["title"].is_string(), "{name} has no title");
             assert!(
@@ -166,34 +206,44 @@ mod tests {
 
     #[test]
     fn tool_names_are_unique() {
-        let toolbox = toolbox();
-        let mut names: Vec<&str> = toolbox
-            .tools()
-            .iter()
-            .map(|t| t["name"].as_str().unwrap())
-            .collect();
+        let tools = toolbox().tools();
+        let mut names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
         let count = names.len();
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), count);
     }
 
+    fn plain_call() -> ToolCall {
+        ToolCall {
+            protocol_version: "2025-11-25",
+            can_ask_with_form: false,
+            input_responses: None,
+            request_state: None,
+        }
+    }
+
+    fn complete(outcome: CallOutcome) -> Value {
+        match outcome {
+            CallOutcome::Complete(result) => result,
+            CallOutcome::InputRequired { .. } => panic!("no question expected"),
+        }
+    }
+
     #[test]
     fn bad_arguments_are_refused_before_any_request() {
         // The base URL points at a closed port: reaching the network would fail differently.
-        let mut toolbox = toolbox();
+        let toolbox = toolbox();
         let args = json!({ "customer_id": "seven", "firm_id": 1 });
-        let result = toolbox
-            .call(
-                "get_customer",
-                args.as_object().unwrap().clone(),
-                ToolCall {
-                    protocol_version: "2025-11-25",
-                    user: None,
-                    call_id: "1".into(),
-                },
-            )
-            .unwrap();
+        let result = complete(
+            toolbox
+                .call(
+                    "get_customer",
+                    args.as_object().unwrap().clone(),
+                    plain_call(),
+                )
+                .unwrap(),
+        );
         assert_eq!(result["isError"], true);
         let text = result["content"][0]["text"].as_str().unwrap();
         assert!(
@@ -203,17 +253,15 @@ mod tests {
         );
 
         let args = json!({ "firm_id": 1, "colour": "blue" });
-        let result = toolbox
-            .call(
-                "list_customers",
-                args.as_object().unwrap().clone(),
-                ToolCall {
-                    protocol_version: "2025-11-25",
-                    user: None,
-                    call_id: "1".into(),
-                },
-            )
-            .unwrap();
+        let result = complete(
+            toolbox
+                .call(
+                    "list_customers",
+                    args.as_object().unwrap().clone(),
+                    plain_call(),
+                )
+                .unwrap(),
+        );
         assert!(
             result["content"][0]["text"]
                 .as_str()

@@ -1,27 +1,47 @@
 //! Measures what users feel: how fast the server starts, what `tools/list` costs the model,
-//! how much each call adds over a plain HTTP request, how much memory it takes, and how big
-//! the artifacts are. Everything runs against the bundled emulator on this machine and is
-//! printed as one Markdown table (medians, with ratios to the targets). Run it through
-//! scripts/bench.sh, which builds first.
+//! how much each call adds over a plain HTTP request, whether a slow API call holds up the
+//! others, how much memory it takes, and how big the artifacts are. The server is measured on
+//! both transports (stdio, and Streamable HTTP through `serve --http`), against the bundled
+//! emulator on this machine, and everything is printed as one Markdown table (medians, with
+//! ratios to the targets). Run it through scripts/bench.sh, which builds first.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::channel;
+use std::sync::{Arc, Barrier};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use base64::prelude::{BASE64_STANDARD, Engine as _};
-use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig};
+use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig, Fault};
 use facturation_pro_emulator::harness::{McpServer, ServerSetup, host_binary};
 use serde_json::{Value, json};
 
 const START_RUNS: usize = 20;
 const LIST_RUNS: usize = 50;
 const CALLS: usize = 1000;
+/// Calls sent together to a slow API: a server that handled them one at a time would take
+/// this many times the API's delay.
+const CONCURRENT_CALLS: usize = 8;
+const SLOW_API: Duration = Duration::from_millis(500);
+/// How long the call that a `ping` must not wait for is held by the API; long enough that a
+/// ping queued behind it could not go unnoticed.
+const BLOCKING_CALL: Duration = Duration::from_secs(3);
+
+/// The revision whose requests carry their own metadata (no handshake).
+const MODERN: &str = "2026-07-28";
+const META_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
+const META_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
+/// What `serve --http` prints once it listens; the address follows it.
+const SERVING_PREFIX: &str = "facturation-pro-mcp: serving MCP on http://";
+/// A guard against hanging, not a measure.
+const PATIENCE: Duration = Duration::from_secs(60);
 
 fn main() -> anyhow::Result<()> {
-    // The vendor's rate limits would stop the call run after 600 requests: lift them here.
+    // The vendor's rate limits would stop the call runs after 600 requests: lift them here.
     let emulator = Emulator::start(EmulatorConfig {
         rate_limit_per_5min: u32::MAX,
         rate_limit_per_day: u32::MAX,
@@ -37,7 +57,7 @@ fn main() -> anyhow::Result<()> {
         .with_env("FACTURATION_REQUESTS_PER_DAY", "1000000");
     let mut rows = Vec::new();
 
-    // Cold start: process spawn until the initialize response has been read.
+    // Cold start: process spawn until the first answer (to initialize) has been read.
     McpServer::spawn(&setup).initialize("2025-11-25"); // fills the cache
     let precompiled = median(
         &(0..START_RUNS)
@@ -66,27 +86,28 @@ fn main() -> anyhow::Result<()> {
         ),
     ));
 
-    // tools/list: latency and what it costs in bytes.
-    let mut server = McpServer::spawn(&setup);
-    server.initialize("2025-11-25");
-    let mut list_times = Vec::new();
-    let mut tools = Vec::new();
-    for _ in 0..LIST_RUNS {
-        let started = Instant::now();
-        let response = server.request("tools/list", json!({}));
-        list_times.push(started.elapsed());
-        tools = response["result"]["tools"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
+    let mut stdio = StdioTransport::start(&setup);
+    let mut http = HttpTransport::start(&setup);
+    // Sizes as a 2025-11-25 client receives them, as measured before there was HTTP.
+    let tools = stdio.request("tools/list", json!({}))["result"]["tools"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut transports: [&mut dyn Transport; 2] = [&mut stdio, &mut http];
+
+    // tools/list: latency on each transport, and what the answer costs in bytes.
+    for transport in transports.iter_mut() {
+        let latency = median_latency(*transport, LIST_RUNS, "tools/list", json!({}), |answer| {
+            assert!(answer["result"]["tools"].is_array(), "{answer}")
+        });
+        rows.push(row(
+            &format!("tools/list latency, {} (median)", transport.name()),
+            ms(latency),
+            "< 1 ms",
+            ratio(latency, ms_f(1.0)),
+        ));
     }
     let list_bytes = json!({ "tools": tools }).to_string().len();
-    rows.push(row(
-        "tools/list latency (median)",
-        ms(median(&list_times)),
-        "",
-        String::new(),
-    ));
     rows.push(row(
         &format!("tools/list size, all {} tools", tools.len()),
         format!("{list_bytes} bytes"),
@@ -113,52 +134,124 @@ fn main() -> anyhow::Result<()> {
 
     // Per call: get_customer through the sandboxed server vs the same HTTP request natively.
     let customer = emulator.insert_customer(1001, json!({ "company_name": "Bench SARL" }));
-    let mut call_times = Vec::with_capacity(CALLS);
-    for _ in 0..CALLS {
-        let started = Instant::now();
-        let result = server.call_tool("get_customer", json!({ "customer_id": customer }));
-        call_times.push(started.elapsed());
-        assert_eq!(result["isError"], false, "{result}");
-    }
-    let peak_rss_kb = peak_rss_kb(server.pid());
-    server.finish();
+    let get_customer = json!({ "name": "get_customer", "arguments": { "customer_id": customer } });
     let path = format!("/firms/1001/customers/{customer}.json");
-    let native_times: Vec<Duration> = (0..CALLS)
-        .map(|_| native_get(emulator.port(), &path))
-        .collect();
-    let (through, native) = (median(&call_times), median(&native_times));
-    let overhead = through.saturating_sub(native);
+    let native = median(
+        &(0..CALLS)
+            .map(|_| native_get(emulator.port(), &path))
+            .collect::<Vec<_>>(),
+    );
     rows.push(row(
-        &format!("get_customer through the server, {CALLS} calls (median)"),
-        ms(through),
-        "",
-        String::new(),
-    ));
-    rows.push(row(
-        &format!("same request, plain native HTTP, {CALLS} calls (median)"),
+        &format!("get_customer, plain native HTTP, {CALLS} calls (median)"),
         ms(native),
         "",
         String::new(),
     ));
-    rows.push(row(
-        "per-call overhead of the server",
-        ms(overhead),
-        "< 0.5 ms",
-        ratio(overhead, ms_f(0.5)),
-    ));
-    if let Some(kb) = peak_rss_kb {
+    for transport in transports.iter_mut() {
+        let name = transport.name();
+        let through = median_latency(
+            *transport,
+            CALLS,
+            "tools/call",
+            get_customer.clone(),
+            assert_tool_success,
+        );
+        let overhead = through.saturating_sub(native);
         rows.push(row(
-            "peak RSS of the server during the calls",
-            format!("{:.1} MB", kb as f64 / 1024.0),
-            "< 40 MB",
-            format!("{:.2}x target", kb as f64 / 1024.0 / 40.0),
+            &format!("get_customer through the server, {name}, {CALLS} calls (median)"),
+            ms(through),
+            "",
+            String::new(),
+        ));
+        rows.push(row(
+            &format!("per-call overhead of the server, {name}"),
+            ms(overhead),
+            "< 0.5 ms",
+            ratio(overhead, ms_f(0.5)),
+        ));
+        if let Some(kb) = peak_rss_kb(transport.pid()) {
+            rows.push(rss_row(
+                &format!("peak RSS of the server during the calls, {name}"),
+                kb,
+            ));
+        }
+    }
+
+    // Concurrency: calls waiting on a slow API must wait side by side, not in a queue.
+    for transport in transports.iter_mut() {
+        let name = transport.name();
+        emulator.clear_requests();
+        emulator.inject(Fault::Slow {
+            times: CONCURRENT_CALLS,
+            delay: SLOW_API,
+        });
+        let calls = vec![("tools/call", get_customer.clone()); CONCURRENT_CALLS];
+        // The peak so far comes from the runs above (a tools/list answer is 200 kB): start
+        // afresh so that the peak read below is the burst's own.
+        let peak_reset = reset_peak_rss(transport.pid());
+        let (wall, answers) = transport.all_at_once(&calls);
+        for answer in &answers {
+            assert_tool_success(answer);
+        }
+        // Every call must have met the delay, or the wall time would flatter the server.
+        assert_eq!(
+            emulator.requests().len(),
+            CONCURRENT_CALLS,
+            "one API request per call"
+        );
+        rows.push(row(
+            &format!(
+                "{CONCURRENT_CALLS} concurrent get_customer, API answering in {} ms, {name} (wall)",
+                SLOW_API.as_millis()
+            ),
+            ms(wall),
+            "< 1 s",
+            ratio(wall, ms_f(1000.0)),
+        ));
+        // The peak only grows, so reading it once the calls are answered covers them.
+        if let Some(kb) = peak_rss_kb(transport.pid()) {
+            let since = if peak_reset {
+                ""
+            } else {
+                " (peak of the whole run)"
+            };
+            rows.push(rss_row(
+                &format!(
+                    "peak RSS of the server, {CONCURRENT_CALLS} calls in flight, {name}{since}"
+                ),
+                kb,
+            ));
+        }
+    }
+
+    // Responsiveness: a ping must not queue behind a call that waits on the API.
+    for transport in transports.iter_mut() {
+        let name = transport.name();
+        emulator.clear_requests();
+        emulator.inject(Fault::Slow {
+            times: 1,
+            delay: BLOCKING_CALL,
+        });
+        let (ping, answer) = transport.ping_during(("tools/call", get_customer.clone()), &|| {
+            wait_until_received(&emulator)
+        });
+        assert_tool_success(&answer);
+        rows.push(row(
+            &format!(
+                "ping during a call held {} s by the API, {name}",
+                BLOCKING_CALL.as_secs()
+            ),
+            ms(ping),
+            "< 20 ms",
+            ratio(ping, ms_f(20.0)),
         ));
     }
+    stdio.server.finish();
 
     // Artifacts.
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let component =
-        workspace.join("target/guest/wasm32-wasip2/component/facturation-pro-guest.wasm");
+        workspace.join("target/guest/wasm32-wasip2/component/facturation_pro_guest.wasm");
     let component_bytes = std::fs::metadata(&component)?.len();
     rows.push(row(
         "component size",
@@ -184,6 +277,346 @@ fn main() -> anyhow::Result<()> {
         println!("{line}");
     }
     Ok(())
+}
+
+/// How a client reaches the server, so every measure is taken the same way on both
+/// transports.
+trait Transport {
+    /// For the table.
+    fn name(&self) -> &'static str;
+    /// The host process, whose memory is read.
+    fn pid(&self) -> u32;
+    /// Sends one request and returns its JSON-RPC response.
+    fn request(&mut self, method: &str, params: Value) -> Value;
+    /// Sends every request before reading any answer, so that all are in the server at once;
+    /// returns the time from the first send to the last answer, and the responses in order.
+    fn all_at_once(&mut self, requests: &[(&str, Value)]) -> (Duration, Vec<Value>);
+    /// Sends `slow`, runs `in_flight` (which returns once the API holds it), then a legacy
+    /// `ping`; returns how long the ping took, and the response to `slow` once it comes.
+    fn ping_during(&mut self, slow: (&str, Value), in_flight: &dyn Fn()) -> (Duration, Value);
+}
+
+/// One stdio session, initialized once, as an MCP client keeps it.
+struct StdioTransport {
+    server: McpServer,
+}
+
+impl StdioTransport {
+    fn start(setup: &ServerSetup) -> Self {
+        let mut server = McpServer::spawn(setup);
+        server.initialize("2025-11-25");
+        Self { server }
+    }
+
+    /// Writes a request without waiting; string ids keep clear of the harness's numbers.
+    fn send(&mut self, id: &str, method: &str, params: &Value) {
+        let message = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
+        self.server.send_line(message.to_string().as_bytes());
+    }
+
+    /// Reads until the answer to `id` comes; answers to other requests are kept in `others`
+    /// by id, since concurrent requests finish in any order.
+    fn read_answer(&mut self, id: &str, others: &mut BTreeMap<String, Value>) -> Value {
+        if let Some(answer) = others.remove(id) {
+            return answer;
+        }
+        loop {
+            let message = self.server.read_message();
+            match message["id"].as_str() {
+                Some(answered) if answered == id => return message,
+                Some(answered) => {
+                    others.insert(answered.to_string(), message);
+                }
+                None => panic!("unexpected message: {message}"),
+            }
+        }
+    }
+}
+
+impl Transport for StdioTransport {
+    fn name(&self) -> &'static str {
+        "stdio"
+    }
+
+    fn pid(&self) -> u32 {
+        self.server.pid()
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.server.request(method, params)
+    }
+
+    fn all_at_once(&mut self, requests: &[(&str, Value)]) -> (Duration, Vec<Value>) {
+        let ids: Vec<String> = (0..requests.len()).map(|n| format!("burst-{n}")).collect();
+        let started = Instant::now();
+        for (id, (method, params)) in ids.iter().zip(requests) {
+            self.send(id, method, params);
+        }
+        let mut others = BTreeMap::new();
+        let answers = ids
+            .iter()
+            .map(|id| self.read_answer(id, &mut others))
+            .collect();
+        (started.elapsed(), answers)
+    }
+
+    fn ping_during(&mut self, slow: (&str, Value), in_flight: &dyn Fn()) -> (Duration, Value) {
+        self.send("slow", slow.0, &slow.1);
+        in_flight();
+        let started = Instant::now();
+        self.send("ping", "ping", &json!({}));
+        let mut others = BTreeMap::new();
+        let pong = self.read_answer("ping", &mut others);
+        let elapsed = started.elapsed();
+        assert_eq!(pong["result"], json!({}), "{pong}");
+        (elapsed, self.read_answer("slow", &mut others))
+    }
+}
+
+/// `serve --http` with one keep-alive connection for sequential requests, which speak the
+/// modern revision as a 2026-07-28 client would; concurrent ones get a connection each.
+struct HttpTransport {
+    server: HttpServer,
+    connection: KeepAlive,
+    next_id: u64,
+}
+
+impl HttpTransport {
+    fn start(setup: &ServerSetup) -> Self {
+        let server = HttpServer::start(setup);
+        let connection = KeepAlive::open(server.address);
+        Self {
+            server,
+            connection,
+            next_id: 1,
+        }
+    }
+}
+
+impl Transport for HttpTransport {
+    fn name(&self) -> &'static str {
+        "HTTP"
+    }
+
+    fn pid(&self) -> u32 {
+        self.server.child.id()
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.connection.post_modern(id, method, params)
+    }
+
+    fn all_at_once(&mut self, requests: &[(&str, Value)]) -> (Duration, Vec<Value>) {
+        // Connections are opened and threads started before the clock, so that only the
+        // requests themselves are timed; the barrier lets them all go together.
+        let go = Arc::new(Barrier::new(requests.len() + 1));
+        let threads: Vec<_> = requests
+            .iter()
+            .enumerate()
+            .map(|(id, (method, params))| {
+                let mut connection = KeepAlive::open(self.server.address);
+                let (method, params, go) = (method.to_string(), params.clone(), Arc::clone(&go));
+                thread::spawn(move || {
+                    go.wait();
+                    connection.post_modern(id as u64, &method, params)
+                })
+            })
+            .collect();
+        go.wait();
+        let started = Instant::now();
+        let answers = threads
+            .into_iter()
+            .map(|thread| thread.join().expect("a client thread"))
+            .collect();
+        (started.elapsed(), answers)
+    }
+
+    fn ping_during(&mut self, slow: (&str, Value), in_flight: &dyn Fn()) -> (Duration, Value) {
+        let mut connection = KeepAlive::open(self.server.address);
+        let (method, params) = (slow.0.to_string(), slow.1);
+        let slow = thread::spawn(move || connection.post_modern(0, &method, params));
+        in_flight();
+        // The modern revision has no ping: this is a legacy request, without `_meta` or the
+        // modern headers.
+        let started = Instant::now();
+        let pong = self
+            .connection
+            .post(&[], &json!({ "jsonrpc": "2.0", "id": 1, "method": "ping" }));
+        let elapsed = started.elapsed();
+        assert_eq!(pong["result"], json!({}), "{pong}");
+        (elapsed, slow.join().expect("the slow call's thread"))
+    }
+}
+
+/// `serve --http` on a free port. Started here rather than through the harness, which does
+/// not expose the process id the memory measure needs.
+struct HttpServer {
+    child: Child,
+    address: SocketAddr,
+}
+
+impl HttpServer {
+    fn start(setup: &ServerSetup) -> Self {
+        let mut child = setup
+            .clone()
+            .with_args(&["serve", "--http", "127.0.0.1:0"])
+            .command()
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn facturation-pro-mcp serve --http");
+        let pipe = child.stderr.take().expect("piped stderr");
+        let (found, listening) = channel();
+        // Reads on after the address line, so the server never blocks on a full pipe; what
+        // else it says is passed on, in case it explains a failure.
+        thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                match line.strip_prefix(SERVING_PREFIX) {
+                    Some(rest) => {
+                        let _ = found.send(rest.trim_end_matches("/mcp").to_string());
+                    }
+                    None => eprintln!("{line}"),
+                }
+            }
+        });
+        let address = listening
+            .recv_timeout(PATIENCE)
+            .expect("serve --http did not say where it listens");
+        Self {
+            child,
+            address: address.parse().expect("a socket address"),
+        }
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP/1.1 connection to `/mcp` kept open across requests, as an MCP client keeps one:
+/// a new connection per request would add the connect to what is measured.
+struct KeepAlive {
+    address: SocketAddr,
+    stream: BufReader<TcpStream>,
+}
+
+impl KeepAlive {
+    fn open(address: SocketAddr) -> Self {
+        let stream = TcpStream::connect(address).expect("connect to serve --http");
+        // Each request goes out in one write; without this, Nagle's algorithm could hold
+        // it back waiting for an acknowledgement.
+        stream.set_nodelay(true).unwrap();
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        Self {
+            address,
+            stream: BufReader::new(stream),
+        }
+    }
+
+    /// A request of the modern revision: its `_meta`, and the headers that repeat the body.
+    fn post_modern(&mut self, id: u64, method: &str, mut params: Value) -> Value {
+        params["_meta"] = json!({ META_VERSION: MODERN, META_CAPABILITIES: {} });
+        let name = params["name"].as_str().map(str::to_string);
+        let mut headers = vec![("MCP-Protocol-Version", MODERN), ("Mcp-Method", method)];
+        if let Some(name) = &name {
+            headers.push(("Mcp-Name", name));
+        }
+        let body = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
+        let answer = self.post(&headers, &body);
+        assert_eq!(answer["id"], json!(id), "{answer}");
+        answer
+    }
+
+    /// POSTs one JSON-RPC message and returns the JSON answer, which must come with 200.
+    fn post(&mut self, headers: &[(&str, &str)], body: &Value) -> Value {
+        let body = body.to_string();
+        let mut request = format!(
+            "POST /mcp HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+            self.address,
+            body.len()
+        );
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str("\r\n");
+        request.push_str(&body);
+        self.stream
+            .get_mut()
+            .write_all(request.as_bytes())
+            .expect("send to serve --http");
+        let (status, answer) = self.read_response();
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
+        serde_json::from_slice(&answer).expect("a JSON answer")
+    }
+
+    /// Status and body of the next response; the server sizes its bodies with
+    /// Content-Length, which is all this reads.
+    fn read_response(&mut self) -> (u16, Vec<u8>) {
+        let mut line = String::new();
+        self.stream.read_line(&mut line).expect("a status line");
+        let status = line
+            .split(' ')
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_else(|| panic!("bad status line {line:?}"));
+        let mut length = None;
+        loop {
+            line.clear();
+            self.stream.read_line(&mut line).expect("a header line");
+            let header = line.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().ok();
+            }
+        }
+        let mut body = vec![0; length.expect("a Content-Length")];
+        self.stream.read_exact(&mut body).expect("the body");
+        (status, body)
+    }
+}
+
+/// Median time of `runs` requests sent one after the other; `check` sees each response.
+fn median_latency(
+    transport: &mut dyn Transport,
+    runs: usize,
+    method: &str,
+    params: Value,
+    mut check: impl FnMut(&Value),
+) -> Duration {
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = Instant::now();
+        let answer = transport.request(method, params.clone());
+        times.push(started.elapsed());
+        check(&answer);
+    }
+    median(&times)
+}
+
+/// Checks a `tools/call` response is a successful result: a failed call, quickly answered,
+/// would pass for a fast one.
+fn assert_tool_success(answer: &Value) {
+    assert_eq!(answer["result"]["isError"], false, "{answer}");
+}
+
+/// Returns once the emulator has received a request since its record was last cleared. The
+/// emulator records a request before it holds back the answer, so a slow call is then held.
+fn wait_until_received(emulator: &Emulator) {
+    let deadline = Instant::now() + PATIENCE;
+    while emulator.requests().is_empty() {
+        assert!(Instant::now() < deadline, "the call never reached the API");
+        thread::sleep(Duration::from_millis(1));
+    }
 }
 
 fn start_time(setup: &ServerSetup) -> Duration {
@@ -220,6 +653,22 @@ fn peak_rss_kb(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Brings VmHWM down to the current RSS (Linux 4.0 and later), so that a later read shows
+/// the peak of what ran in between; false where that is not possible.
+fn reset_peak_rss(pid: u32) -> bool {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
+}
+
+fn rss_row(measure: &str, kb: u64) -> String {
+    let megabytes = kb as f64 / 1024.0;
+    row(
+        measure,
+        format!("{megabytes:.1} MB"),
+        "< 40 MB",
+        format!("{:.2}x target", megabytes / 40.0),
+    )
 }
 
 fn stripped_size(binary: &Path, scratch: &Path) -> anyhow::Result<(u64, bool)> {

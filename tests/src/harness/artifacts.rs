@@ -67,7 +67,7 @@ pub fn probe_component() -> PathBuf {
                 status.success(),
                 "building the sandbox probe component failed"
             );
-            target_dir.join("wasm32-wasip2/release/sandbox-probe.wasm")
+            target_dir.join("wasm32-wasip2/release/sandbox_probe.wasm")
         })
         .clone()
 }

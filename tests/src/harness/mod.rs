@@ -5,8 +5,10 @@
 
 mod artifacts;
 mod client;
+pub mod http_client;
 mod json;
 mod multipart;
+pub mod probe;
 mod recorded;
 mod session;
 

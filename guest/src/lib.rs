@@ -1,0 +1,176 @@
+//! The Facturation.PRO MCP server as a WASI component.
+//!
+//! It exports `wasi:http/incoming-handler`: each HTTP request carries one MCP message, and
+//! each is handled by itself, keeping nothing for the next one. That is the model of our own
+//! host (which gives each request a fresh instance), of `wasmtime serve`, of Docker's Wasm
+//! runtime and of Spin, so this one artifact runs under all of them.
+//!
+//! Settings come from the environment on every request. Under our host the API credentials
+//! stay outside (it adds them on the way out); anywhere else the component holds them itself,
+//! and then it serves nobody without a bearer token (FACTURATION_HTTP_TOKEN).
+
+// Natively this crate is built only for its unit tests and lints, with no export to reach
+// the code from; scripts/test.sh lints the WebAssembly build, where dead code is reported.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code, unused_imports))]
+
+mod api;
+mod mcp;
+mod tools;
+
+use api::{ApiClient, ApiConfig};
+use mcp::{Access, HttpRequest, HttpResponse, Server, ServerInfo};
+use tools::{SealKey, Selection, Toolbox, confirmation_from_env};
+
+const SERVER_INFO: ServerInfo = ServerInfo {
+    name: "facturation-pro-mcp",
+    title: "Facturation.PRO",
+    version: env!("CARGO_PKG_VERSION"),
+    instructions: "Tools for the Facturation.PRO invoicing service (French: devis = quote, \
+        facture = invoice, avoir = credit note, règlement = payment). Start with get_account to \
+        learn which firms the key can use; firm-scoped tools take `firm_id` and otherwise use \
+        the configured firm. Dates are YYYY-MM-DD. Lists return 50 records per page with a \
+        `pagination` object; pass `page` for the next ones. Deleting is permanent.",
+};
+
+/// `tools/list` page size when FACTURATION_TOOLS_PAGE_SIZE is not set: all tools at once,
+/// since several clients never ask for a second page.
+const DEFAULT_TOOLS_PAGE_SIZE: usize = 1000;
+
+/// The export itself. Only a WebAssembly build has it: a native linker cannot carry the
+/// `wasi:http/...` symbol names, and native builds exist only for unit tests and lints.
+#[cfg(target_arch = "wasm32")]
+mod export {
+    use super::{HttpRequest, HttpResponse, answer, mcp, plain_error};
+
+    #[waki::handler]
+    fn handle(request: waki::Request) -> Result<waki::Response, waki::ErrorCode> {
+        let response = match read_request(request) {
+            Ok(request) => answer(&request),
+            Err(response) => response,
+        };
+        let length = response.body.len().to_string();
+        let mut builder = waki::Response::builder()
+            .status_code(response.status)
+            .header("content-length", length);
+        for (name, value) in response.headers {
+            builder = builder.header(name, value);
+        }
+        builder.body(response.body).build()
+    }
+
+    /// The request as plain data, with its body read up to the cap.
+    fn read_request(request: waki::Request) -> Result<HttpRequest, HttpResponse> {
+        let method = match request.method() {
+            waki::Method::Get => "GET".to_string(),
+            waki::Method::Head => "HEAD".to_string(),
+            waki::Method::Post => "POST".to_string(),
+            waki::Method::Put => "PUT".to_string(),
+            waki::Method::Delete => "DELETE".to_string(),
+            waki::Method::Connect => "CONNECT".to_string(),
+            waki::Method::Options => "OPTIONS".to_string(),
+            waki::Method::Trace => "TRACE".to_string(),
+            waki::Method::Patch => "PATCH".to_string(),
+            waki::Method::Other(other) => other,
+        };
+        let path = request.path().to_string();
+        let headers = request
+            .headers()
+            .iter()
+            .filter_map(|(name, value)| {
+                Some((
+                    name.as_str().to_ascii_lowercase(),
+                    value.to_str().ok()?.to_string(),
+                ))
+            })
+            .collect();
+        let mut body = Vec::new();
+        loop {
+            match request.chunk(64 << 10) {
+                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                Ok(None) => break,
+                Err(error) => {
+                    return Err(plain_error(400, &format!("cannot read the body: {error}")));
+                }
+            }
+            // One byte past the cap is enough for the transport layer to refuse it.
+            if body.len() > mcp::MAX_BODY_BYTES {
+                break;
+            }
+        }
+        Ok(HttpRequest {
+            method,
+            path,
+            headers,
+            body,
+        })
+    }
+}
+
+/// Reads the configuration and answers; a configuration error is the answer to everything.
+fn answer(request: &HttpRequest) -> HttpResponse {
+    let config = match ApiConfig::from_env() {
+        Ok(config) => config,
+        Err(message) => return plain_error(500, &message),
+    };
+    let page_size = std::env::var("FACTURATION_TOOLS_PAGE_SIZE")
+        .ok()
+        .and_then(|size| size.parse().ok())
+        .unwrap_or(DEFAULT_TOOLS_PAGE_SIZE);
+    let (selection, confirm) = match Selection::from_env()
+        .and_then(|selection| Ok((selection, confirmation_from_env()?)))
+    {
+        Ok(settings) => settings,
+        Err(message) => return plain_error(500, &message),
+    };
+    let access = access(&config);
+    let seal_key = SealKey::from_env(config.basic_credentials.as_ref());
+    // Our host passes the folder's real path, for messages; elsewhere there is no folder.
+    let downloads = std::env::var_os("FACTURATION_DOWNLOADS_DIR").is_some();
+    let toolbox = Toolbox::new(
+        ApiClient::new(config),
+        &selection,
+        confirm,
+        seal_key,
+        downloads,
+    );
+    let server = Server::new(SERVER_INFO, toolbox, page_size);
+    mcp::serve(&server, &access, request)
+}
+
+/// Who may call. Holding the API key ourselves means no host of ours stands in front: then
+/// a bearer token is required, and without one the endpoint stays closed.
+fn access(config: &ApiConfig) -> Access {
+    let bearer_token = std::env::var("FACTURATION_HTTP_TOKEN")
+        .ok()
+        .filter(|token| !token.trim().is_empty());
+    let closed_because =
+        (config.basic_credentials.is_some() && bearer_token.is_none()).then(|| {
+            "this server holds a Facturation.PRO API key but FACTURATION_HTTP_TOKEN is not set, so \
+         it serves nobody: set a long random token and send it as `Authorization: Bearer <token>`"
+                .to_string()
+        });
+    let allowed_origins = std::env::var("FACTURATION_HTTP_ALLOWED_ORIGINS")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty())
+        .map(str::to_string)
+        .collect();
+    Access {
+        bearer_token,
+        closed_because,
+        allowed_origins,
+    }
+}
+
+fn plain_error(status: u16, message: &str) -> HttpResponse {
+    let body = serde_json::json!({
+        "jsonrpc": "2.0", "id": null,
+        "error": { "code": -32603, "message": format!("facturation-pro-mcp: {message}") },
+    });
+    HttpResponse {
+        status,
+        headers: vec![("content-type", "application/json".into())],
+        body: body.to_string().into_bytes(),
+    }
+}

@@ -1,0 +1,282 @@
+//! Streamable HTTP, as one POST to `/mcp` carrying one JSON-RPC message: who may ask
+//! (Origin, bearer token), what a well-formed request looks like (method, content type, size,
+//! the 2026-07-28 headers that must agree with the body), and which HTTP status goes with
+//! each answer. Plain data in and out, so it is testable without a runtime.
+
+use serde_json::{Map, Value, json};
+
+use super::jsonrpc::{
+    self, HEADER_MISMATCH, INVALID_PARAMS, INVALID_REQUEST, Incoming, METHOD_NOT_FOUND,
+    MISSING_CLIENT_CAPABILITY, PARSE_ERROR, RpcError, UNSUPPORTED_PROTOCOL_VERSION,
+};
+use super::protocol::{Server, ToolProvider, meta_version};
+
+/// The one path MCP is served on.
+pub const ENDPOINT: &str = "/mcp";
+
+/// The largest body accepted. Arguments are small; an inline upload of a file is the only
+/// large message, and uploads are capped well below this.
+pub const MAX_BODY_BYTES: usize = 32 << 20;
+
+pub struct HttpRequest {
+    pub method: String,
+    /// Path and query, as received.
+    pub path: String,
+    /// Header names in lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpRequest {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+/// Who may use the endpoint.
+pub struct Access {
+    /// Every request must carry `Authorization: Bearer <token>`.
+    pub bearer_token: Option<String>,
+    /// Set when the endpoint must serve nobody, with the reason (a deployment holding an
+    /// API key with no token to protect it).
+    pub closed_because: Option<String>,
+    /// Browser origins allowed besides the loopback ones.
+    pub allowed_origins: Vec<String>,
+}
+
+/// Answers one HTTP request.
+pub fn serve<P: ToolProvider>(
+    server: &Server<P>,
+    access: &Access,
+    request: &HttpRequest,
+) -> HttpResponse {
+    let path = request.path.split('?').next().unwrap_or_default();
+    if path != ENDPOINT {
+        return refusal(404, format!("MCP is served at {ENDPOINT}, not {path}"));
+    }
+    if let Some(origin) = request.header("origin")
+        && !origin_allowed(origin, &access.allowed_origins)
+    {
+        return refusal(
+            403,
+            format!("requests from origin {origin} are not allowed"),
+        );
+    }
+    if let Some(reason) = &access.closed_because {
+        return refusal(503, reason.clone());
+    }
+    if let Some(token) = &access.bearer_token
+        && !bearer_matches(request.header("authorization"), token)
+    {
+        let mut response = refusal(401, "a valid bearer token is required".into());
+        response.headers.push(("www-authenticate", "Bearer".into()));
+        return response;
+    }
+    if request.method != "POST" {
+        let mut response = refusal(
+            405,
+            format!(
+                "{} is not supported: send each message as a POST",
+                request.method
+            ),
+        );
+        response.headers.push(("allow", "POST".into()));
+        return response;
+    }
+    let content_type = request.header("content-type").unwrap_or_default();
+    if !content_type
+        .split(';')
+        .next()
+        .is_some_and(|kind| kind.trim().eq_ignore_ascii_case("application/json"))
+    {
+        return refusal(415, "the body must be application/json".into());
+    }
+    if request.body.len() > MAX_BODY_BYTES {
+        return refusal(
+            413,
+            format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+        );
+    }
+    match jsonrpc::parse_bytes(&request.body) {
+        Incoming::Request { id, method, params } => {
+            let modern = request_version(request, &params);
+            let outcome = check_headers(request, &method, &params).and_then(|()| {
+                server.handle(&method, params, request.header("mcp-protocol-version"))
+            });
+            let status = match &outcome {
+                Ok(_) => 200,
+                Err(error) => status_for(error.code, modern),
+            };
+            let body = match outcome {
+                Ok(result) => jsonrpc::success(&id, result),
+                Err(error) => jsonrpc::failure(&id, &error),
+            };
+            json_response(status, &body)
+        }
+        // Nothing to answer: the client told us something, or answered a question we never
+        // asked (this server sends none).
+        Incoming::Notification | Incoming::Response => HttpResponse {
+            status: 202,
+            headers: Vec::new(),
+            body: Vec::new(),
+        },
+        Incoming::Invalid { id, error } => json_response(400, &jsonrpc::failure(&id, &error)),
+    }
+}
+
+/// Whether the request speaks the modern revision, judged from its body or its header.
+fn request_version(request: &HttpRequest, params: &Map<String, Value>) -> bool {
+    let version = meta_version(params)
+        .and_then(Value::as_str)
+        .or_else(|| request.header("mcp-protocol-version"));
+    version == Some(super::protocol::MODERN_VERSION)
+}
+
+/// The 2026-07-28 headers repeat parts of the body for proxies and load balancers; a request
+/// whose headers say something else is refused, so nobody routes on one value and runs
+/// another. Legacy requests predate these headers.
+fn check_headers(
+    request: &HttpRequest,
+    method: &str,
+    params: &Map<String, Value>,
+) -> Result<(), RpcError> {
+    let Some(Value::String(body_version)) = meta_version(params) else {
+        return Ok(());
+    };
+    let mismatch = |message: String| Err(RpcError::new(HEADER_MISMATCH, message));
+    match request.header("mcp-protocol-version") {
+        Some(header) if header != body_version => {
+            return mismatch(format!(
+                "MCP-Protocol-Version header {header:?} does not match the body's {body_version:?}"
+            ));
+        }
+        // A legacy version in `_meta` without the header comes from our host, which speaks
+        // for a legacy stdio client; an unknown one is answered by the protocol layer.
+        None if body_version != super::protocol::MODERN_VERSION => return Ok(()),
+        None => return mismatch("the MCP-Protocol-Version header is missing".into()),
+        Some(_) if body_version != super::protocol::MODERN_VERSION => return Ok(()),
+        Some(_) => {}
+    }
+    match request.header("mcp-method") {
+        None => return mismatch("the Mcp-Method header is missing".into()),
+        Some(header) if header != method => {
+            return mismatch(format!(
+                "Mcp-Method header {header:?} does not match the body's {method:?}"
+            ));
+        }
+        Some(_) => {}
+    }
+    let named = match method {
+        "tools/call" | "prompts/get" => params.get("name"),
+        "resources/read" => params.get("uri"),
+        _ => return Ok(()),
+    };
+    let Some(Value::String(body_name)) = named else {
+        // The protocol layer says what is wrong with the body itself.
+        return Ok(());
+    };
+    match request.header("mcp-name").map(decode_header_value) {
+        None => mismatch("the Mcp-Name header is missing".into()),
+        Some(None) => mismatch("the Mcp-Name header is not valid base64".into()),
+        Some(Some(header)) if header != *body_name => mismatch(format!(
+            "Mcp-Name header {header:?} does not match the body's {body_name:?}"
+        )),
+        Some(Some(_)) => Ok(()),
+    }
+}
+
+/// Header values that are not plain ASCII travel as `=?base64?...?=`.
+fn decode_header_value(value: &str) -> Option<String> {
+    use base64::prelude::{BASE64_STANDARD, Engine as _};
+    match value
+        .strip_prefix("=?base64?")
+        .and_then(|rest| rest.strip_suffix("?="))
+    {
+        Some(encoded) => String::from_utf8(BASE64_STANDARD.decode(encoded).ok()?).ok(),
+        None => Some(value.to_string()),
+    }
+}
+
+/// The HTTP status of an error answer. Modern clients read the status (404 for an unknown
+/// method, 400 for a malformed request); legacy clients take a 404 for a lost session and
+/// start over, so they get their errors with 200 unless the message itself was unusable.
+fn status_for(code: i64, modern: bool) -> u16 {
+    match code {
+        PARSE_ERROR | INVALID_REQUEST => 400,
+        METHOD_NOT_FOUND if modern => 404,
+        INVALID_PARAMS
+        | HEADER_MISMATCH
+        | MISSING_CLIENT_CAPABILITY
+        | UNSUPPORTED_PROTOCOL_VERSION
+            if modern =>
+        {
+            400
+        }
+        // A legacy client asking for a version we do not have cannot go on either.
+        UNSUPPORTED_PROTOCOL_VERSION => 400,
+        _ => 200,
+    }
+}
+
+/// Loopback origins are the user's own pages and tools; any other browser origin could be a
+/// web page trying to reach a local server (DNS rebinding), so it must be listed.
+fn origin_allowed(origin: &str, allowed: &[String]) -> bool {
+    if allowed.iter().any(|allowed| allowed == origin) {
+        return true;
+    }
+    let Some((scheme, rest)) = origin.split_once("://") else {
+        return false;
+    };
+    if scheme != "http" && scheme != "https" {
+        return false;
+    }
+    let host = match rest.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        None => rest.split(':').next().unwrap_or_default(),
+    };
+    matches!(host, "localhost" | "127.0.0.1" | "::1")
+}
+
+/// Compares in constant time, so response timing does not reveal how much of a guess was
+/// right.
+fn bearer_matches(header: Option<&str>, token: &str) -> bool {
+    let Some(given) = header.and_then(|value| {
+        let (scheme, credentials) = value.split_once(' ')?;
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then_some(credentials.trim())
+    }) else {
+        return false;
+    };
+    let (given, token) = (given.as_bytes(), token.as_bytes());
+    given.len() == token.len()
+        && given
+            .iter()
+            .zip(token)
+            .fold(0u8, |difference, (a, b)| difference | (a ^ b))
+            == 0
+}
+
+/// A refusal before any JSON-RPC message was read: a JSON-RPC error without an id, so that
+/// MCP clients can show it.
+fn refusal(status: u16, message: String) -> HttpResponse {
+    let body = json!({ "jsonrpc": "2.0", "id": null, "error": { "code": INVALID_REQUEST, "message": message } });
+    json_response(status, &body)
+}
+
+fn json_response(status: u16, body: &Value) -> HttpResponse {
+    HttpResponse {
+        status,
+        headers: vec![("content-type", "application/json".into())],
+        body: body.to_string().into_bytes(),
+    }
+}

@@ -1,0 +1,74 @@
+//! `facturation-pro-mcp check`: one `get_account` call through the component and the whole
+//! sandbox, exactly as a client's call would go, reported for humans.
+
+use anyhow::Result;
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+use crate::component::Runner;
+use crate::stdio::MODERN_VERSION;
+
+/// Returns the process's exit code: 0 when the API answered and the configured firm is one
+/// of the account's.
+pub async fn run(runner: &Runner) -> Result<i32> {
+    let call = json!({
+        "jsonrpc": "2.0", "id": "check", "method": "tools/call",
+        "params": {
+            "name": "get_account", "arguments": {},
+            "_meta": {
+                "io.modelcontextprotocol/protocolVersion": MODERN_VERSION,
+                "io.modelcontextprotocol/clientCapabilities": {},
+            },
+        },
+    });
+    let request = http::Request::post("http://localhost/mcp")
+        .header("content-type", "application/json")
+        .header("mcp-protocol-version", MODERN_VERSION)
+        .header("mcp-method", "tools/call")
+        .header("mcp-name", "get_account")
+        .body(Bytes::from(call.to_string()))?;
+    let response = match runner.handle(request).await {
+        Ok(response) => response,
+        Err(crash) => return fail(&crash.0),
+    };
+    let reply: Value = serde_json::from_slice(response.body())?;
+    let result = &reply["result"];
+    if result["isError"] != false {
+        let reason = result["content"][0]["text"]
+            .as_str()
+            .or(reply["error"]["message"].as_str())
+            .unwrap_or("no explanation");
+        return fail(reason);
+    }
+    let account = &result["structuredContent"];
+    let settings = runner.settings();
+    let email = account["email"].as_str().unwrap_or("(no email)");
+    println!("Connected to {} as {email}.", settings.origin.base_url());
+    let firms = account["firms"].as_array().cloned().unwrap_or_default();
+    println!("Firms this API key can use ({}):", firms.len());
+    for firm in &firms {
+        let marker = if firm["id"].as_u64() == settings.firm_id {
+            " (FACTURATION_FIRM_ID)"
+        } else {
+            ""
+        };
+        println!(
+            "  {:>8}  {}{marker}",
+            firm["id"],
+            firm["name"].as_str().unwrap_or("?")
+        );
+    }
+    if let Some(firm) = settings.firm_id
+        && !firms.iter().any(|f| f["id"].as_u64() == Some(firm))
+    {
+        return fail(&format!(
+            "FACTURATION_FIRM_ID={firm} is not one of these firms"
+        ));
+    }
+    Ok(0)
+}
+
+fn fail(reason: &str) -> Result<i32> {
+    eprintln!("check failed: {reason}");
+    Ok(1)
+}

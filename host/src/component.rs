@@ -1,0 +1,197 @@
+//! Loads the tool component once and runs each HTTP request in a fresh instance of it,
+//! inside the sandbox that [`GuestState`] describes. Instances share nothing but what the
+//! host gives them all (the gate's pacing and audit log), so a crash, a runaway loop or a
+//! cancelled call ends one request and nothing else.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Result, anyhow};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use wasmtime::component::Linker;
+use wasmtime::error::Context as _;
+use wasmtime::{Config, Engine, Store};
+use wasmtime_wasi_http::WasiHttpView;
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+
+use crate::api_gate::GateShared;
+use crate::config::Settings;
+use crate::sandbox::GuestState;
+use crate::{component_cache, watchdog};
+
+/// The tool component, built by build.rs for wasm32-wasip2.
+const GUEST_COMPONENT: &[u8] = include_bytes!(env!("GUEST_COMPONENT_PATH"));
+
+/// Which component to run: ours, or (for tests) another one under the same sandbox.
+pub enum ComponentSource<'a> {
+    Embedded,
+    File(&'a Path),
+}
+
+/// The component, ready to instantiate, with what every instance shares.
+#[derive(Clone)]
+pub struct Runner {
+    pre: ProxyPre<GuestState>,
+    settings: Arc<Settings>,
+    gate: Arc<GateShared>,
+}
+
+/// Why a request got no answer from the component.
+#[derive(Debug)]
+pub struct Crash(pub String);
+
+impl Runner {
+    pub fn load(settings: Settings, source: ComponentSource<'_>) -> Result<Runner> {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config)?;
+        watchdog::start_ticking(&engine);
+        let cache_dir = settings.cache_dir.as_deref();
+        let component = match source {
+            ComponentSource::Embedded => {
+                component_cache::load(&engine, GUEST_COMPONENT, cache_dir)?
+            }
+            ComponentSource::File(path) => {
+                let bytes = std::fs::read(path)
+                    .with_context(|| format!("cannot read component {}", path.display()))?;
+                component_cache::load(&engine, &bytes, cache_dir)?
+            }
+        };
+        let mut linker = Linker::<GuestState>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        // Matching the component's imports against what the sandbox provides happens once,
+        // here, so each request only instantiates.
+        let pre = linker
+            .instantiate_pre(&component)
+            .context("the component asks for something the sandbox does not grant")?;
+        let pre = ProxyPre::new(pre)
+            .context("the component does not export wasi:http/incoming-handler")?;
+        std::fs::create_dir_all(&settings.downloads_dir).with_context(|| {
+            format!(
+                "cannot create the downloads folder {} (FACTURATION_DOWNLOADS_DIR)",
+                settings.downloads_dir.display()
+            )
+        })?;
+        let gate = Arc::new(GateShared::new(&settings)?);
+        Ok(Runner {
+            pre,
+            settings: Arc::new(settings),
+            gate,
+        })
+    }
+
+    /// Asks the component once for its discovery answer, so that a setting only it checks
+    /// (tool names, toolsets, confirmation) stops the server before any traffic, with the
+    /// component's own one-line explanation.
+    pub async fn check_guest_settings(&self) -> Result<()> {
+        let discover = serde_json::json!({
+            "jsonrpc": "2.0", "id": 0, "method": "server/discover",
+            "params": { "_meta": {
+                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientCapabilities": {},
+            } },
+        });
+        let request = http::Request::post("http://localhost/mcp")
+            .header("content-type", "application/json")
+            .header("mcp-protocol-version", "2026-07-28")
+            .header("mcp-method", "server/discover")
+            .body(Bytes::from(discover.to_string()))?;
+        let response = self
+            .handle(request)
+            .await
+            .map_err(|crash| anyhow!(crash.0))?;
+        if response.status() == http::StatusCode::OK {
+            return Ok(());
+        }
+        let answer: serde_json::Value = serde_json::from_slice(response.body()).unwrap_or_default();
+        let message = answer["error"]["message"]
+            .as_str()
+            .unwrap_or("the component refused to start");
+        Err(anyhow!(
+            message
+                .trim_start_matches("facturation-pro-mcp: ")
+                .to_string()
+        ))
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Runs one request in a fresh instance and returns the whole response. Dropping the
+    /// future drops the instance, and with it every API request it was waiting on.
+    pub async fn handle(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> Result<http::Response<Bytes>, Crash> {
+        self.run(request)
+            .await
+            .map_err(|error| Crash(describe(&error)))
+    }
+
+    async fn run(&self, request: http::Request<Bytes>) -> Result<http::Response<Bytes>> {
+        let state = GuestState::new(&self.settings, self.gate.clone())?;
+        let mut store = Store::new(self.pre.engine(), state);
+        store.limiter(GuestState::limiter);
+        watchdog::arm(&mut store, self.settings.cpu_limit);
+        let request = request.map(|body| {
+            Full::new(body).map_err(
+                |never: std::convert::Infallible| -> wasmtime_wasi_http::Error { match never {} },
+            )
+        });
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let incoming = store
+            .data_mut()
+            .http()
+            .new_incoming_request(Scheme::Http, request)?;
+        let outparam = store.data_mut().http().new_response_outparam(sender)?;
+        let proxy = self.pre.instantiate_async(&mut store).await?;
+        // The guest writes the body while `handle` runs, so the body is read alongside:
+        // waiting for `handle` first would stall a body larger than the pipe.
+        let call = proxy
+            .wasi_http_incoming_handler()
+            .call_handle(&mut store, incoming, outparam);
+        let response = async {
+            let response = match receiver.await {
+                Ok(Ok(response)) => response,
+                Ok(Err(code)) => {
+                    return Err(anyhow!("the component answered with an error: {code:?}"));
+                }
+                Err(_) => return Err(anyhow!("the component ended without answering")),
+            };
+            let (parts, body) = response.into_parts();
+            let body = body
+                .collect()
+                .await
+                .map_err(|error| anyhow!("the component's answer was cut off: {error:?}"))?
+                .to_bytes();
+            Ok(http::Response::from_parts(parts, body))
+        };
+        tokio::pin!(response);
+        tokio::select! {
+            // The usual order: the body is complete, so the guest's work is done.
+            response = &mut response => response,
+            // A trap explains a missing answer better than the missing answer does; and the
+            // answer's sender lives in the store, so it cannot report the loss before the
+            // store is dropped.
+            called = call => {
+                called?;
+                response.await
+            }
+        }
+    }
+}
+
+/// One line saying what happened, in the words the tests and users look for.
+fn describe(error: &anyhow::Error) -> String {
+    let cause = error.root_cause().to_string();
+    let hint = if cause.contains("growing memory") {
+        " (it reached the sandbox's memory limit)"
+    } else {
+        ""
+    };
+    format!("the tool component crashed while handling this request: {cause}{hint}")
+}

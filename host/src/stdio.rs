@@ -1,0 +1,459 @@
+//! MCP over stdio: newline-delimited JSON-RPC on stdin and stdout. The host owns the
+//! connection and the component owns each request: every request runs in its own instance,
+//! concurrently, so a call waiting on the API never delays a `ping` or another call.
+//!
+//! What a connection needs beyond single requests lives here:
+//! - a legacy client's handshake: what `initialize` negotiated is remembered and added to
+//!   each later request as the per-request `_meta` the component reads;
+//! - questions for the user: a legacy client cannot answer an `input_required` result, so
+//!   the host asks it with `elicitation/create` and sends the request again with the answers;
+//! - cancellation: `notifications/cancelled` drops the request's instance (and the API
+//!   requests it was waiting on), and no response is sent for it.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use anyhow::Result;
+use base64::prelude::{BASE64_STANDARD, Engine as _};
+use bytes::Bytes;
+use serde_json::{Map, Value, json};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::{AbortHandle, JoinSet};
+
+use crate::component::Runner;
+
+/// The longest line accepted, in bytes: the component refuses larger bodies anyway, and an
+/// inline upload is the only large message.
+const MAX_LINE_BYTES: usize = 32 << 20;
+
+/// How many times one request may come back with a question before we give up: the
+/// component asks once, and again only if the answer got lost.
+const MAX_QUESTION_ROUNDS: usize = 3;
+
+pub const MODERN_VERSION: &str = "2026-07-28";
+const META_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
+const META_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
+const META_CLIENT_INFO: &str = "io.modelcontextprotocol/clientInfo";
+
+/// What a legacy client's `initialize` settled.
+#[derive(Clone)]
+struct Handshake {
+    version: String,
+    capabilities: Value,
+    client_info: Value,
+}
+
+/// State of one stdio connection, shared by its request tasks.
+struct Connection {
+    runner: Runner,
+    output: mpsc::UnboundedSender<Value>,
+    handshake: Mutex<Option<Handshake>>,
+    /// Our questions to the client that await an answer, by the id we gave them.
+    questions: Mutex<HashMap<String, oneshot::Sender<Value>>>,
+    next_question: AtomicU64,
+    /// Requests being handled, by their id as JSON text, so a cancellation can stop them.
+    in_flight: Mutex<HashMap<String, AbortHandle>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Serves until stdin ends and every request has been answered.
+pub async fn serve(runner: Runner) -> Result<()> {
+    serve_streams(
+        runner,
+        tokio::io::BufReader::new(tokio::io::stdin()),
+        tokio::io::stdout(),
+    )
+    .await
+}
+
+async fn serve_streams(
+    runner: Runner,
+    mut input: impl AsyncBufRead + Unpin,
+    mut output: impl AsyncWrite + Unpin + Send + 'static,
+) -> Result<()> {
+    let (sender, mut outgoing) = mpsc::unbounded_channel::<Value>();
+    // One writer, so that lines from concurrent requests never interleave.
+    let writer = tokio::spawn(async move {
+        while let Some(message) = outgoing.recv().await {
+            // Null stands for "nothing to say" (a notification the component accepted).
+            if message.is_null() {
+                continue;
+            }
+            let mut line = message.to_string().into_bytes();
+            line.push(b'\n');
+            if output.write_all(&line).await.is_err() || output.flush().await.is_err() {
+                break;
+            }
+        }
+    });
+    let connection = Arc::new(Connection {
+        runner,
+        output: sender,
+        handshake: Mutex::new(None),
+        questions: Mutex::new(HashMap::new()),
+        next_question: AtomicU64::new(1),
+        in_flight: Mutex::new(HashMap::new()),
+    });
+    let mut tasks = JoinSet::new();
+    while let Some(line) = read_line(&mut input).await? {
+        let Some(line) = line else {
+            let error = json!({ "code": -32700, "message": format!("message larger than {MAX_LINE_BYTES} bytes; it was ignored") });
+            let _ = connection
+                .output
+                .send(json!({ "jsonrpc": "2.0", "id": null, "error": error }));
+            continue;
+        };
+        connection.receive(line, &mut tasks).await;
+        // Finished tasks are collected as we go, so a long session does not pile them up.
+        while tasks.try_join_next().is_some() {}
+    }
+    // No answer to a question can come any more: the requests waiting for one go on as if
+    // the user had dismissed it.
+    lock(&connection.questions).clear();
+    while tasks.join_next().await.is_some() {}
+    drop(connection);
+    let _ = writer.await;
+    Ok(())
+}
+
+/// The next non-empty line; `Some(None)` for a line over the size limit (skipped), `None`
+/// at end of input.
+async fn read_line(input: &mut (impl AsyncBufRead + Unpin)) -> Result<Option<Option<Vec<u8>>>> {
+    let mut line = Vec::new();
+    loop {
+        let buffer = input.fill_buf().await?;
+        if buffer.is_empty() {
+            return Ok(if line.trim_ascii().is_empty() {
+                None
+            } else if line.len() > MAX_LINE_BYTES {
+                Some(None)
+            } else {
+                Some(Some(line))
+            });
+        }
+        let (chunk, done) = match buffer.iter().position(|byte| *byte == b'\n') {
+            Some(end) => (&buffer[..end], Some(end + 1)),
+            None => (buffer, None),
+        };
+        // Past the limit, bytes are dropped rather than kept.
+        if line.len() <= MAX_LINE_BYTES {
+            line.extend_from_slice(chunk);
+        }
+        let consumed = done.unwrap_or(buffer.len());
+        input.consume(consumed);
+        if done.is_some() {
+            if line.trim_ascii().is_empty() {
+                line.clear();
+                continue;
+            }
+            return Ok(Some(if line.len() > MAX_LINE_BYTES {
+                None
+            } else {
+                Some(line)
+            }));
+        }
+    }
+}
+
+impl Connection {
+    /// Takes one line from the client. A legacy `initialize` is answered before the next line
+    /// is read, since what it settles applies to every request after it.
+    async fn receive(self: &Arc<Self>, line: Vec<u8>, tasks: &mut JoinSet<()>) {
+        let message: Value = match serde_json::from_slice(&line) {
+            Ok(Value::Object(message)) => Value::Object(message),
+            // The component says precisely what is wrong with it.
+            _ => {
+                self.spawn(Value::Null, Bytes::from(line), tasks);
+                return;
+            }
+        };
+        let id = message.get("id").cloned();
+        match (message.get("method"), id) {
+            (Some(Value::String(method)), None) => {
+                if method == "notifications/cancelled" {
+                    self.cancel(&message["params"]["requestId"]);
+                }
+                // Other notifications change nothing here.
+            }
+            (Some(Value::String(method)), Some(id))
+                if method == "initialize"
+                    && message["params"]["_meta"].get(META_VERSION).is_none() =>
+            {
+                let reply = self.answer(id, message).await;
+                let _ = self.output.send(reply);
+            }
+            (Some(_), Some(id)) => {
+                let connection = self.clone();
+                let key = id.to_string();
+                let handle = tasks.spawn(async move {
+                    let reply = connection.answer(id.clone(), message).await;
+                    lock(&connection.in_flight).remove(&id.to_string());
+                    let _ = connection.output.send(reply);
+                });
+                lock(&self.in_flight).insert(key, handle);
+            }
+            (None, Some(id))
+                if message.get("result").is_some() || message.get("error").is_some() =>
+            {
+                if let Some(waiting) = lock(&self.questions).remove(&id.to_string()) {
+                    let _ = waiting.send(message);
+                }
+            }
+            _ => self.spawn(Value::Null, Bytes::from(line), tasks),
+        }
+    }
+
+    /// Passes a message the host cannot classify to the component, for its error answer.
+    fn spawn(self: &Arc<Self>, id: Value, body: Bytes, tasks: &mut JoinSet<()>) {
+        let connection = self.clone();
+        tasks.spawn(async move {
+            let reply = connection.run(&id, None, body).await;
+            let _ = connection.output.send(reply);
+        });
+    }
+
+    fn cancel(&self, request_id: &Value) {
+        if let Some(task) = lock(&self.in_flight).remove(&request_id.to_string()) {
+            task.abort();
+        }
+    }
+
+    /// Answers one request, asking the user on the client's behalf when needed.
+    async fn answer(&self, id: Value, mut message: Value) -> Value {
+        let method = message["method"].as_str().unwrap_or_default().to_string();
+        let modern = message["params"]["_meta"].get(META_VERSION).is_some();
+        let handshake = lock(&self.handshake).clone();
+        if !modern {
+            match (method.as_str(), &handshake) {
+                ("initialize", Some(_)) => {
+                    return error(&id, -32600, "the session is already initialized");
+                }
+                ("initialize", None) => return self.initialize(id, message).await,
+                ("ping", None) => {}
+                (_, None) => {
+                    return error(
+                        &id,
+                        -32600,
+                        "the session is not initialized yet: send `initialize` first (or \
+                         per-request `_meta`, as protocol 2026-07-28 does)",
+                    );
+                }
+                (_, Some(handshake)) => add_meta(&mut message, handshake),
+            }
+        }
+        let headers = modern.then(|| modern_headers(&message));
+        for _ in 0..MAX_QUESTION_ROUNDS {
+            let reply = self
+                .run(&id, headers.as_ref(), Bytes::from(message.to_string()))
+                .await;
+            let result = &reply["result"];
+            let asked = modern || result["resultType"] != "input_required";
+            if asked {
+                return reply;
+            }
+            let Some(handshake) = &handshake else {
+                return reply;
+            };
+            let answers = self
+                .ask_user(result["inputRequests"].as_object(), handshake)
+                .await;
+            let Some(params) = message["params"].as_object_mut() else {
+                return reply;
+            };
+            params.insert("inputResponses".into(), Value::Object(answers));
+            params.insert("requestState".into(), result["requestState"].clone());
+        }
+        error(
+            &id,
+            -32603,
+            "the server kept asking the same question; nothing was done",
+        )
+    }
+
+    async fn initialize(&self, id: Value, message: Value) -> Value {
+        let reply = self.run(&id, None, Bytes::from(message.to_string())).await;
+        if let Some(version) = reply["result"]["protocolVersion"].as_str() {
+            let params = &message["params"];
+            *lock(&self.handshake) = Some(Handshake {
+                version: version.to_string(),
+                capabilities: params["capabilities"].clone(),
+                client_info: params["clientInfo"].clone(),
+            });
+        }
+        reply
+    }
+
+    /// Puts each question to the client (server-to-client requests, as legacy revisions
+    /// have them) and gathers the answers; a question that gets no usable answer counts as
+    /// dismissed.
+    async fn ask_user(
+        &self,
+        questions: Option<&Map<String, Value>>,
+        handshake: &Handshake,
+    ) -> Map<String, Value> {
+        let mut answers = Map::new();
+        for (key, question) in questions.into_iter().flatten() {
+            let id = format!(
+                "server-{}",
+                self.next_question.fetch_add(1, Ordering::Relaxed)
+            );
+            let mut params = question["params"].clone();
+            // Elicitation modes came with 2025-11-25; earlier clients know only the form.
+            if handshake.version.as_str() < "2025-11-25"
+                && let Some(params) = params.as_object_mut()
+            {
+                params.remove("mode");
+            }
+            let (sender, receiver) = oneshot::channel();
+            lock(&self.questions).insert(json!(id).to_string(), sender);
+            let request = json!({ "jsonrpc": "2.0", "id": id, "method": question["method"], "params": params });
+            let _ = self.output.send(request);
+            let answer = match receiver.await {
+                Ok(reply) if reply.get("result").is_some() => reply["result"].clone(),
+                _ => json!({ "action": "cancel" }),
+            };
+            answers.insert(key.clone(), answer);
+        }
+        answers
+    }
+
+    /// One request through one fresh instance; its JSON-RPC reply.
+    async fn run(
+        &self,
+        id: &Value,
+        headers: Option<&Vec<(&'static str, String)>>,
+        body: Bytes,
+    ) -> Value {
+        let mut request = http::Request::post("http://localhost/mcp")
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream");
+        for (name, value) in headers.into_iter().flatten() {
+            request = request.header(*name, value);
+        }
+        let request = match request.body(body) {
+            Ok(request) => request,
+            Err(problem) => {
+                return error(
+                    id,
+                    -32603,
+                    &format!("cannot pass the request on: {problem}"),
+                );
+            }
+        };
+        match self.runner.handle(request).await {
+            Ok(response) if response.status() == http::StatusCode::ACCEPTED => Value::Null,
+            Ok(response) => serde_json::from_slice(response.body()).unwrap_or_else(|problem| {
+                error(
+                    id,
+                    -32603,
+                    &format!("the component's answer is not JSON: {problem}"),
+                )
+            }),
+            Err(crash) => {
+                eprintln!("facturation-pro-mcp: {}", crash.0);
+                error(id, -32603, &crash.0)
+            }
+        }
+    }
+}
+
+/// What the handshake settled, as the per-request metadata the component reads.
+fn add_meta(message: &mut Value, handshake: &Handshake) {
+    match message.get("params") {
+        None | Some(Value::Null) => message["params"] = json!({}),
+        Some(Value::Object(_)) => {}
+        // Left as it is, for the component to refuse with the request's id.
+        Some(_) => return,
+    }
+    let Some(params) = message["params"].as_object_mut() else {
+        return;
+    };
+    let meta = params.entry("_meta").or_insert_with(|| json!({}));
+    if let Some(meta) = meta.as_object_mut() {
+        meta.insert(META_VERSION.into(), json!(handshake.version));
+        meta.insert(META_CAPABILITIES.into(), handshake.capabilities.clone());
+        meta.insert(META_CLIENT_INFO.into(), handshake.client_info.clone());
+    }
+}
+
+/// The headers a 2026-07-28 HTTP client would send, derived from the body: on stdio there
+/// are no headers to disagree with it.
+fn modern_headers(message: &Value) -> Vec<(&'static str, String)> {
+    let params = &message["params"];
+    let mut headers = Vec::new();
+    if let Some(version) = params["_meta"][META_VERSION].as_str() {
+        headers.push(("mcp-protocol-version", version.to_string()));
+    }
+    if let Some(method) = message["method"].as_str() {
+        headers.push(("mcp-method", method.to_string()));
+    }
+    if let Some(name) = params["name"].as_str().or_else(|| params["uri"].as_str()) {
+        headers.push(("mcp-name", header_safe(name)));
+    }
+    headers
+}
+
+/// A value as a header carries it: plain when it is printable ASCII, else in the base64 form
+/// the transport defines.
+fn header_safe(value: &str) -> String {
+    let plain = value.bytes().all(|byte| (0x21..0x7f).contains(&byte))
+        && !(value.starts_with("=?base64?") && value.ends_with("?="));
+    if plain {
+        value.to_string()
+    } else {
+        format!("=?base64?{}?=", BASE64_STANDARD.encode(value))
+    }
+}
+
+fn error(id: &Value, code: i64, message: &str) -> Value {
+    json!({ "jsonrpc": "2.0", "id": id, "error": { "code": code, "message": message } })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_a_header_cannot_carry_go_as_base64() {
+        assert_eq!(header_safe("get_customer"), "get_customer");
+        assert_eq!(header_safe("facture n°1"), "=?base64?ZmFjdHVyZSBuwrAx?=");
+        assert_eq!(header_safe("=?base64?x?="), "=?base64?PT9iYXNlNjQ/eD89?=");
+    }
+
+    #[test]
+    fn the_handshake_travels_as_per_request_metadata() {
+        let mut message = json!({ "jsonrpc": "2.0", "id": 1, "method": "tools/list" });
+        let handshake = Handshake {
+            version: "2025-06-18".into(),
+            capabilities: json!({ "elicitation": {} }),
+            client_info: json!({ "name": "c", "version": "1" }),
+        };
+        add_meta(&mut message, &handshake);
+        assert_eq!(message["params"]["_meta"][META_VERSION], "2025-06-18");
+        assert_eq!(
+            message["params"]["_meta"][META_CAPABILITIES],
+            json!({ "elicitation": {} })
+        );
+    }
+
+    #[test]
+    fn modern_headers_mirror_the_body() {
+        let message = json!({ "method": "tools/call", "params": { "name": "get_account",
+            "_meta": { META_VERSION: MODERN_VERSION } } });
+        assert_eq!(
+            modern_headers(&message),
+            [
+                ("mcp-protocol-version", MODERN_VERSION.to_string()),
+                ("mcp-method", "tools/call".to_string()),
+                ("mcp-name", "get_account".to_string()),
+            ]
+        );
+    }
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Installs the external tools the end-to-end and conformance tests use, under
+# target/tools/ of this repository: a fresh clone (CI) builds them once per run,
+# a developer's checkout keeps them, and nothing outside the repo is touched.
+#
+#   target/tools/bin/wasmtime      wasmtime CLI (`wasmtime serve` for the guest alone)
+#   target/tools/bin/node          Node >= 22 (only when the machine's node is older)
+#   target/tools/conformance/      @modelcontextprotocol/conformance, pinned
+#
+# Re-running is cheap: each step is skipped when its tool already answers with
+# the expected version.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TOOLS="$ROOT/target/tools"
+
+# Same wasmtime as the host crate links, so `wasmtime serve` and our host agree
+# on the WASI/wasi:http versions they accept.
+WASMTIME_VERSION=48.0.8
+# Smallest set that gives a working `wasmtime serve` in 48.x: `run` (serve
+# shares its common module), a compiler, component-model-async (serve.rs uses
+# the p3 handler and `futures` whatever the features), pooling-allocator (serve
+# turns it on by default and errors out without it), and clap/default (without
+# it every CLI error, --help included, is a bare "unexpected argument found").
+# Everything else (wast, wizer, winch, pulley, gc, wasi-nn, objdump, cache...)
+# is left out to shorten the build.
+WASMTIME_FEATURES=run,serve,cranelift,component-model-async,parallel-compilation,pooling-allocator,clap/default
+# The conformance suite needs node >= 22 (it imports fs.globSync).
+NODE_VERSION=22.23.3
+# Newest 0.2 prerelease: the 0.1 line has no 2026-07-28 scenarios.
+CONFORMANCE_VERSION=0.2.0-alpha.12
+
+mkdir -p "$TOOLS/bin"
+
+install_wasmtime() {
+    if "$TOOLS/bin/wasmtime" --version 2>/dev/null | grep -q "^wasmtime ${WASMTIME_VERSION%%.*}\."; then
+        return 0
+    fi
+    # A private target dir, so this never waits on (or blocks) the workspace's
+    # target/ lock; removed afterwards because only the binary is worth keeping.
+    CARGO_TARGET_DIR="$TOOLS/build" cargo install --locked --root "$TOOLS" \
+        wasmtime-cli --version "$WASMTIME_VERSION" \
+        --no-default-features --features "$WASMTIME_FEATURES"
+    rm -rf "$TOOLS/build"
+}
+
+# The wasmtime build is by far the slowest step: run it while npm works.
+WASMTIME_LOG="$TOOLS/wasmtime-install.log"
+install_wasmtime >"$WASMTIME_LOG" 2>&1 &
+wasmtime_pid=$!
+
+# Major version of a node binary, 0 when it is missing or broken.
+node_major() {
+    local v
+    v=$("$1" --version 2>/dev/null) || v=v0
+    v=${v#v}
+    echo "${v%%.*}"
+}
+
+# Node: keep the machine's when it is recent enough, else take the `node`
+# package from npm (it ships a real binary for this platform) and link it as
+# target/tools/bin/node, where scripts/conformance.sh looks first.
+NODE=$(command -v node || true)
+if [ -z "$NODE" ] || [ "$(node_major "$NODE")" -lt 22 ]; then
+    NODE="$TOOLS/bin/node"
+    if [ "$(node_major "$NODE")" != "${NODE_VERSION%%.*}" ]; then
+        npm install --prefix "$TOOLS/node" --no-audit --no-fund --save-exact \
+            --loglevel=error "node@$NODE_VERSION"
+        ln -sf "$TOOLS/node/node_modules/node/bin/node" "$NODE"
+        "$NODE" --version >/dev/null
+    fi
+fi
+
+# Conformance suite, pinned. npm runs under the node chosen above so the
+# package's engines check sees >= 22.
+CONF_PKG="$TOOLS/conformance/node_modules/@modelcontextprotocol/conformance"
+installed=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$CONF_PKG/package.json" 2>/dev/null || true)
+if [ "$installed" != "$CONFORMANCE_VERSION" ]; then
+    PATH="$(dirname "$NODE"):$PATH" npm install --prefix "$TOOLS/conformance" \
+        --no-audit --no-fund --save-exact --loglevel=error \
+        "@modelcontextprotocol/conformance@$CONFORMANCE_VERSION"
+fi
+
+if ! wait "$wasmtime_pid"; then
+    echo "wasmtime-cli install failed; last lines of $WASMTIME_LOG:" >&2
+    tail -n 30 "$WASMTIME_LOG" >&2
+    exit 1
+fi
+
+echo "wasmtime:    $TOOLS/bin/wasmtime ($("$TOOLS/bin/wasmtime" --version))"
+echo "node:        $NODE ($("$NODE" --version))"
+echo "conformance: $NODE $CONF_PKG/dist/index.js ($CONFORMANCE_VERSION)"

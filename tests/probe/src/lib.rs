@@ -1,0 +1,186 @@
+//! A component that tries, on request, the things our sandbox must forbid, and reports each
+//! outcome. It exports `wasi:http/incoming-handler` like the real guest, so the sandbox tests
+//! run it through the real host with `--component`, which hands it each MCP request as the
+//! body of a `POST /mcp` in a fresh instance, and assert on the reports.
+//!
+//! A request is JSON-RPC: `{"jsonrpc":"2.0","id":N,"method":"probe","params":{"command":C}}`
+//! (plus whatever `_meta` the client sent, which the probe ignores). The answer is HTTP 200,
+//! `application/json`, `{"jsonrpc":"2.0","id":N,"result":{"command":C,"ok":true,"detail":…}}`
+//! or `…"ok":false,"error":"…"` when the attempt failed. Commands (`C`):
+//!
+//! `env` | `read PATH` | `write PATH TEXT` | `list PATH` | `http METHOD URL [AUTHORIZATION]`
+//! | `tcp IP PORT` | `dns NAME` | `alloc MEGABYTES` | `spin SECONDS` | `trap`
+//!
+//! `trap` panics, and `alloc` past the host's ceiling or a long `spin` get the instance
+//! stopped: then no answer comes from the probe, and the host answers for it.
+
+use serde_json::{Value, json};
+use waki::{ErrorCode, Request, Response};
+use wasi::sockets::network::{IpAddressFamily, IpSocketAddress, Ipv4SocketAddress};
+
+/// The export exists on wasm32 only. Natively the linker cannot take its symbol name
+/// (`wasi:http/incoming-handler@0.2.2#handle`), so a native `cargo build --workspace` would
+/// fail to link this cdylib; without the export the crate still compiles and lints there.
+#[cfg(target_arch = "wasm32")]
+mod export {
+    #[waki::handler]
+    fn handle(request: waki::Request) -> Result<waki::Response, waki::ErrorCode> {
+        super::handle(request)
+    }
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn handle(request: Request) -> Result<Response, ErrorCode> {
+    let body = request
+        .body()
+        .map_err(|e| ErrorCode::InternalError(Some(format!("reading the request: {e}"))))?;
+    let answer = match serde_json::from_slice::<Value>(&body) {
+        Ok(message) => answer(&message),
+        Err(e) => Some(rpc_error(Value::Null, -32700, &format!("not JSON: {e}"))),
+    };
+    match answer {
+        Some(answer) => Response::builder()
+            .header("Content-Type", "application/json")
+            .body(answer.to_string())
+            .build(),
+        // A notification gets no JSON-RPC answer; 202 is how MCP over HTTP acknowledges one.
+        None => Response::builder().status_code(202).build(),
+    }
+}
+
+/// The JSON-RPC answer to one message, `None` for a notification.
+fn answer(message: &Value) -> Option<Value> {
+    let id = message.get("id")?.clone();
+    if message["method"] != "probe" {
+        return Some(rpc_error(
+            id,
+            -32601,
+            "the probe only knows the method `probe`",
+        ));
+    }
+    let Some(command) = message["params"]["command"].as_str() else {
+        return Some(rpc_error(id, -32602, "params.command must be a string"));
+    };
+    let report = match run(command) {
+        Ok(detail) => json!({ "command": command, "ok": true, "detail": detail }),
+        Err(error) => json!({ "command": command, "ok": false, "error": error }),
+    };
+    Some(json!({ "jsonrpc": "2.0", "id": id, "result": report }))
+}
+
+fn rpc_error(id: Value, code: i64, message: &str) -> Value {
+    json!({ "jsonrpc": "2.0", "id": id, "error": { "code": code, "message": message } })
+}
+
+/// Attempts one command; `Ok(detail)` when the sandbox let it through.
+fn run(command: &str) -> Result<Value, String> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    match words.as_slice() {
+        ["env"] => Ok(json!(std::env::vars().collect::<Vec<_>>())),
+        ["read", path] => std::fs::read(path)
+            .map(|bytes| json!(bytes.len()))
+            .map_err(|e| e.to_string()),
+        ["write", path, text] => std::fs::write(path, text)
+            .map(|()| json!(text.len()))
+            .map_err(|e| e.to_string()),
+        ["list", path] => list(path),
+        ["http", method, url, rest @ ..] => http(method, url, rest.first().copied()),
+        ["tcp", ip, port] => tcp(ip, port),
+        ["dns", name] => dns(name),
+        ["alloc", megabytes] => alloc(megabytes),
+        ["spin", seconds] => spin(seconds),
+        ["trap"] => panic!("the probe was asked to trap"),
+        _ => Err(format!("unknown probe command {command:?}")),
+    }
+}
+
+fn list(path: &str) -> Result<Value, String> {
+    let entries = std::fs::read_dir(path).map_err(|e| e.to_string())?;
+    Ok(json!(
+        entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+    ))
+}
+
+/// An outgoing request through wasi:http/outgoing-handler, which an HTTP handler may import
+/// like any other component: the host's origin gate and credentials apply to it.
+fn http(method: &str, url: &str, authorization: Option<&str>) -> Result<Value, String> {
+    let method = match method {
+        "GET" => waki::Method::Get,
+        "POST" => waki::Method::Post,
+        "DELETE" => waki::Method::Delete,
+        other => return Err(format!("unsupported method {other}")),
+    };
+    let mut request = waki::Client::new()
+        .request(method, url)
+        .header("User-Agent", "sandbox-probe (tests@example.test)");
+    if let Some(value) = authorization {
+        request = request.header("Authorization", value);
+    }
+    // Debug formatting keeps the WASI error code's name (e.g. HttpRequestDenied), which the
+    // tests look for.
+    let response = request.send().map_err(|e| format!("{e:?}"))?;
+    let status = response.status_code();
+    let body = response.body().map_err(|e| format!("{e:?}"))?;
+    Ok(json!({ "status": status, "body": String::from_utf8_lossy(&body) }))
+}
+
+fn tcp(ip: &str, port: &str) -> Result<Value, String> {
+    let octets: Vec<u8> = ip.split('.').filter_map(|part| part.parse().ok()).collect();
+    let [a, b, c, d] = octets[..] else {
+        return Err(format!("bad IPv4 address {ip}"));
+    };
+    let port: u16 = port.parse().map_err(|_| format!("bad port {port}"))?;
+    let network = wasi::sockets::instance_network::instance_network();
+    let socket = wasi::sockets::tcp_create_socket::create_tcp_socket(IpAddressFamily::Ipv4)
+        .map_err(|e| format!("create: {e:?}"))?;
+    let address = IpSocketAddress::Ipv4(Ipv4SocketAddress {
+        port,
+        address: (a, b, c, d),
+    });
+    socket
+        .start_connect(&network, address)
+        .map_err(|e| format!("connect: {e:?}"))?;
+    socket.subscribe().block();
+    socket
+        .finish_connect()
+        .map(|_| json!("connected"))
+        .map_err(|e| format!("connect: {e:?}"))
+}
+
+fn dns(name: &str) -> Result<Value, String> {
+    let network = wasi::sockets::instance_network::instance_network();
+    let addresses = wasi::sockets::ip_name_lookup::resolve_addresses(&network, name)
+        .map_err(|e| format!("resolve: {e:?}"))?;
+    addresses.subscribe().block();
+    let first = addresses
+        .resolve_next_address()
+        .map_err(|e| format!("resolve: {e:?}"))?;
+    Ok(json!(format!("{first:?}")))
+}
+
+/// Allocates and touches this much memory, to meet the host's memory cap.
+fn alloc(megabytes: &str) -> Result<Value, String> {
+    let megabytes: usize = megabytes
+        .parse()
+        .map_err(|_| format!("bad size {megabytes}"))?;
+    let block = vec![1u8; megabytes << 20];
+    Ok(json!(
+        block.iter().map(|b| *b as usize).sum::<usize>() >> 20
+    ))
+}
+
+/// Computes without any I/O for this long, like a runaway loop.
+fn spin(seconds: &str) -> Result<Value, String> {
+    let seconds: u64 = seconds
+        .parse()
+        .map_err(|_| format!("bad duration {seconds}"))?;
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    let mut turns = 0u64;
+    while std::time::Instant::now() < until {
+        turns = turns.wrapping_add(1);
+    }
+    Ok(json!(turns))
+}

@@ -8,6 +8,8 @@ use waki::ErrorCode;
 
 use std::time::{Duration, Instant};
 
+pub use facturation_pro_catalog::Method;
+
 use super::{ApiConfig, ApiError, Pagination};
 
 /// How many redirects we follow before giving up; the API's own shortcuts need one.
@@ -26,22 +28,12 @@ const DAILY_QUOTA_SPENT: &str = "daily request quota";
 /// Reads that fail with a 5xx or a network error are tried again this many times.
 const READ_RETRIES: u32 = 2;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Method {
-    Get,
-    Post,
-    Patch,
-    Delete,
-}
-
-impl Method {
-    fn to_waki(self) -> waki::Method {
-        match self {
-            Method::Get => waki::Method::Get,
-            Method::Post => waki::Method::Post,
-            Method::Patch => waki::Method::Patch,
-            Method::Delete => waki::Method::Delete,
-        }
+fn waki_method(method: Method) -> waki::Method {
+    match method {
+        Method::Get => waki::Method::Get,
+        Method::Post => waki::Method::Post,
+        Method::Patch => waki::Method::Patch,
+        Method::Delete => waki::Method::Delete,
     }
 }
 
@@ -247,7 +239,7 @@ impl ApiClient {
         body: Option<&RequestBody>,
     ) -> Result<waki::Response, Failure> {
         let mut builder = waki::Client::new()
-            .request(method.to_waki(), url)
+            .request(waki_method(method), url)
             .header("User-Agent", self.config.user_agent.as_str())
             .header("Accept", "application/json")
             .header("X-Facturation-Tool", request.tool);

@@ -9,7 +9,7 @@ use super::jsonrpc::{
     self, HEADER_MISMATCH, INVALID_PARAMS, INVALID_REQUEST, Incoming, METHOD_NOT_FOUND,
     MISSING_CLIENT_CAPABILITY, PARSE_ERROR, RpcError, UNSUPPORTED_PROTOCOL_VERSION,
 };
-use super::protocol::{Server, ToolProvider, meta_version};
+use super::protocol::{Answer, Server, ToolProvider, meta_version};
 
 /// The one path MCP is served on.
 pub const ENDPOINT: &str = "/mcp";
@@ -117,10 +117,11 @@ pub fn serve<P: ToolProvider>(
                 Err(error) => status_for(error.code, modern),
             };
             let body = match outcome {
-                Ok(result) => jsonrpc::success(&id, result),
-                Err(error) => jsonrpc::failure(&id, &error),
+                Ok(Answer::Value(result)) => jsonrpc::success(&id, result).to_string(),
+                Ok(Answer::Text(result)) => jsonrpc::success_text(&id, &result),
+                Err(error) => jsonrpc::failure(&id, &error).to_string(),
             };
-            json_response(status, &body)
+            json_response(status, body)
         }
         // Nothing to answer: the client told us something, or answered a question we never
         // asked (this server sends none).
@@ -129,7 +130,9 @@ pub fn serve<P: ToolProvider>(
             headers: Vec::new(),
             body: Vec::new(),
         },
-        Incoming::Invalid { id, error } => json_response(400, &jsonrpc::failure(&id, &error)),
+        Incoming::Invalid { id, error } => {
+            json_response(400, jsonrpc::failure(&id, &error).to_string())
+        }
     }
 }
 
@@ -270,13 +273,166 @@ fn bearer_matches(header: Option<&str>, token: &str) -> bool {
 /// MCP clients can show it.
 fn refusal(status: u16, message: String) -> HttpResponse {
     let body = json!({ "jsonrpc": "2.0", "id": null, "error": { "code": INVALID_REQUEST, "message": message } });
-    json_response(status, &body)
+    json_response(status, body.to_string())
 }
 
-fn json_response(status: u16, body: &Value) -> HttpResponse {
+fn json_response(status: u16, body: String) -> HttpResponse {
     HttpResponse {
         status,
         headers: vec![("content-type", "application/json".into())],
-        body: body.to_string().into_bytes(),
+        body: body.into_bytes(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mcp::protocol::{CallOutcome, ServerInfo, ToolCall, ToolCallError};
+    use proptest::prelude::*;
+
+    /// One tool, `echo`, that returns its arguments.
+    struct Echo;
+
+    impl ToolProvider for Echo {
+        fn tools(&self) -> Vec<&'static str> {
+            vec![r#"{"name":"echo","title":"Echo","inputSchema":{"type":"object"}}"#]
+        }
+        fn call(
+            &self,
+            name: &str,
+            arguments: Map<String, Value>,
+            _: ToolCall,
+        ) -> Result<CallOutcome, ToolCallError> {
+            match name {
+                "echo" => Ok(CallOutcome::Complete(
+                    json!({ "content": [], "structuredContent": arguments }),
+                )),
+                other => Err(ToolCallError::UnknownTool(other.into())),
+            }
+        }
+    }
+
+    fn server() -> Server<Echo> {
+        let info = ServerInfo {
+            name: "n",
+            title: "t",
+            version: "1",
+            instructions: "i",
+        };
+        Server::new(info, Echo, 10)
+    }
+
+    fn open() -> Access {
+        Access {
+            bearer_token: None,
+            closed_because: None,
+            allowed_origins: Vec::new(),
+        }
+    }
+
+    fn post(body: &[u8], headers: &[(&str, &str)]) -> HttpRequest {
+        let mut all = vec![("content-type".to_string(), "application/json".to_string())];
+        all.extend(headers.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        HttpRequest {
+            method: "POST".into(),
+            path: ENDPOINT.into(),
+            headers: all,
+            body: body.to_vec(),
+        }
+    }
+
+    fn modern(method: &str, extra: Value) -> Vec<u8> {
+        let mut params = json!({ "_meta": {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {},
+        } });
+        if let (Some(params), Value::Object(extra)) = (params.as_object_mut(), extra) {
+            params.extend(extra);
+        }
+        json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params })
+            .to_string()
+            .into_bytes()
+    }
+
+    fn body(response: &HttpResponse) -> Value {
+        serde_json::from_slice(&response.body).expect("a JSON body")
+    }
+
+    #[test]
+    fn the_tool_list_text_is_valid_json_with_completion_fields() {
+        let headers = [
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", "tools/list"),
+        ];
+        let response = serve(
+            &server(),
+            &open(),
+            &post(&modern("tools/list", json!({})), &headers),
+        );
+        assert_eq!(response.status, 200);
+        let answer = body(&response);
+        assert_eq!(answer["result"]["tools"][0]["name"], "echo");
+        assert_eq!(answer["result"]["resultType"], "complete");
+        assert_eq!(answer["result"]["cacheScope"], "public");
+        assert!(answer["result"]["ttlMs"].is_u64());
+        assert_eq!(
+            answer["result"]["_meta"]["io.modelcontextprotocol/serverInfo"]["name"],
+            "n"
+        );
+    }
+
+    #[test]
+    fn a_legacy_list_drops_what_its_revision_lacks() {
+        let response = serve(
+            &server(),
+            &open(),
+            &post(br#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#, &[]),
+        );
+        let answer = body(&response);
+        assert!(
+            answer["result"]["tools"][0].get("title").is_none(),
+            "{answer}"
+        );
+        assert!(answer["result"].get("resultType").is_none());
+    }
+
+    #[test]
+    fn a_header_naming_another_tool_is_a_mismatch() {
+        let headers = [
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", "tools/call"),
+            ("mcp-name", "=?base64?b3RoZXI=?="),
+        ];
+        let call = modern("tools/call", json!({ "name": "echo" }));
+        let response = serve(&server(), &open(), &post(&call, &headers));
+        assert_eq!(response.status, 400);
+        assert_eq!(body(&response)["error"]["code"], HEADER_MISMATCH);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Whatever arrives, the answer is a well-formed HTTP reply: an empty 202, or a
+        /// JSON-RPC response with a result or an error.
+        #[test]
+        fn arbitrary_bodies_get_well_formed_answers(
+            raw in prop::collection::vec(any::<u8>(), 0..300),
+            method in prop_oneof![Just("tools/list"), Just("tools/call"), Just("ping"), Just("x")],
+            with_meta in any::<bool>(),
+        ) {
+            let json_body = if with_meta { modern(method, json!({ "name": "echo" })) } else {
+                json!({ "jsonrpc": "2.0", "id": "a", "method": method }).to_string().into_bytes()
+            };
+            for candidate in [raw, json_body] {
+                let response = serve(&server(), &open(), &post(&candidate, &[]));
+                if response.status == 202 {
+                    prop_assert!(response.body.is_empty());
+                    continue;
+                }
+                let answer = body(&response);
+                prop_assert_eq!(&answer["jsonrpc"], "2.0");
+                prop_assert!(answer.get("result").is_some() != answer.get("error").is_some());
+            }
+        }
     }
 }

@@ -143,6 +143,11 @@ pub fn success(id: &Value, result: Value) -> Value {
     json!({ "jsonrpc": "2.0", "id": id, "result": result })
 }
 
+/// A success whose result is JSON text already written.
+pub fn success_text(id: &Value, result: &str) -> String {
+    format!(r#"{{"jsonrpc":"2.0","id":{id},"result":{result}}}"#)
+}
+
 pub fn failure(id: &Value, error: &RpcError) -> Value {
     let mut body = json!({ "code": error.code, "message": error.message });
     if let Some(data) = &error.data {

@@ -38,8 +38,9 @@ pub struct ServerInfo {
 
 /// What the protocol layer needs from the tool layer.
 pub trait ToolProvider {
-    /// Every tool as an MCP `Tool` object, in a stable order (cursors index into it).
-    fn tools(&self) -> Vec<Value>;
+    /// Every tool as the JSON text of an MCP `Tool` object (as the newest revision has it),
+    /// in a stable order (cursors index into it).
+    fn tools(&self) -> Vec<&'static str>;
     /// Runs a tool. Failures of the tool itself (API errors, bad argument values) belong in
     /// a complete result with `isError: true`; only a call that cannot be dispatched at all
     /// is a [`ToolCallError`].
@@ -187,10 +188,10 @@ impl<P: ToolProvider> Server<P> {
         method: &str,
         mut params: Map<String, Value>,
         transport_version: Option<&str>,
-    ) -> Result<Value, RpcError> {
+    ) -> Result<Answer, RpcError> {
         // `initialize` carries its own version: it is how a legacy session starts.
         if method == "initialize" && meta_version(&params).is_none() {
-            return self.initialize(&params);
+            return self.initialize(&params).map(Answer::Value);
         }
         let dialect = self.dialect(&params, transport_version)?;
         let capabilities = params
@@ -207,16 +208,18 @@ impl<P: ToolProvider> Server<P> {
             )),
             ("initialize", false) => self.initialize(&params),
             ("ping", false) => Ok(json!({})),
-            ("tools/list", _) => self.list_tools(&params, dialect),
+            ("tools/list", _) => return self.list_tools(&params, dialect).map(Answer::Text),
             ("tools/call", _) => {
-                return self.call_tool(params, dialect, &capabilities);
+                return self
+                    .call_tool(params, dialect, &capabilities)
+                    .map(Answer::Value);
             }
             (other, _) => Err(RpcError::new(
                 METHOD_NOT_FOUND,
                 format!("Method not found: {other}"),
             )),
         };
-        outcome.map(|result| complete(result, dialect, &self.info))
+        outcome.map(|result| Answer::Value(complete(result, dialect, &self.info)))
     }
 
     fn initialize(&self, params: &Map<String, Value>) -> Result<Value, RpcError> {
@@ -254,7 +257,13 @@ impl<P: ToolProvider> Server<P> {
         })
     }
 
-    fn list_tools(&self, params: &Map<String, Value>, dialect: Dialect) -> Result<Value, RpcError> {
+    /// The page as JSON text, assembled from the definitions rendered at build time, so a
+    /// request copies them instead of building and serialising every schema.
+    fn list_tools(
+        &self,
+        params: &Map<String, Value>,
+        dialect: Dialect,
+    ) -> Result<String, RpcError> {
         let tools = self.provider.tools();
         let start = match params.get("cursor") {
             None | Some(Value::Null) => 0,
@@ -266,18 +275,25 @@ impl<P: ToolProvider> Server<P> {
             Some(_) => return Err(RpcError::new(INVALID_PARAMS, "`cursor` must be a string")),
         };
         let end = (start + self.page_size).min(tools.len());
-        let page: Vec<Value> = tools[start..end]
+        let page: Vec<String> = tools[start..end]
             .iter()
-            .map(|tool| for_revision(tool.clone(), dialect.version))
+            .map(|tool| for_revision(tool, dialect.version))
             .collect();
-        let mut result = json!({ "tools": page });
+        let mut result = format!("{{\"tools\":[{}]", page.join(","));
+        let mut field = |name: &str, value: Value| {
+            result.push_str(&format!(",{}:{value}", Value::from(name)));
+        };
         if end < tools.len() {
-            result["nextCursor"] = Value::String(encode_cursor(end));
+            field("nextCursor", Value::String(encode_cursor(end)));
         }
         if dialect.modern {
-            result["ttlMs"] = json!(LIST_TTL_MS);
-            result["cacheScope"] = json!("public");
+            field("ttlMs", json!(LIST_TTL_MS));
+            field("cacheScope", json!("public"));
+            for (name, value) in completion(&self.info) {
+                field(name, value);
+            }
         }
+        result.push('}');
         Ok(result)
     }
 
@@ -354,17 +370,26 @@ impl<P: ToolProvider> Server<P> {
     }
 }
 
+/// A result, as a JSON value or as JSON text already written.
+pub enum Answer {
+    Value(Value),
+    Text(String),
+}
+
+/// What marks a modern result as finished, and says who answered.
+fn completion(info: &ServerInfo) -> [(&'static str, Value); 2] {
+    let server_info = json!({ "name": info.name, "title": info.title, "version": info.version });
+    [
+        ("resultType", json!("complete")),
+        ("_meta", json!({ META_SERVER_INFO: server_info })),
+    ]
+}
+
 /// Marks a finished result as such, with who answered, for modern requests.
 fn complete(mut result: Value, dialect: Dialect, info: &ServerInfo) -> Value {
     if dialect.modern {
-        result["resultType"] = json!("complete");
-        let server_info =
-            json!({ "name": info.name, "title": info.title, "version": info.version });
-        match result.get_mut("_meta").and_then(Value::as_object_mut) {
-            Some(meta) => {
-                meta.insert(META_SERVER_INFO.into(), server_info);
-            }
-            None => result["_meta"] = json!({ META_SERVER_INFO: server_info }),
+        for (name, value) in completion(info) {
+            result[name] = value;
         }
     }
     result
@@ -380,18 +405,21 @@ fn can_ask_with_form(capabilities: &Value) -> bool {
 }
 
 /// A tool definition as `version` knows it: `title` and `outputSchema` came with
-/// 2025-06-18, annotations with 2025-03-26.
-fn for_revision(mut tool: Value, version: &str) -> Value {
-    if let Some(tool) = tool.as_object_mut() {
-        if version < "2025-06-18" {
-            tool.remove("title");
-            tool.remove("outputSchema");
-        }
-        if version < "2025-03-26" {
-            tool.remove("annotations");
-        }
+/// 2025-06-18, annotations with 2025-03-26. The newer revisions, which most clients speak,
+/// take the text as it is.
+fn for_revision(tool: &str, version: &str) -> String {
+    if version >= "2025-06-18" {
+        return tool.to_string();
     }
-    tool
+    let Ok(Value::Object(mut tool)) = serde_json::from_str::<Value>(tool) else {
+        return tool.to_string();
+    };
+    tool.remove("title");
+    tool.remove("outputSchema");
+    if version < "2025-03-26" {
+        tool.remove("annotations");
+    }
+    Value::Object(tool).to_string()
 }
 
 /// A tool result as `version` knows it: `structuredContent` came with 2025-06-18.

@@ -15,7 +15,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use super::spec::{Effect, ToolSpec};
+use facturation_pro_catalog::spec::{Effect, ToolSpec};
 
 /// How long the user has to answer.
 const ANSWER_WITHIN_SECS: u64 = 10 * 60;
@@ -245,7 +245,7 @@ fn question(spec: &ToolSpec, arguments: &Map<String, Value>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tools::catalog::TOOLS;
+    use facturation_pro_catalog::TOOLS;
 
     fn delete_customer() -> &'static ToolSpec {
         TOOLS

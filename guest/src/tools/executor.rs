@@ -5,8 +5,8 @@ use serde_json::{Map, Value, json};
 
 use super::arguments::{self, Placed, Refusal};
 use super::files;
-use super::spec::{Body, Output, ToolSpec};
 use crate::api::{ApiClient, ApiError, ApiRequest, ApiResponse, Pagination, RequestBody};
+use facturation_pro_catalog::spec::{Body, Output, ToolSpec};
 
 /// Default and ceiling for `max_pages` when a list follows its pages.
 const DEFAULT_MAX_PAGES: u64 = 10;

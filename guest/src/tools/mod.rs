@@ -1,17 +1,14 @@
-//! The Facturation.PRO tools: a declarative table (`catalog`) of routes, the schemas built
-//! from it, and the executor that runs any entry. This layer joins the protocol layer to the
-//! API client and owns how results and failures look to the model.
+//! Running the Facturation.PRO tools: the table and the definitions built from it come from
+//! the `facturation-pro-catalog` crate (the definitions rendered at build time); here are the
+//! selection, the argument checks, the executor that runs any entry, files in and out, and
+//! confirmation. This layer joins the protocol layer to the API client and owns how results
+//! and failures look to the model.
 
 mod arguments;
-mod catalog;
 mod confirm;
 mod executor;
-mod fields;
 mod files;
-mod schema;
 mod selection;
-mod spec;
-mod values;
 
 use serde_json::{Map, Value, json};
 
@@ -21,13 +18,18 @@ use confirm::Decision;
 pub use confirm::SealKey;
 pub use confirm::enabled_from_env as confirmation_from_env;
 use executor::{CallContext, CallFailure};
+use facturation_pro_catalog::spec::ToolSpec;
 pub use selection::Selection;
-use spec::ToolSpec;
+
+mod definitions {
+    include!(concat!(env!("OUT_DIR"), "/tool_definitions.rs"));
+}
 
 pub struct Toolbox {
     client: ApiClient,
-    /// The tools this configuration offers, in the catalogue's order.
-    offered: Vec<&'static ToolSpec>,
+    /// The tools this configuration offers, in the catalogue's order, with their
+    /// definitions.
+    offered: Vec<(&'static ToolSpec, &'static str)>,
     /// Ask the user before irreversible actions, when the client can; the key seals the
     /// question's state (None when the deployment has none).
     confirm: bool,
@@ -45,9 +47,10 @@ impl Toolbox {
         seal_key: Option<SealKey>,
         downloads: bool,
     ) -> Self {
-        let offered = catalog::TOOLS
+        let offered = facturation_pro_catalog::TOOLS
             .iter()
-            .filter(|spec| selection.admits(spec))
+            .zip(definitions::TOOL_DEFINITIONS.iter().copied())
+            .filter(|(spec, _)| selection.admits(spec))
             .collect();
         Self {
             client,
@@ -65,10 +68,10 @@ fn supports_resource_links(protocol_version: &str) -> bool {
 }
 
 impl ToolProvider for Toolbox {
-    fn tools(&self) -> Vec<Value> {
+    fn tools(&self) -> Vec<&'static str> {
         self.offered
             .iter()
-            .map(|spec| schema::tool_definition(spec))
+            .map(|(_, definition)| *definition)
             .collect()
     }
 
@@ -81,6 +84,7 @@ impl ToolProvider for Toolbox {
         let spec = self
             .offered
             .iter()
+            .map(|(spec, _)| *spec)
             .find(|spec| spec.name == name)
             .ok_or_else(|| ToolCallError::UnknownTool(name.to_string()))?;
         let context = CallContext {
@@ -171,10 +175,32 @@ mod tests {
         )
     }
 
+    /// The offered definitions, as the client will parse them.
+    fn parsed_tools() -> Vec<Value> {
+        toolbox()
+            .tools()
+            .iter()
+            .map(|text| serde_json::from_str(text).expect("a definition is JSON"))
+            .collect()
+    }
+
+    #[test]
+    fn the_rendered_definitions_are_the_catalogs() {
+        let tools = parsed_tools();
+        assert_eq!(tools.len(), facturation_pro_catalog::TOOLS.len());
+        for (spec, tool) in facturation_pro_catalog::TOOLS.iter().zip(&tools) {
+            assert_eq!(
+                *tool,
+                facturation_pro_catalog::schema::tool_definition(spec),
+                "{}",
+                spec.name
+            );
+        }
+    }
+
     #[test]
     fn every_tool_is_fully_described() {
-        let toolbox = toolbox();
-        for tool in &toolbox.tools() {
+        for tool in &parsed_tools() {
             let name = tool["name"].as_str().unwrap();
             assert!(tool["title"].is_string(), "{name} has no title");
             assert!(
@@ -206,7 +232,7 @@ mod tests {
 
     #[test]
     fn tool_names_are_unique() {
-        let tools = toolbox().tools();
+        let tools = parsed_tools();
         let mut names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
         let count = names.len();
         names.sort_unstable();

@@ -3,8 +3,8 @@
 //! callable. (In read-only mode the host also refuses every non-GET request, so this is the
 //! courteous half of a rule the sandbox enforces.)
 
-use super::catalog::TOOLS;
-use super::spec::{Effect, ToolSpec, Toolset};
+use facturation_pro_catalog::TOOLS;
+use facturation_pro_catalog::spec::{Effect, ToolSpec, Toolset};
 
 #[derive(Default)]
 pub struct Selection {

@@ -1,7 +1,7 @@
 //! The vendor's fixed value lists, with what each value means, so schemas can teach them
 //! to the model. Meanings are our English glosses of the reference's labels.
 
-use super::spec::Choice;
+use crate::spec::Choice;
 
 const fn choice(value: &'static str, meaning: &'static str) -> Choice {
     Choice { value, meaning }

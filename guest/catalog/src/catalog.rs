@@ -3,12 +3,12 @@
 //! rest. The constructors below cover the common shapes; special tools spell out their
 //! differences with struct update syntax.
 
-use super::fields::*;
-use super::spec::{
+use crate::fields::*;
+use crate::spec::Method;
+use crate::spec::{
     Body, Effect, FieldType, FieldType::*, Fields, Output, QueryParam, ToolSpec, Toolset,
 };
-use super::values::*;
-use crate::api::Method;
+use crate::values::*;
 
 const fn q(name: &'static str, ty: FieldType, description: &'static str) -> QueryParam {
     QueryParam {

@@ -2,8 +2,8 @@
 //! whether a client may write it, and what it means. Records that share columns (customers
 //! and suppliers, quotes and invoices) are built from shared groups rather than copies.
 
-use super::spec::{Field, FieldType, FieldType::*, Fields};
-use super::values::*;
+use crate::spec::{Field, FieldType, FieldType::*, Fields};
+use crate::values::*;
 
 const fn rw(name: &'static str, ty: FieldType, description: &'static str) -> Field {
     Field {

@@ -5,8 +5,10 @@
 
 use serde_json::{Map, Value, json};
 
-use super::arguments::{body_fields, local_fields};
-use super::spec::{Choice, Effect, Field, FieldType, Fields, Output, ToolSpec, each_field};
+use crate::local::local_fields;
+use crate::spec::{
+    Choice, Effect, Field, FieldType, Fields, Output, ToolSpec, body_fields, each_field,
+};
 
 pub fn tool_definition(spec: &ToolSpec) -> Value {
     json!({
@@ -71,7 +73,7 @@ fn input_schema(spec: &ToolSpec) -> Value {
             input_property(field.ty, field.description),
         );
     }
-    if let super::spec::Body::Json {
+    if let crate::spec::Body::Json {
         required: body_required,
         ..
     } = spec.body

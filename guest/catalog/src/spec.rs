@@ -1,7 +1,14 @@
 //! The vocabulary of the declarative tool table: what a tool is, where each argument goes in
 //! the HTTP request, and what shape the answer takes. The table itself is in `catalog.rs`.
 
-use crate::api::Method;
+/// The HTTP methods the API's routes use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Patch,
+    Delete,
+}
 
 /// One allowed value of a fixed list, with its meaning for the model.
 pub struct Choice {
@@ -199,4 +206,13 @@ impl ToolSpec {
             format!("{method} {}?{}", self.path, query.join("&"))
         }
     }
+}
+
+/// Writable fields sent as the JSON body.
+pub fn body_fields(spec: &ToolSpec) -> impl Iterator<Item = &'static Field> {
+    let fields = match spec.body {
+        Body::Json { fields, .. } => fields,
+        Body::None | Body::File => &[],
+    };
+    each_field(fields).filter(|field| field.writable)
 }

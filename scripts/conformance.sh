@@ -39,7 +39,7 @@ esac
 # The suite needs node >= 22: prefer the one install-test-tools.sh linked.
 NODE="$TOOLS/bin/node"
 [ -x "$NODE" ] || NODE=$(command -v node || true)
-major=$("$NODE" --version 2>/dev/null | sed -n 's/^v\([0-9]*\)\..*/\1/p')
+major=$("$NODE" --version 2>/dev/null | sed -n 's/^v\([0-9]*\)\..*/\1/p' || true)
 if [ -z "$major" ] || [ "$major" -lt 22 ] || [ ! -f "$PKG/dist/index.js" ]; then
     echo "conformance tools missing: run scripts/install-test-tools.sh" >&2
     exit 2
@@ -61,13 +61,16 @@ fi
 # wire, plus the unscored extension/pending scenarios for visibility. It cannot
 # be combined with a scenario or suite selection, so those switch to
 # --spec-version.
-select=(--requirements "$VERSION")
+narrowed= versioned=
 for a in "$@"; do
     case "$a" in
-        --scenario | --scenario=* | --suite | --suite=*) select=(--spec-version "$VERSION") ;;
-        --spec-version | --spec-version=* | --requirements | --requirements=*) select=() ;;
+        --scenario | --scenario=* | --suite | --suite=*) narrowed=1 ;;
+        --spec-version | --spec-version=* | --requirements | --requirements=*) versioned=1 ;;
     esac
 done
+if [ -n "$versioned" ]; then select=()
+elif [ -n "$narrowed" ]; then select=(--spec-version "$VERSION")
+else select=(--requirements "$VERSION"); fi
 
 # The suite has no header option; a preload gives undici's global dispatcher
 # (used by both fetch and undici.request inside the suite) an interceptor.

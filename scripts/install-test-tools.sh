@@ -32,22 +32,20 @@ CONFORMANCE_VERSION=0.2.0-alpha.12
 
 mkdir -p "$TOOLS/bin"
 
-install_wasmtime() {
-    if "$TOOLS/bin/wasmtime" --version 2>/dev/null | grep -q "^wasmtime ${WASMTIME_VERSION%%.*}\."; then
-        return 0
-    fi
-    # A private target dir, so this never waits on (or blocks) the workspace's
-    # target/ lock; removed afterwards because only the binary is worth keeping.
+# The wasmtime build is by far the slowest step (minutes): start it in the
+# background and do the npm work meanwhile. A private target dir means it never
+# waits on (or blocks) the workspace's target/ lock.
+WASMTIME_LOG="$TOOLS/wasmtime-install.log"
+wasmtime_pid=
+have=$("$TOOLS/bin/wasmtime" --version 2>/dev/null || true)
+if [[ "$have" != "wasmtime ${WASMTIME_VERSION%%.*}."* ]]; then
     CARGO_TARGET_DIR="$TOOLS/build" cargo install --locked --root "$TOOLS" \
         wasmtime-cli --version "$WASMTIME_VERSION" \
-        --no-default-features --features "$WASMTIME_FEATURES"
-    rm -rf "$TOOLS/build"
-}
-
-# The wasmtime build is by far the slowest step: run it while npm works.
-WASMTIME_LOG="$TOOLS/wasmtime-install.log"
-install_wasmtime >"$WASMTIME_LOG" 2>&1 &
-wasmtime_pid=$!
+        --no-default-features --features "$WASMTIME_FEATURES" >"$WASMTIME_LOG" 2>&1 &
+    wasmtime_pid=$!
+    # Do not leave the build running if a later step fails.
+    trap 'kill "$wasmtime_pid" 2>/dev/null || true' EXIT
+fi
 
 # Major version of a node binary, 0 when it is missing or broken.
 node_major() {
@@ -81,10 +79,15 @@ if [ "$installed" != "$CONFORMANCE_VERSION" ]; then
         "@modelcontextprotocol/conformance@$CONFORMANCE_VERSION"
 fi
 
-if ! wait "$wasmtime_pid"; then
-    echo "wasmtime-cli install failed; last lines of $WASMTIME_LOG:" >&2
-    tail -n 30 "$WASMTIME_LOG" >&2
-    exit 1
+if [ -n "$wasmtime_pid" ]; then
+    if ! wait "$wasmtime_pid"; then
+        echo "wasmtime-cli install failed; last lines of $WASMTIME_LOG:" >&2
+        tail -n 30 "$WASMTIME_LOG" >&2
+        exit 1
+    fi
+    trap - EXIT
+    # Only the binary is worth keeping; the build tree is ~1.5 GB.
+    rm -rf "$TOOLS/build"
 fi
 
 echo "wasmtime:    $TOOLS/bin/wasmtime ($("$TOOLS/bin/wasmtime" --version))"

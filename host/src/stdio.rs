@@ -18,7 +18,8 @@ use anyhow::Result;
 use base64::prelude::{BASE64_STANDARD, Engine as _};
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
+use std::io::{BufRead, Write};
+
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::{AbortHandle, JoinSet};
 
@@ -48,7 +49,9 @@ struct Handshake {
 /// State of one stdio connection, shared by its request tasks.
 struct Connection {
     runner: Runner,
-    output: mpsc::UnboundedSender<Value>,
+    /// Lines for stdout. The component's replies pass as the text it wrote: a 200 KB tool
+    /// list is not parsed and written again.
+    output: mpsc::UnboundedSender<Bytes>,
     handshake: Mutex<Option<Handshake>>,
     /// Our questions to the client that await an answer, by the id we gave them.
     questions: Mutex<HashMap<String, oneshot::Sender<Value>>>,
@@ -63,32 +66,40 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Serves until stdin ends and every request has been answered.
-pub async fn serve(runner: Runner) -> Result<()> {
-    serve_streams(
-        runner,
-        tokio::io::BufReader::new(tokio::io::stdin()),
-        tokio::io::stdout(),
-    )
-    .await
+/// One framed input line, or the news that a line was too long to take.
+enum Frame {
+    Line(Vec<u8>),
+    Oversized,
 }
 
-async fn serve_streams(
-    runner: Runner,
-    mut input: impl AsyncBufRead + Unpin,
-    mut output: impl AsyncWrite + Unpin + Send + 'static,
-) -> Result<()> {
-    let (sender, mut outgoing) = mpsc::unbounded_channel::<Value>();
-    // One writer, so that lines from concurrent requests never interleave.
-    let writer = tokio::spawn(async move {
-        while let Some(message) = outgoing.recv().await {
-            // Null stands for "nothing to say" (a notification the component accepted).
-            if message.is_null() {
-                continue;
+/// Serves until stdin ends and every request has been answered.
+///
+/// Stdin and stdout each get a plain thread: the tokio versions hand every read and write
+/// to a blocking pool, which added a visible share of each request's latency.
+pub async fn serve(runner: Runner) -> Result<()> {
+    let (frames, mut incoming) = mpsc::unbounded_channel::<Frame>();
+    std::thread::spawn(move || {
+        let mut input = std::io::stdin().lock();
+        // A read error ends the input as its end would.
+        while let Ok(Some(frame)) = read_frame(&mut input) {
+            if frames.send(frame).is_err() {
+                break;
             }
-            let mut line = message.to_string().into_bytes();
-            line.push(b'\n');
-            if output.write_all(&line).await.is_err() || output.flush().await.is_err() {
+        }
+    });
+    let (sender, mut outgoing) = mpsc::unbounded_channel::<Bytes>();
+    // One writer, so that lines from concurrent requests never interleave.
+    let writer = std::thread::spawn(move || {
+        let mut output = std::io::stdout().lock();
+        while let Some(line) = outgoing.blocking_recv() {
+            let mut framed = Vec::with_capacity(line.len() + 1);
+            framed.extend_from_slice(&line);
+            framed.push(b'\n');
+            if output
+                .write_all(&framed)
+                .and_then(|()| output.flush())
+                .is_err()
+            {
                 break;
             }
         }
@@ -102,15 +113,14 @@ async fn serve_streams(
         in_flight: Mutex::new(HashMap::new()),
     });
     let mut tasks = JoinSet::new();
-    while let Some(line) = read_line(&mut input).await? {
-        let Some(line) = line else {
-            let error = json!({ "code": -32700, "message": format!("message larger than {MAX_LINE_BYTES} bytes; it was ignored") });
-            let _ = connection
-                .output
-                .send(json!({ "jsonrpc": "2.0", "id": null, "error": error }));
-            continue;
-        };
-        connection.receive(line, &mut tasks).await;
+    while let Some(frame) = incoming.recv().await {
+        match frame {
+            Frame::Line(line) => connection.receive(line, &mut tasks).await,
+            Frame::Oversized => {
+                let error = json!({ "code": -32700, "message": format!("message larger than {MAX_LINE_BYTES} bytes; it was ignored") });
+                connection.send(&json!({ "jsonrpc": "2.0", "id": null, "error": error }));
+            }
+        }
         // Finished tasks are collected as we go, so a long session does not pile them up.
         while tasks.try_join_next().is_some() {}
     }
@@ -119,45 +129,45 @@ async fn serve_streams(
     lock(&connection.questions).clear();
     while tasks.join_next().await.is_some() {}
     drop(connection);
-    let _ = writer.await;
+    let _ = tokio::task::spawn_blocking(move || writer.join()).await;
     Ok(())
 }
 
-/// The next non-empty line; `Some(None)` for a line over the size limit (skipped), `None`
-/// at end of input.
-async fn read_line(input: &mut (impl AsyncBufRead + Unpin)) -> Result<Option<Option<Vec<u8>>>> {
+/// The next non-empty line, or None at end of input. A line over the size limit is skipped
+/// without being held in memory.
+fn read_frame(input: &mut impl BufRead) -> std::io::Result<Option<Frame>> {
     let mut line = Vec::new();
+    let mut oversized = false;
     loop {
-        let buffer = input.fill_buf().await?;
+        let buffer = input.fill_buf()?;
         if buffer.is_empty() {
-            return Ok(if line.trim_ascii().is_empty() {
-                None
-            } else if line.len() > MAX_LINE_BYTES {
-                Some(None)
-            } else {
-                Some(Some(line))
+            return Ok(match (oversized, line.trim_ascii().is_empty()) {
+                (true, _) => Some(Frame::Oversized),
+                (false, true) => None,
+                (false, false) => Some(Frame::Line(line)),
             });
         }
-        let (chunk, done) = match buffer.iter().position(|byte| *byte == b'\n') {
+        let (chunk, end) = match buffer.iter().position(|byte| *byte == b'\n') {
             Some(end) => (&buffer[..end], Some(end + 1)),
             None => (buffer, None),
         };
-        // Past the limit, bytes are dropped rather than kept.
-        if line.len() <= MAX_LINE_BYTES {
+        if !oversized && line.len() + chunk.len() > MAX_LINE_BYTES {
+            oversized = true;
+            line = Vec::new();
+        }
+        if !oversized {
             line.extend_from_slice(chunk);
         }
-        let consumed = done.unwrap_or(buffer.len());
+        let consumed = end.unwrap_or(buffer.len());
         input.consume(consumed);
-        if done.is_some() {
-            if line.trim_ascii().is_empty() {
-                line.clear();
-                continue;
+        if end.is_some() {
+            if oversized {
+                return Ok(Some(Frame::Oversized));
             }
-            return Ok(Some(if line.len() > MAX_LINE_BYTES {
-                None
-            } else {
-                Some(line)
-            }));
+            if !line.trim_ascii().is_empty() {
+                return Ok(Some(Frame::Line(line)));
+            }
+            line.clear();
         }
     }
 }
@@ -187,7 +197,7 @@ impl Connection {
                     && message["params"]["_meta"].get(META_VERSION).is_none() =>
             {
                 let reply = self.answer(id, message).await;
-                let _ = self.output.send(reply);
+                self.send_reply(reply);
             }
             (Some(_), Some(id)) => {
                 let connection = self.clone();
@@ -195,7 +205,7 @@ impl Connection {
                 let handle = tasks.spawn(async move {
                     let reply = connection.answer(id.clone(), message).await;
                     lock(&connection.in_flight).remove(&id.to_string());
-                    let _ = connection.output.send(reply);
+                    connection.send_reply(reply);
                 });
                 lock(&self.in_flight).insert(key, handle);
             }
@@ -215,8 +225,19 @@ impl Connection {
         let connection = self.clone();
         tasks.spawn(async move {
             let reply = connection.run(&id, None, body).await;
-            let _ = connection.output.send(reply);
+            connection.send_reply(reply);
         });
+    }
+
+    fn send(&self, message: &Value) {
+        let _ = self.output.send(Bytes::from(message.to_string()));
+    }
+
+    /// Writes the reply, if there is one (a notification the component accepted has none).
+    fn send_reply(&self, reply: Option<Bytes>) {
+        if let Some(line) = reply {
+            let _ = self.output.send(line);
+        }
     }
 
     fn cancel(&self, request_id: &Value) {
@@ -226,7 +247,7 @@ impl Connection {
     }
 
     /// Answers one request, asking the user on the client's behalf when needed.
-    async fn answer(&self, id: Value, mut message: Value) -> Value {
+    async fn answer(&self, id: Value, mut message: Value) -> Option<Bytes> {
         let method = message["method"].as_str().unwrap_or_default().to_string();
         let modern = message["params"]["_meta"].get(META_VERSION).is_some();
         let handshake = lock(&self.handshake).clone();
@@ -249,18 +270,26 @@ impl Connection {
             }
         }
         let headers = modern.then(|| modern_headers(&message));
+        // Only a legacy client's tool call can come back with a question the host must ask:
+        // a modern client asks its user itself.
+        let handshake = handshake.filter(|handshake| {
+            !modern && method == "tools/call" && handshake.capabilities.get("elicitation").is_some()
+        });
         for _ in 0..MAX_QUESTION_ROUNDS {
             let reply = self
                 .run(&id, headers.as_ref(), Bytes::from(message.to_string()))
                 .await;
-            let result = &reply["result"];
-            let asked = modern || result["resultType"] != "input_required";
-            if asked {
-                return reply;
-            }
             let Some(handshake) = &handshake else {
                 return reply;
             };
+            let parsed: Value = reply
+                .as_deref()
+                .and_then(|text| serde_json::from_slice(text).ok())
+                .unwrap_or_default();
+            let result = &parsed["result"];
+            if result["resultType"] != "input_required" {
+                return reply;
+            }
             let answers = self
                 .ask_user(result["inputRequests"].as_object(), handshake)
                 .await;
@@ -277,9 +306,13 @@ impl Connection {
         )
     }
 
-    async fn initialize(&self, id: Value, message: Value) -> Value {
+    async fn initialize(&self, id: Value, message: Value) -> Option<Bytes> {
         let reply = self.run(&id, None, Bytes::from(message.to_string())).await;
-        if let Some(version) = reply["result"]["protocolVersion"].as_str() {
+        let parsed: Value = reply
+            .as_deref()
+            .and_then(|text| serde_json::from_slice(text).ok())
+            .unwrap_or_default();
+        if let Some(version) = parsed["result"]["protocolVersion"].as_str() {
             let params = &message["params"];
             *lock(&self.handshake) = Some(Handshake {
                 version: version.to_string(),
@@ -314,7 +347,7 @@ impl Connection {
             let (sender, receiver) = oneshot::channel();
             lock(&self.questions).insert(json!(id).to_string(), sender);
             let request = json!({ "jsonrpc": "2.0", "id": id, "method": question["method"], "params": params });
-            let _ = self.output.send(request);
+            self.send(&request);
             let answer = match receiver.await {
                 Ok(reply) if reply.get("result").is_some() => reply["result"].clone(),
                 _ => json!({ "action": "cancel" }),
@@ -324,13 +357,14 @@ impl Connection {
         answers
     }
 
-    /// One request through one fresh instance; its JSON-RPC reply.
+    /// One request through one fresh instance; its JSON-RPC reply as the component wrote
+    /// it, or None when there is none (an accepted notification).
     async fn run(
         &self,
         id: &Value,
         headers: Option<&Vec<(&'static str, String)>>,
         body: Bytes,
-    ) -> Value {
+    ) -> Option<Bytes> {
         let mut request = http::Request::post("http://localhost/mcp")
             .header("content-type", "application/json")
             .header("accept", "application/json, text/event-stream");
@@ -348,14 +382,11 @@ impl Connection {
             }
         };
         match self.runner.handle(request).await {
-            Ok(response) if response.status() == http::StatusCode::ACCEPTED => Value::Null,
-            Ok(response) => serde_json::from_slice(response.body()).unwrap_or_else(|problem| {
-                error(
-                    id,
-                    -32603,
-                    &format!("the component's answer is not JSON: {problem}"),
-                )
-            }),
+            Ok(response) if response.status() == http::StatusCode::ACCEPTED => None,
+            // Our component writes one JSON object without line breaks; anything else would
+            // break the framing, so it is not passed on.
+            Ok(response) if is_one_line_object(response.body()) => Some(response.into_body()),
+            Ok(_) => error(id, -32603, "the component's answer is not a JSON object"),
             Err(crash) => {
                 eprintln!("facturation-pro-mcp: {}", crash.0);
                 error(id, -32603, &crash.0)
@@ -412,13 +443,40 @@ fn header_safe(value: &str) -> String {
     }
 }
 
-fn error(id: &Value, code: i64, message: &str) -> Value {
-    json!({ "jsonrpc": "2.0", "id": id, "error": { "code": code, "message": message } })
+fn error(id: &Value, code: i64, message: &str) -> Option<Bytes> {
+    let error =
+        json!({ "jsonrpc": "2.0", "id": id, "error": { "code": code, "message": message } });
+    Some(Bytes::from(error.to_string()))
+}
+
+fn is_one_line_object(body: &[u8]) -> bool {
+    body.starts_with(b"{") && body.ends_with(b"}") && !body.contains(&b'\n')
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn frames_skip_blank_lines_and_refuse_oversized_ones() {
+        let mut input = format!(
+            "\n  \n{{\"a\":1}}\n{}\n{{}}",
+            "x".repeat(MAX_LINE_BYTES + 1)
+        );
+        input.push('\n');
+        let mut reader = std::io::BufReader::with_capacity(1024, input.as_bytes());
+        assert!(
+            matches!(read_frame(&mut reader).unwrap(), Some(Frame::Line(line)) if line == br#"{"a":1}"#)
+        );
+        assert!(matches!(
+            read_frame(&mut reader).unwrap(),
+            Some(Frame::Oversized)
+        ));
+        assert!(
+            matches!(read_frame(&mut reader).unwrap(), Some(Frame::Line(line)) if line == b"{}")
+        );
+        assert!(read_frame(&mut reader).unwrap().is_none());
+    }
 
     #[test]
     fn names_that_a_header_cannot_carry_go_as_base64() {

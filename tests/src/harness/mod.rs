@@ -11,6 +11,7 @@ mod multipart;
 pub mod probe;
 mod recorded;
 mod session;
+pub mod wasmtime_serve;
 
 pub use artifacts::{host_binary, probe_component};
 pub use client::{McpServer, ServerSetup, TEST_USER_AGENT};

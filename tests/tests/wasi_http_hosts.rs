@@ -1,0 +1,541 @@
+//! The guest component under `wasmtime serve`, a wasi:http host that is not ours. Without our
+//! host in front, the component holds the API credentials itself, so everything our host
+//! would otherwise add is the component's own doing here: it stays closed without
+//! FACTURATION_HTTP_TOKEN and then wants that bearer token, it refuses to leave the
+//! configured base URL (redirects included), it seals confirmation states with a key derived
+//! from the credentials (every request gets a fresh instance, so nothing else could carry a
+//! state from one request to the next), and it returns files inline for want of a downloads
+//! folder.
+//!
+//! Each test checks what the client got and what the emulator received.
+
+use std::net::SocketAddr;
+
+use base64::Engine as _;
+use base64::prelude::BASE64_STANDARD;
+use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig, RecordedRequest};
+use facturation_pro_emulator::harness::http_client::{HttpReply, http_request};
+use facturation_pro_emulator::harness::wasmtime_serve::WasmtimeServe;
+use facturation_pro_emulator::harness::{TEST_USER_AGENT, assert_route, success};
+use serde_json::{Value, json};
+
+const MODERN: &str = "2026-07-28";
+const LEGACY: &str = "2025-11-25";
+const META_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
+const META_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
+const META_SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
+
+const INVALID_REQUEST: i64 = -32600;
+const INVALID_PARAMS: i64 = -32602;
+
+const TOKEN: &str = "a-long-random-token-for-wasmtime-serve-0123456789";
+
+/// How many tools the full catalogue holds.
+const TOOL_COUNT: usize = 72;
+
+/// The component's environment in a standalone deployment: it holds the API credentials
+/// and is protected by a bearer token.
+fn standalone_env(base_url: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("FACTURATION_BASE_URL", base_url.to_string()),
+        ("FACTURATION_API_ID", "demo-api-id".into()),
+        ("FACTURATION_API_KEY", "demo-api-key".into()),
+        ("FACTURATION_FIRM_ID", "1001".into()),
+        ("FACTURATION_USER_AGENT", TEST_USER_AGENT.into()),
+        ("FACTURATION_HTTP_TOKEN", TOKEN.into()),
+    ]
+}
+
+/// An emulator and the component serving against it under wasmtime.
+struct World {
+    emulator: Emulator,
+    server: WasmtimeServe,
+}
+
+impl World {
+    fn new(config: EmulatorConfig) -> Self {
+        Self::with(config, |_| {})
+    }
+
+    fn with(config: EmulatorConfig, adjust: impl FnOnce(&mut Vec<(&'static str, String)>)) -> Self {
+        let emulator = Emulator::start(config).expect("start the emulator");
+        let mut env = standalone_env(&emulator.base_url());
+        adjust(&mut env);
+        let env: Vec<(&str, &str)> = env
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
+            .collect();
+        let server = WasmtimeServe::start(&env);
+        Self { emulator, server }
+    }
+
+    /// A modern request with the headers a 2026-07-28 client sends and the bearer token.
+    fn modern(&self, id: u64, method: &str, params: Value, capabilities: Value) -> HttpReply {
+        let mut params = params;
+        params["_meta"] = json!({ META_VERSION: MODERN, META_CAPABILITIES: capabilities });
+        let bearer = format!("Bearer {TOKEN}");
+        let mut headers = vec![
+            ("Authorization", bearer.as_str()),
+            ("MCP-Protocol-Version", MODERN),
+            ("Mcp-Method", method),
+        ];
+        let name = params["name"].as_str().map(str::to_string);
+        if let Some(name) = &name {
+            headers.push(("Mcp-Name", name));
+        }
+        self.server.post_json(
+            &headers,
+            &json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }),
+        )
+    }
+
+    /// A modern request that must succeed; its result, checked to be marked complete.
+    fn modern_result(&self, id: u64, method: &str, params: Value, capabilities: Value) -> Value {
+        let reply = self.modern(id, method, params, capabilities);
+        let result = assert_result(&reply, json!(id), &self.server);
+        if result["resultType"] == "complete" {
+            assert_complete(&result);
+        }
+        result
+    }
+
+    /// A modern tools/call that must get a result (complete or input_required).
+    fn call(&self, id: u64, tool: &str, arguments: Value, capabilities: Value) -> Value {
+        self.modern_result(
+            id,
+            "tools/call",
+            json!({ "name": tool, "arguments": arguments }),
+            capabilities,
+        )
+    }
+
+    /// A legacy message with the bearer token, and the version header when given (the
+    /// first message of a session, `initialize`, has none).
+    fn legacy(&self, message: &Value, version: Option<&str>) -> HttpReply {
+        let bearer = format!("Bearer {TOKEN}");
+        let mut headers = vec![("Authorization", bearer.as_str())];
+        if let Some(version) = version {
+            headers.push(("MCP-Protocol-Version", version));
+        }
+        self.server.post_json(&headers, message)
+    }
+
+    /// Every request the emulator received, each checked to carry the credentials the
+    /// component holds, the configured User-Agent, and nothing of the MCP client's token.
+    fn api_requests(&self) -> Vec<RecordedRequest> {
+        let requests = self.emulator.requests();
+        for request in &requests {
+            assert_eq!(
+                request.basic_auth(),
+                Some(("demo-api-id".into(), "demo-api-key".into())),
+                "{request:#?}"
+            );
+            assert_eq!(
+                request.header("user-agent"),
+                Some(TEST_USER_AGENT),
+                "{request:#?}"
+            );
+            assert!(
+                request
+                    .headers
+                    .iter()
+                    .all(|(_, value)| !value.contains(TOKEN)),
+                "the MCP client's token reached the API: {request:#?}"
+            );
+        }
+        requests
+    }
+
+    fn assert_api_untouched(&self) {
+        let requests = self.emulator.requests();
+        assert!(requests.is_empty(), "the API was called: {requests:#?}");
+    }
+
+    /// Asks to delete customer `id` and checks that a question comes back instead; returns
+    /// the `requestState` to answer with.
+    fn ask_to_delete(&self, request_id: u64, id: u64) -> String {
+        let asked = self.call(
+            request_id,
+            "delete_customer",
+            json!({ "customer_id": id }),
+            json!({ "elicitation": {} }),
+        );
+        assert_eq!(asked["resultType"], "input_required", "{asked}");
+        assert!(asked.get("content").is_none(), "{asked}");
+        let question = &asked["inputRequests"]["confirm"];
+        assert_eq!(question["method"], "elicitation/create", "{asked}");
+        assert!(
+            question["params"]["message"]
+                .as_str()
+                .is_some_and(|message| message.contains(&id.to_string())),
+            "{asked}"
+        );
+        asked["requestState"]
+            .as_str()
+            .filter(|state| !state.is_empty())
+            .unwrap_or_else(|| panic!("no requestState in {asked}"))
+            .to_string()
+    }
+
+    /// Sends the delete of customer `id` again with an accepting answer and `state`.
+    fn answer_delete(&self, request_id: u64, id: u64, state: &str) -> HttpReply {
+        self.modern(
+            request_id,
+            "tools/call",
+            json!({
+                "name": "delete_customer",
+                "arguments": { "customer_id": id },
+                "inputResponses": {
+                    "confirm": { "action": "accept", "content": { "confirm": true } },
+                },
+                "requestState": state,
+            }),
+            json!({ "elicitation": {} }),
+        )
+    }
+}
+
+/// Checks the reply is a 200 JSON result for `id`; returns the result.
+fn assert_result(reply: &HttpReply, id: Value, server: &WasmtimeServe) -> Value {
+    let body = reply.json();
+    assert_eq!(
+        reply.status,
+        200,
+        "{body}; wasmtime said: {}",
+        server.stderr()
+    );
+    assert_eq!(reply.header("content-type"), Some("application/json"));
+    assert_eq!(body["jsonrpc"], "2.0");
+    assert_eq!(body["id"], id, "{body}");
+    assert!(body.get("error").is_none(), "{body}");
+    body["result"].clone()
+}
+
+/// Checks the reply is a JSON-RPC error with this HTTP status and code; returns its message.
+fn assert_error(reply: &HttpReply, status: u16, code: i64) -> String {
+    let body = reply.json();
+    assert_eq!(
+        (reply.status, body["error"]["code"].as_i64()),
+        (status, Some(code)),
+        "{body}"
+    );
+    assert!(body.get("result").is_none(), "{body}");
+    body["error"]["message"]
+        .as_str()
+        .filter(|message| !message.is_empty())
+        .unwrap_or_else(|| panic!("an error without a message: {body}"))
+        .to_string()
+}
+
+/// Checks a modern result is marked finished and names the server.
+fn assert_complete(result: &Value) {
+    assert_eq!(result["resultType"], "complete", "{result}");
+    assert_eq!(
+        result["_meta"][META_SERVER_INFO]["name"], "facturation-pro-mcp",
+        "{result}"
+    );
+}
+
+fn deletes(requests: &[RecordedRequest]) -> Vec<&RecordedRequest> {
+    requests
+        .iter()
+        .filter(|request| request.method == "DELETE")
+        .collect()
+}
+
+#[test]
+fn a_modern_session_lists_calls_and_confirms_a_delete() {
+    let world = World::new(EmulatorConfig::without_demo_data());
+
+    let discovered = world.modern_result(1, "server/discover", json!({}), json!({}));
+    let versions = discovered["supportedVersions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no supportedVersions in {discovered}"));
+    assert!(
+        versions.contains(&json!(MODERN)) && versions.contains(&json!(LEGACY)),
+        "{discovered}"
+    );
+    assert!(
+        discovered["capabilities"]["tools"].is_object(),
+        "{discovered}"
+    );
+
+    let listed = world.modern_result(2, "tools/list", json!({}), json!({}));
+    let tools = listed["tools"].as_array().expect("a tools array");
+    assert_eq!(tools.len(), TOOL_COUNT, "{listed}");
+    assert!(listed.get("nextCursor").is_none(), "{listed}");
+    world.assert_api_untouched();
+
+    let created = world.call(
+        3,
+        "create_customer",
+        json!({ "company_name": "Hors Hôte SARL" }),
+        json!({}),
+    );
+    let id = success(&created)["id"].as_u64().expect("the new id");
+    let fetched = world.call(4, "get_customer", json!({ "customer_id": id }), json!({}));
+    assert_eq!(success(&fetched)["company_name"], "Hors Hôte SARL");
+
+    let requests = world.api_requests();
+    assert_eq!(requests.len(), 2, "{requests:#?}");
+    let post = &requests[0];
+    assert_route(post, "POST", "/firms/1001/customers.json");
+    assert_eq!(
+        post.json_body(),
+        Some(json!({ "company_name": "Hors Hôte SARL" }))
+    );
+    // wasmtime's outgoing handler passes the body on as the component streams it; the
+    // component must still declare its length, as some API front ends refuse chunked bodies.
+    assert_eq!(
+        post.header("content-length"),
+        Some(post.body.len().to_string().as_str()),
+        "{post:#?}"
+    );
+    assert_eq!(post.header("transfer-encoding"), None, "{post:#?}");
+    assert_route(
+        &requests[1],
+        "GET",
+        &format!("/firms/1001/customers/{id}.json"),
+    );
+    world.emulator.clear_requests();
+
+    // A client that can show a form is asked first; nothing reaches the API yet.
+    let state = world.ask_to_delete(5, id);
+    world.assert_api_untouched();
+
+    // Forged states confirm nothing: one altered, one sealed for another customer.
+    let other = world
+        .emulator
+        .insert_customer(1001, json!({ "company_name": "Autre SARL" }));
+    let other_state = world.ask_to_delete(6, other);
+    for (request_id, forged) in [(7, format!("{state}-TAMPERED")), (8, other_state)] {
+        let reply = world.answer_delete(request_id, id, &forged);
+        let message = assert_error(&reply, 400, INVALID_PARAMS);
+        assert!(message.contains("requestState"), "{message}");
+    }
+    assert!(
+        deletes(&world.emulator.requests()).is_empty(),
+        "a forged state deleted: {:#?}",
+        world.emulator.requests()
+    );
+    assert!(world.emulator.customer(1001, id).is_some());
+
+    // The genuine state, sent back to what is a fresh instance under wasmtime, verifies:
+    // the sealing key comes from the credentials, not from memory.
+    let reply = world.answer_delete(9, id, &state);
+    let done = assert_result(&reply, json!(9), &world.server);
+    assert_complete(&done);
+    assert_eq!(done["isError"], false, "{done}");
+    let requests = world.api_requests();
+    let deleted = deletes(&requests);
+    assert_eq!(deleted.len(), 1, "{requests:#?}");
+    assert_route(
+        deleted[0],
+        "DELETE",
+        &format!("/firms/1001/customers/{id}.json"),
+    );
+    assert!(world.emulator.customer(1001, id).is_none());
+    assert!(world.emulator.customer(1001, other).is_some());
+}
+
+#[test]
+fn a_legacy_session_works_without_a_session_id() {
+    let world = World::new(EmulatorConfig::without_demo_data());
+
+    let reply = world.legacy(
+        &json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": LEGACY,
+            "capabilities": {},
+            "clientInfo": { "name": "wasi-http-tests", "version": "1.0" },
+        } }),
+        None,
+    );
+    let initialized = assert_result(&reply, json!(1), &world.server);
+    assert_eq!(initialized["protocolVersion"], LEGACY, "{initialized}");
+    assert!(
+        initialized["capabilities"]["tools"].is_object(),
+        "{initialized}"
+    );
+    assert_eq!(initialized["serverInfo"]["name"], "facturation-pro-mcp");
+    // Nothing is kept between requests, so there is no session to name.
+    assert_eq!(reply.header("mcp-session-id"), None, "{reply:?}");
+
+    let note = world.legacy(
+        &json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }),
+        Some(LEGACY),
+    );
+    assert_eq!(note.status, 202, "{note:?}");
+    assert!(note.body.is_empty(), "{note:?}");
+
+    let reply = world.legacy(
+        &json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {} }),
+        Some(LEGACY),
+    );
+    let listed = assert_result(&reply, json!(2), &world.server);
+    assert_eq!(listed["tools"].as_array().map(Vec::len), Some(TOOL_COUNT));
+    // A legacy revision never sees the fields of the modern one.
+    assert!(listed.get("resultType").is_none(), "{listed}");
+
+    let reply = world.legacy(
+        &json!({ "jsonrpc": "2.0", "id": 3, "method": "tools/call",
+            "params": { "name": "get_account", "arguments": {} } }),
+        Some(LEGACY),
+    );
+    let called = assert_result(&reply, json!(3), &world.server);
+    assert_eq!(success(&called)["email"], "demo@example.test");
+    assert!(called.get("resultType").is_none(), "{called}");
+
+    let requests = world.api_requests();
+    assert_eq!(requests.len(), 1, "{requests:#?}");
+    assert_route(&requests[0], "GET", "/account.json");
+}
+
+#[test]
+fn a_redirect_to_another_host_is_refused_by_the_component_itself() {
+    let world = World::new(EmulatorConfig::without_demo_data());
+    let elsewhere =
+        Emulator::start(EmulatorConfig::without_demo_data()).expect("start a second emulator");
+    world
+        .emulator
+        .redirect_everything_to(Some(elsewhere.base_url()));
+
+    let result = world.call(1, "get_account", json!({}), json!({}));
+    assert_eq!(result["isError"], true, "{result}");
+    let text = result["content"][0]["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("may only contact") && text.contains(&world.emulator.base_url()),
+        "{text}"
+    );
+    // wasmtime would connect anywhere it is asked to: only the component stands between
+    // the redirect and the other host.
+    assert_eq!(world.api_requests().len(), 1, "only the first hop is sent");
+    assert!(
+        elsewhere.requests().is_empty(),
+        "the redirect target was contacted: {:#?}",
+        elsewhere.requests()
+    );
+}
+
+#[test]
+fn without_a_token_nobody_is_served_and_with_one_the_bearer_is_required() {
+    let get_account = |world: &World, id: u64, authorization: Option<&str>| {
+        let mut headers = vec![
+            ("MCP-Protocol-Version", MODERN),
+            ("Mcp-Method", "tools/call"),
+            ("Mcp-Name", "get_account"),
+        ];
+        if let Some(authorization) = authorization {
+            headers.push(("Authorization", authorization));
+        }
+        world.server.post_json(
+            &headers,
+            &json!({ "jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
+                "name": "get_account", "arguments": {},
+                "_meta": { META_VERSION: MODERN, META_CAPABILITIES: {} },
+            } }),
+        )
+    };
+    let bearer = format!("Bearer {TOKEN}");
+
+    // Holding an API key with no token to guard it, the component opens to nobody; a blank
+    // token is no token.
+    for token in [None, Some("   ")] {
+        let closed = World::with(EmulatorConfig::without_demo_data(), |env| {
+            env.retain(|(name, _)| *name != "FACTURATION_HTTP_TOKEN");
+            if let Some(token) = token {
+                env.push(("FACTURATION_HTTP_TOKEN", token.to_string()));
+            }
+        });
+        for authorization in [None, Some(bearer.as_str())] {
+            let reply = get_account(&closed, 1, authorization);
+            let message = assert_error(&reply, 503, INVALID_REQUEST);
+            assert!(message.contains("FACTURATION_HTTP_TOKEN"), "{message}");
+            assert_eq!(reply.json()["id"], Value::Null);
+        }
+        closed.assert_api_untouched();
+    }
+
+    let guarded = World::new(EmulatorConfig::without_demo_data());
+    let wrong = format!("Bearer {TOKEN}x");
+    // The API's own credentials are no way in either.
+    let api_basic = format!(
+        "Basic {}",
+        BASE64_STANDARD.encode("demo-api-id:demo-api-key")
+    );
+    for authorization in [None, Some(wrong.as_str()), Some(api_basic.as_str())] {
+        let reply = get_account(&guarded, 2, authorization);
+        assert_error(&reply, 401, INVALID_REQUEST);
+        assert_eq!(
+            reply.header("www-authenticate"),
+            Some("Bearer"),
+            "{reply:?}"
+        );
+    }
+    guarded.assert_api_untouched();
+
+    // The right token opens it: the refusals above were about the token alone.
+    let reply = get_account(&guarded, 3, Some(&bearer));
+    let result = assert_result(&reply, json!(3), &guarded.server);
+    assert_eq!(success(&result)["email"], "demo@example.test");
+    assert_eq!(guarded.api_requests().len(), 1);
+}
+
+#[test]
+fn a_download_comes_back_inline_for_want_of_a_downloads_folder() {
+    let world = World::new(EmulatorConfig::default());
+    let page = world.call(1, "list_invoices", json!({}), json!({}));
+    let invoice_id = success(&page)["invoices"][0]["id"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("the demo data has invoices: {page}"));
+    world.emulator.clear_requests();
+
+    let result = world.call(
+        2,
+        "download_invoice_pdf",
+        json!({ "invoice_id": invoice_id }),
+        json!({}),
+    );
+    let out = success(&result).clone();
+    assert_eq!(out["inline"], true, "{out}");
+    assert!(out.get("path").is_none(), "{out}");
+    assert_eq!(out["mime_type"], "application/pdf", "{out}");
+    let resource = result["content"]
+        .as_array()
+        .expect("a content array")
+        .iter()
+        .find(|item| item["type"] == "resource")
+        .unwrap_or_else(|| panic!("no embedded resource in {result}"));
+    assert_eq!(resource["resource"]["mimeType"], "application/pdf");
+    let bytes = BASE64_STANDARD
+        .decode(
+            resource["resource"]["blob"]
+                .as_str()
+                .expect("a base64 blob"),
+        )
+        .expect("valid base64");
+    assert!(bytes.starts_with(b"%PDF"), "not a PDF");
+    assert_eq!(out["size"], json!(bytes.len()));
+
+    let path = format!("/firms/1001/invoices/{invoice_id}.pdf");
+    let requests = world.api_requests();
+    assert_eq!(requests.len(), 1, "{requests:#?}");
+    assert_route(&requests[0], "GET", &path);
+
+    // The very bytes the API serves for that document.
+    let credentials = format!(
+        "Basic {}",
+        BASE64_STANDARD.encode("demo-api-id:demo-api-key")
+    );
+    let served = http_request(
+        SocketAddr::from(([127, 0, 0, 1], world.emulator.port())),
+        "GET",
+        &path,
+        &[
+            ("Authorization", &credentials),
+            ("User-Agent", TEST_USER_AGENT),
+        ],
+        b"",
+    );
+    assert_eq!(served.status, 200);
+    assert_eq!(bytes, served.body);
+}

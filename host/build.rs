@@ -1,6 +1,10 @@
-//! Builds the guest component for wasm32-wasip2 and hands its path to the host, which embeds
-//! it. The guest gets its own target directory so this nested cargo never waits on the lock
-//! of the outer build.
+//! Builds the guest component for wasm32-wasip2, compiles it to machine code for the target
+//! the host is built for, and hands both paths to the host, which embeds them: no start ever
+//! compiles the component, and no cache folder is needed. The guest gets its own target
+//! directory so this nested cargo never waits on the lock of the outer build.
+
+#[path = "src/engine_config.rs"]
+mod engine_config;
 
 use std::env;
 use std::path::PathBuf;
@@ -58,8 +62,23 @@ fn main() {
     );
 
     let component = target_dir.join("wasm32-wasip2/component/facturation_pro_guest.wasm");
+
+    let mut config = engine_config::engine_config();
+    let target = env::var("TARGET").unwrap();
+    if target != env::var("HOST").unwrap() {
+        config
+            .target(&target)
+            .unwrap_or_else(|error| panic!("cannot compile the component for {target}: {error}"));
+    }
+    let engine = wasmtime::Engine::new(&config).expect("a wasmtime engine");
+    let bytes = std::fs::read(&component).expect("read the guest component");
+    let machine_code = engine
+        .precompile_component(&bytes)
+        .expect("compile the guest component to machine code");
+    let precompiled = PathBuf::from(env::var("OUT_DIR").unwrap()).join("guest.cwasm");
+    std::fs::write(&precompiled, machine_code).expect("write the precompiled component");
     println!(
-        "cargo:rustc-env=GUEST_COMPONENT_PATH={}",
-        component.display()
+        "cargo:rustc-env=GUEST_PRECOMPILED_PATH={}",
+        precompiled.display()
     );
 }

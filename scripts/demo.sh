@@ -4,5 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# rustup does not always add the targets rust-toolchain.toml lists (wasm32-wasip2): ask.
+rustup toolchain install
 cargo build --release --workspace --bins --quiet
 exec target/release/facturation-pro-demo "$@"

@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # Every check, as CI runs it: formatting, lints, the release build (host binary with the
-# embedded guest component, emulator, demo), then all unit and end-to-end tests.
+# embedded guest component, emulator, demo), then all unit and end-to-end tests, including
+# the ones driving independent checkers (wasmtime serve, the MCP conformance suite).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# rustup does not always add the targets rust-toolchain.toml lists (wasm32-wasip2): ask.
+rustup toolchain install
+# wasmtime-cli, Node 22 and the conformance suite, under target/tools (once per checkout).
+./scripts/install-test-tools.sh
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings

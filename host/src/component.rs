@@ -9,20 +9,22 @@ use std::sync::Arc;
 use anyhow::{Result, anyhow};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use wasmtime::component::Linker;
+use wasmtime::component::{Component, Linker};
 use wasmtime::error::Context as _;
-use wasmtime::{Config, Engine, Store};
+use wasmtime::{Engine, Store};
 use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 
 use crate::api_gate::GateShared;
 use crate::config::Settings;
+use crate::engine_config::engine_config;
 use crate::sandbox::GuestState;
-use crate::{component_cache, watchdog};
+use crate::watchdog;
 
-/// The tool component, built by build.rs for wasm32-wasip2.
-const GUEST_COMPONENT: &[u8] = include_bytes!(env!("GUEST_COMPONENT_PATH"));
+/// The tool component, built by build.rs for wasm32-wasip2 and compiled there to machine
+/// code for this program's target and engine settings.
+const GUEST_PRECOMPILED: &[u8] = include_bytes!(env!("GUEST_PRECOMPILED_PATH"));
 
 /// Which component to run: ours, or (for tests) another one under the same sandbox.
 pub enum ComponentSource<'a> {
@@ -44,20 +46,18 @@ pub struct Crash(pub String);
 
 impl Runner {
     pub fn load(settings: Settings, source: ComponentSource<'_>) -> Result<Runner> {
-        let mut config = Config::new();
-        config.epoch_interruption(true);
-        let engine = Engine::new(&config)?;
+        let engine = Engine::new(&engine_config())?;
         watchdog::start_ticking(&engine);
-        let cache_dir = settings.cache_dir.as_deref();
         let component = match source {
-            ComponentSource::Embedded => {
-                component_cache::load(&engine, GUEST_COMPONENT, cache_dir)?
-            }
-            ComponentSource::File(path) => {
-                let bytes = std::fs::read(path)
-                    .with_context(|| format!("cannot read component {}", path.display()))?;
-                component_cache::load(&engine, &bytes, cache_dir)?
-            }
+            // SAFETY: these bytes are what build.rs produced with `precompile_component` for
+            // an engine with these very settings, embedded in this binary; nothing from
+            // outside the program is ever loaded as machine code.
+            ComponentSource::Embedded => unsafe {
+                Component::deserialize(&engine, GUEST_PRECOMPILED)?
+            },
+            // Another component (a test probe) is compiled here, at start.
+            ComponentSource::File(path) => Component::from_file(&engine, path)
+                .with_context(|| format!("cannot load component {}", path.display()))?,
         };
         let mut linker = Linker::<GuestState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;

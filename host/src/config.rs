@@ -76,8 +76,6 @@ pub struct Settings {
     pub cpu_limit: Duration,
     /// Where write requests are logged; None when turned off.
     pub audit_log: Option<PathBuf>,
-    /// Where precompiled components are kept; None compiles at every start.
-    pub cache_dir: Option<PathBuf>,
     /// Requests allowed in any 5 minutes, and in any 24 hours: the vendor's quotas unless
     /// the key has others (or is shared with other programs, which then need their part).
     pub requests_per_5_minutes: usize,
@@ -233,7 +231,6 @@ impl Settings {
             .into_iter()
             .filter_map(|name| source.get(name).map(|value| (name.to_string(), value)))
             .collect(),
-            cache_dir: cache_dir(source),
         })
     }
 
@@ -314,24 +311,6 @@ fn read_only(source: &Source) -> Result<bool> {
     }
 }
 
-/// FACTURATION_CACHE_DIR, `off` for none; else the platform's per-user cache folder.
-fn cache_dir(source: &Source) -> Option<PathBuf> {
-    match source.get("FACTURATION_CACHE_DIR") {
-        Some(dir) if dir == "off" => None,
-        Some(dir) => Some(PathBuf::from(dir)),
-        None => source
-            .get("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .or_else(|| source.get("LOCALAPPDATA").map(PathBuf::from))
-            .or_else(|| {
-                source
-                    .get("HOME")
-                    .map(|home| PathBuf::from(home).join(".cache"))
-            })
-            .map(|base| base.join("facturation-pro-mcp")),
-    }
-}
-
 fn default_downloads_dir(source: &Source) -> Result<PathBuf> {
     let home = source
         .get("HOME")
@@ -405,25 +384,6 @@ mod tests {
         assert!(!origin.admits(&"http://127.0.0.1:8081/".parse().unwrap()));
         assert!(!origin.admits(&"https://127.0.0.1:8080/".parse().unwrap()));
         assert!(!origin.admits(&"http://localhost:8080/".parse().unwrap()));
-    }
-
-    #[test]
-    fn the_cache_follows_xdg_then_home_and_can_be_turned_off() {
-        assert_eq!(
-            settings(&[]).unwrap().cache_dir,
-            Some(PathBuf::from("/home/u/.cache/facturation-pro-mcp"))
-        );
-        let xdg = settings(&[("XDG_CACHE_HOME", "/var/cache/u")]).unwrap();
-        assert_eq!(
-            xdg.cache_dir,
-            Some(PathBuf::from("/var/cache/u/facturation-pro-mcp"))
-        );
-        assert_eq!(
-            settings(&[("FACTURATION_CACHE_DIR", "off")])
-                .unwrap()
-                .cache_dir,
-            None
-        );
     }
 
     #[test]

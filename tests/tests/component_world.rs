@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use facturation_pro_emulator::harness::guest_component;
 use wasmparser::{Parser, Payload};
 
 fn workspace() -> &'static Path {
@@ -56,9 +57,8 @@ fn component_items(bytes: &[u8]) -> (BTreeSet<String>, BTreeSet<String>) {
 
 #[test]
 fn the_component_stays_inside_its_world() {
-    let path = workspace().join("target/guest/wasm32-wasip2/component/facturation_pro_guest.wasm");
-    let bytes = std::fs::read(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (build the host first)", path.display()));
+    let path = guest_component();
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let (imports, exports) = component_items(&bytes);
 
     assert!(

@@ -214,18 +214,11 @@ fn decode_header_value(value: &str) -> Option<String> {
 /// start over, so they get their errors with 200 unless the message itself was unusable.
 fn status_for(code: i64, modern: bool) -> u16 {
     match code {
-        PARSE_ERROR | INVALID_REQUEST => 400,
+        // Whatever the era: an unusable message, headers contradicting the body (only raised
+        // for a body that names its version), a version we do not have.
+        PARSE_ERROR | INVALID_REQUEST | HEADER_MISMATCH | UNSUPPORTED_PROTOCOL_VERSION => 400,
         METHOD_NOT_FOUND if modern => 404,
-        INVALID_PARAMS
-        | HEADER_MISMATCH
-        | MISSING_CLIENT_CAPABILITY
-        | UNSUPPORTED_PROTOCOL_VERSION
-            if modern =>
-        {
-            400
-        }
-        // A legacy client asking for a version we do not have cannot go on either.
-        UNSUPPORTED_PROTOCOL_VERSION => 400,
+        INVALID_PARAMS | MISSING_CLIENT_CAPABILITY if modern => 400,
         _ => 200,
     }
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("tests/ sits in the workspace")
@@ -35,6 +35,19 @@ pub fn host_binary() -> PathBuf {
         binary.display()
     );
     binary
+}
+
+/// The bare guest component, as host/build.rs builds it (the host embeds it precompiled;
+/// other wasi:http hosts take this file).
+pub fn guest_component() -> PathBuf {
+    let path =
+        workspace_root().join("target/guest/wasm32-wasip2/component/facturation_pro_guest.wasm");
+    assert!(
+        path.exists(),
+        "{} is missing: build the host first (`cargo build --release --workspace --bins`)",
+        path.display()
+    );
+    path
 }
 
 /// The sandbox probe component, built for wasm32-wasip2 once per test process.

@@ -14,16 +14,6 @@ use serde_json::{Value, json};
 
 use super::host_binary;
 
-/// target/test-component-cache, shared by every test process.
-fn shared_component_cache() -> PathBuf {
-    let tests_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    tests_dir
-        .parent()
-        .expect("tests/ sits in the workspace")
-        .join("target")
-        .join("test-component-cache")
-}
-
 const REPLY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The User-Agent `ServerSetup::against` configures.
@@ -51,11 +41,6 @@ impl ServerSetup {
             (
                 "FACTURATION_DOWNLOADS_DIR",
                 &downloads_dir.display().to_string(),
-            ),
-            // One shared precompiled copy keeps the many test starts from compiling anew.
-            (
-                "FACTURATION_CACHE_DIR",
-                &shared_component_cache().display().to_string(),
             ),
         ];
         Self {

@@ -13,7 +13,7 @@ mod recorded;
 mod session;
 pub mod wasmtime_serve;
 
-pub use artifacts::{host_binary, probe_component};
+pub use artifacts::{guest_component, host_binary, probe_component};
 pub use client::{McpServer, ServerSetup, TEST_USER_AGENT};
 pub use json::{decimal, id_of, ids, without};
 pub use multipart::{FormPart, form_parts, upload_part};

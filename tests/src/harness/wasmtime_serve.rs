@@ -8,7 +8,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{RecvTimeoutError, channel};
 use std::sync::{Arc, Mutex};
@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::artifacts::{guest_component, workspace_root};
 use super::http_client::{HttpReply, http_request};
 
 /// Starting compiles the whole component with Cranelift (wasmtime serve keeps no cache
@@ -26,13 +27,6 @@ const PATIENCE: Duration = Duration::from_secs(120);
 /// What `wasmtime serve` prints on stderr once it listens, followed by `ADDR/`.
 const SERVING_PREFIX: &str = "Serving HTTP on http://";
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ sits in the workspace")
-        .to_path_buf()
-}
-
 /// target/tools/bin/wasmtime; panics, naming the script that installs it, when missing.
 pub fn wasmtime_binary() -> PathBuf {
     let path = workspace_root()
@@ -41,18 +35,6 @@ pub fn wasmtime_binary() -> PathBuf {
     assert!(
         path.is_file(),
         "{} is missing: run scripts/install-test-tools.sh (it builds wasmtime-cli with `serve`)",
-        path.display()
-    );
-    path
-}
-
-/// The guest component host/build.rs builds (the one the host embeds).
-pub fn guest_component() -> PathBuf {
-    let path =
-        workspace_root().join("target/guest/wasm32-wasip2/component/facturation_pro_guest.wasm");
-    assert!(
-        path.is_file(),
-        "{} is missing: build it first (`cargo build --release --workspace --bins`)",
         path.display()
     );
     path

@@ -6,6 +6,9 @@
 #   target/tools/bin/wasmtime      wasmtime CLI (`wasmtime serve` for the guest alone)
 #   target/tools/bin/node          Node >= 22 (only when the machine's node is older)
 #   target/tools/conformance/      @modelcontextprotocol/conformance, pinned
+#   target/tools/jco/              @bytecodealliance/jco, pinned (`jco serve`, a second
+#                                  wasi:http host for the guest alone)
+#   target/tools/python/           a venv with the official MCP Python SDK, pinned
 #
 # Re-running is cheap: each step is skipped when its tool already answers with
 # the expected version.
@@ -29,6 +32,10 @@ WASMTIME_FEATURES=run,serve,cranelift,component-model-async,parallel-compilation
 NODE_VERSION=22.23.3
 # Newest 0.2 prerelease: the 0.1 line has no 2026-07-28 scenarios.
 CONFORMANCE_VERSION=0.2.0-alpha.12
+# jco's `serve` runs a wasi:http component on Node, with none of wasmtime's code.
+JCO_VERSION=1.35.0
+# The official MCP Python SDK; 2.x speaks 2026-07-28 as well as the legacy revisions.
+MCP_PY_VERSION=2.3.0
 
 mkdir -p "$TOOLS/bin"
 
@@ -79,6 +86,23 @@ if [ "$installed" != "$CONFORMANCE_VERSION" ]; then
         "@modelcontextprotocol/conformance@$CONFORMANCE_VERSION"
 fi
 
+# jco, pinned, under the same node (its preview2 shim wants a recent one).
+JCO_PKG="$TOOLS/jco/node_modules/@bytecodealliance/jco"
+installed=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$JCO_PKG/package.json" 2>/dev/null || true)
+if [ "$installed" != "$JCO_VERSION" ]; then
+    PATH="$(dirname "$NODE"):$PATH" npm install --prefix "$TOOLS/jco" \
+        --no-audit --no-fund --save-exact --loglevel=error \
+        "@bytecodealliance/jco@$JCO_VERSION"
+fi
+
+# The MCP Python SDK in its own venv, so the machine's Python stays untouched.
+PY="$TOOLS/python/bin/python"
+installed=$("$PY" -c 'import importlib.metadata as m; print(m.version("mcp"))' 2>/dev/null || true)
+if [ "$installed" != "$MCP_PY_VERSION" ]; then
+    [ -x "$PY" ] || python3 -m venv "$TOOLS/python"
+    "$PY" -m pip install --quiet --disable-pip-version-check "mcp==$MCP_PY_VERSION"
+fi
+
 if [ -n "$wasmtime_pid" ]; then
     if ! wait "$wasmtime_pid"; then
         echo "wasmtime-cli install failed; last lines of $WASMTIME_LOG:" >&2
@@ -93,3 +117,5 @@ fi
 echo "wasmtime:    $TOOLS/bin/wasmtime ($("$TOOLS/bin/wasmtime" --version))"
 echo "node:        $NODE ($("$NODE" --version))"
 echo "conformance: $NODE $CONF_PKG/dist/index.js ($CONFORMANCE_VERSION)"
+echo "jco:         $TOOLS/jco/node_modules/.bin/jco ($JCO_VERSION)"
+echo "mcp (py):    $PY ($("$PY" -c 'import importlib.metadata as m; print(m.version("mcp"))'))"

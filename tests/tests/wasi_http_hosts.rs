@@ -1,10 +1,11 @@
-//! The guest component under `wasmtime serve`, a wasi:http host that is not ours. Without our
-//! host in front, the component holds the API credentials itself, so everything our host
+//! The guest component under wasi:http hosts that are not ours, `wasmtime serve` and
+//! `jco serve`: every scenario runs under each (see `on_every_host!`). Without our host in
+//! front, the component holds the API credentials itself, so everything our host
 //! would otherwise add is the component's own doing here: it stays closed without
 //! FACTURATION_HTTP_TOKEN and then wants that bearer token, it refuses to leave the
 //! configured base URL (redirects included), it seals confirmation states with a key derived
-//! from the credentials (every request gets a fresh instance, so nothing else could carry a
-//! state from one request to the next), and it returns files inline for want of a downloads
+//! from the credentials (under wasmtime every request gets a fresh instance, so nothing else
+//! could carry a state from one request to the next), and it returns files inline for want of a downloads
 //! folder.
 //!
 //! Each test checks what the client got and what the emulator received.
@@ -14,8 +15,8 @@ use std::net::SocketAddr;
 use base64::Engine as _;
 use base64::prelude::BASE64_STANDARD;
 use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig, RecordedRequest};
+use facturation_pro_emulator::harness::component_host::{Host, ServedComponent};
 use facturation_pro_emulator::harness::http_client::{HttpReply, http_request};
-use facturation_pro_emulator::harness::wasmtime_serve::WasmtimeServe;
 use facturation_pro_emulator::harness::{TEST_USER_AGENT, assert_route, success};
 use serde_json::{Value, json};
 
@@ -28,7 +29,7 @@ const META_SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
 const INVALID_REQUEST: i64 = -32600;
 const INVALID_PARAMS: i64 = -32602;
 
-const TOKEN: &str = "a-long-random-token-for-wasmtime-serve-0123456789";
+const TOKEN: &str = "a-long-random-token-for-wasi-http-hosts-0123456789";
 
 /// How many tools the full catalogue holds.
 const TOOL_COUNT: usize = 72;
@@ -46,18 +47,44 @@ fn standalone_env(base_url: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// An emulator and the component serving against it under wasmtime.
+/// Generates, for each scenario `fn name(host: Host)`, one test per host:
+/// `wasmtime::name` and `jco::name`, so a failure names its host and either set can be run
+/// alone.
+macro_rules! on_every_host {
+    ($($scenario:ident),* $(,)?) => {
+        mod wasmtime {
+            $(#[test] fn $scenario() { super::$scenario(super::Host::Wasmtime) })*
+        }
+        mod jco {
+            $(#[test] fn $scenario() { super::$scenario(super::Host::Jco) })*
+        }
+    };
+}
+
+on_every_host!(
+    a_modern_session_lists_calls_and_confirms_a_delete,
+    a_legacy_session_works_without_a_session_id,
+    a_redirect_to_another_host_is_refused_by_the_component_itself,
+    without_a_token_nobody_is_served_and_with_one_the_bearer_is_required,
+    a_download_comes_back_inline_for_want_of_a_downloads_folder,
+);
+
+/// An emulator and the component serving against it under a wasi:http host.
 struct World {
     emulator: Emulator,
-    server: WasmtimeServe,
+    server: ServedComponent,
 }
 
 impl World {
-    fn new(config: EmulatorConfig) -> Self {
-        Self::with(config, |_| {})
+    fn new(host: Host, config: EmulatorConfig) -> Self {
+        Self::with(host, config, |_| {})
     }
 
-    fn with(config: EmulatorConfig, adjust: impl FnOnce(&mut Vec<(&'static str, String)>)) -> Self {
+    fn with(
+        host: Host,
+        config: EmulatorConfig,
+        adjust: impl FnOnce(&mut Vec<(&'static str, String)>),
+    ) -> Self {
         let emulator = Emulator::start(config).expect("start the emulator");
         let mut env = standalone_env(&emulator.base_url());
         adjust(&mut env);
@@ -65,7 +92,7 @@ impl World {
             .iter()
             .map(|(name, value)| (*name, value.as_str()))
             .collect();
-        let server = WasmtimeServe::start(&env);
+        let server = host.start(&env);
         Self { emulator, server }
     }
 
@@ -196,12 +223,13 @@ impl World {
 }
 
 /// Checks the reply is a 200 JSON result for `id`; returns the result.
-fn assert_result(reply: &HttpReply, id: Value, server: &WasmtimeServe) -> Value {
+fn assert_result(reply: &HttpReply, id: Value, server: &ServedComponent) -> Value {
     let body = reply.json();
     assert_eq!(
         reply.status,
         200,
-        "{body}; wasmtime said: {}",
+        "{body}; {} said: {}",
+        server.host().name(),
         server.stderr()
     );
     assert_eq!(reply.header("content-type"), Some("application/json"));
@@ -243,9 +271,8 @@ fn deletes(requests: &[RecordedRequest]) -> Vec<&RecordedRequest> {
         .collect()
 }
 
-#[test]
-fn a_modern_session_lists_calls_and_confirms_a_delete() {
-    let world = World::new(EmulatorConfig::without_demo_data());
+fn a_modern_session_lists_calls_and_confirms_a_delete(host: Host) {
+    let world = World::new(host, EmulatorConfig::without_demo_data());
 
     let discovered = world.modern_result(1, "server/discover", json!({}), json!({}));
     let versions = discovered["supportedVersions"]
@@ -284,7 +311,7 @@ fn a_modern_session_lists_calls_and_confirms_a_delete() {
         post.json_body(),
         Some(json!({ "company_name": "Hors Hôte SARL" }))
     );
-    // wasmtime's outgoing handler passes the body on as the component streams it; the
+    // A host's outgoing handler passes the body on as the component streams it; the
     // component must still declare its length, as some API front ends refuse chunked bodies.
     assert_eq!(
         post.header("content-length"),
@@ -320,8 +347,8 @@ fn a_modern_session_lists_calls_and_confirms_a_delete() {
     );
     assert!(world.emulator.customer(1001, id).is_some());
 
-    // The genuine state, sent back to what is a fresh instance under wasmtime, verifies:
-    // the sealing key comes from the credentials, not from memory.
+    // The genuine state verifies, under wasmtime in what is a fresh instance: the sealing
+    // key comes from the credentials, not from memory.
     let reply = world.answer_delete(9, id, &state);
     let done = assert_result(&reply, json!(9), &world.server);
     assert_complete(&done);
@@ -338,9 +365,8 @@ fn a_modern_session_lists_calls_and_confirms_a_delete() {
     assert!(world.emulator.customer(1001, other).is_some());
 }
 
-#[test]
-fn a_legacy_session_works_without_a_session_id() {
-    let world = World::new(EmulatorConfig::without_demo_data());
+fn a_legacy_session_works_without_a_session_id(host: Host) {
+    let world = World::new(host, EmulatorConfig::without_demo_data());
 
     let reply = world.legacy(
         &json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
@@ -390,9 +416,8 @@ fn a_legacy_session_works_without_a_session_id() {
     assert_route(&requests[0], "GET", "/account.json");
 }
 
-#[test]
-fn a_redirect_to_another_host_is_refused_by_the_component_itself() {
-    let world = World::new(EmulatorConfig::without_demo_data());
+fn a_redirect_to_another_host_is_refused_by_the_component_itself(host: Host) {
+    let world = World::new(host, EmulatorConfig::without_demo_data());
     let elsewhere =
         Emulator::start(EmulatorConfig::without_demo_data()).expect("start a second emulator");
     world
@@ -406,7 +431,7 @@ fn a_redirect_to_another_host_is_refused_by_the_component_itself() {
         text.contains("may only contact") && text.contains(&world.emulator.base_url()),
         "{text}"
     );
-    // wasmtime would connect anywhere it is asked to: only the component stands between
+    // The host would connect anywhere it is asked to: only the component stands between
     // the redirect and the other host.
     assert_eq!(world.api_requests().len(), 1, "only the first hop is sent");
     assert!(
@@ -416,8 +441,7 @@ fn a_redirect_to_another_host_is_refused_by_the_component_itself() {
     );
 }
 
-#[test]
-fn without_a_token_nobody_is_served_and_with_one_the_bearer_is_required() {
+fn without_a_token_nobody_is_served_and_with_one_the_bearer_is_required(host: Host) {
     let get_account = |world: &World, id: u64, authorization: Option<&str>| {
         let mut headers = vec![
             ("MCP-Protocol-Version", MODERN),
@@ -440,7 +464,7 @@ fn without_a_token_nobody_is_served_and_with_one_the_bearer_is_required() {
     // Holding an API key with no token to guard it, the component opens to nobody; a blank
     // token is no token.
     for token in [None, Some("   ")] {
-        let closed = World::with(EmulatorConfig::without_demo_data(), |env| {
+        let closed = World::with(host, EmulatorConfig::without_demo_data(), |env| {
             env.retain(|(name, _)| *name != "FACTURATION_HTTP_TOKEN");
             if let Some(token) = token {
                 env.push(("FACTURATION_HTTP_TOKEN", token.to_string()));
@@ -455,7 +479,7 @@ fn without_a_token_nobody_is_served_and_with_one_the_bearer_is_required() {
         closed.assert_api_untouched();
     }
 
-    let guarded = World::new(EmulatorConfig::without_demo_data());
+    let guarded = World::new(host, EmulatorConfig::without_demo_data());
     let wrong = format!("Bearer {TOKEN}x");
     // The API's own credentials are no way in either.
     let api_basic = format!(
@@ -480,9 +504,8 @@ fn without_a_token_nobody_is_served_and_with_one_the_bearer_is_required() {
     assert_eq!(guarded.api_requests().len(), 1);
 }
 
-#[test]
-fn a_download_comes_back_inline_for_want_of_a_downloads_folder() {
-    let world = World::new(EmulatorConfig::default());
+fn a_download_comes_back_inline_for_want_of_a_downloads_folder(host: Host) {
+    let world = World::new(host, EmulatorConfig::default());
     let page = world.call(1, "list_invoices", json!({}), json!({}));
     let invoice_id = success(&page)["invoices"][0]["id"]
         .as_u64()

@@ -5,13 +5,13 @@
 
 mod artifacts;
 mod client;
+pub mod component_host;
 pub mod http_client;
 mod json;
 mod multipart;
 pub mod probe;
 mod recorded;
 mod session;
-pub mod wasmtime_serve;
 
 pub use artifacts::{guest_component, host_binary, probe_component};
 pub use client::{McpServer, ServerSetup, TEST_USER_AGENT};

@@ -2,36 +2,18 @@
 //! sandbox, exactly as a client's call would go, reported for humans.
 
 use anyhow::Result;
-use bytes::Bytes;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::component::Runner;
-use crate::stdio::MODERN_VERSION;
 
 /// Returns the process's exit code: 0 when the API answered and the configured firm is one
 /// of the account's.
 pub async fn run(runner: &Runner) -> Result<i32> {
-    let call = json!({
-        "jsonrpc": "2.0", "id": "check", "method": "tools/call",
-        "params": {
-            "name": "get_account", "arguments": {},
-            "_meta": {
-                "io.modelcontextprotocol/protocolVersion": MODERN_VERSION,
-                "io.modelcontextprotocol/clientCapabilities": {},
-            },
-        },
-    });
-    let request = http::Request::post("http://localhost/mcp")
-        .header("content-type", "application/json")
-        .header("mcp-protocol-version", MODERN_VERSION)
-        .header("mcp-method", "tools/call")
-        .header("mcp-name", "get_account")
-        .body(Bytes::from(call.to_string()))?;
-    let response = match runner.handle(request).await {
-        Ok(response) => response,
-        Err(crash) => return fail(&crash.0),
+    let call = json!({ "name": "get_account", "arguments": {} });
+    let reply = match runner.ask("tools/call", call).await {
+        Ok((_, reply)) => reply,
+        Err(error) => return fail(&format!("{error:#}")),
     };
-    let reply: Value = serde_json::from_slice(response.body())?;
     let result = &reply["result"];
     if result["isError"] != false {
         let reason = result["content"][0]["text"]

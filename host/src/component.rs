@@ -26,6 +26,12 @@ use crate::watchdog;
 /// code for this program's target and engine settings.
 const GUEST_PRECOMPILED: &[u8] = include_bytes!(env!("GUEST_PRECOMPILED_PATH"));
 
+/// The protocol revision of the requests the host makes itself, and the per-request
+/// metadata keys of that revision.
+pub const MODERN_VERSION: &str = "2026-07-28";
+pub const META_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
+pub const META_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
+
 /// Which component to run: ours, or (for tests) another one under the same sandbox.
 pub enum ComponentSource<'a> {
     Embedded,
@@ -83,31 +89,42 @@ impl Runner {
         })
     }
 
-    /// Asks the component once for its discovery answer, so that a setting only it checks
-    /// (tool names, toolsets, confirmation) stops the server before any traffic, with the
-    /// component's own one-line explanation.
-    pub async fn check_guest_settings(&self) -> Result<()> {
-        let discover = serde_json::json!({
-            "jsonrpc": "2.0", "id": 0, "method": "server/discover",
-            "params": { "_meta": {
-                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                "io.modelcontextprotocol/clientCapabilities": {},
-            } },
-        });
-        let request = http::Request::post("http://localhost/mcp")
+    /// Sends a 2026-07-28 request of the host's own (no client's) through a fresh instance,
+    /// headers and `_meta` included; returns the HTTP status and the JSON-RPC reply.
+    pub async fn ask(
+        &self,
+        method: &str,
+        mut params: serde_json::Value,
+    ) -> Result<(http::StatusCode, serde_json::Value)> {
+        params["_meta"] =
+            serde_json::json!({ META_VERSION: MODERN_VERSION, META_CAPABILITIES: {} });
+        let mut request = http::Request::post("http://localhost/mcp")
             .header("content-type", "application/json")
-            .header("mcp-protocol-version", "2026-07-28")
-            .header("mcp-method", "server/discover")
-            .body(Bytes::from(discover.to_string()))?;
+            .header("mcp-protocol-version", MODERN_VERSION)
+            .header("mcp-method", method);
+        if let Some(name) = params["name"].as_str() {
+            request = request.header("mcp-name", name);
+        }
+        let message =
+            serde_json::json!({ "jsonrpc": "2.0", "id": 0, "method": method, "params": params });
+        let request = request.body(Bytes::from(message.to_string()))?;
         let response = self
             .handle(request)
             .await
             .map_err(|crash| anyhow!(crash.0))?;
-        if response.status() == http::StatusCode::OK {
+        let reply = serde_json::from_slice(response.body()).unwrap_or_default();
+        Ok((response.status(), reply))
+    }
+
+    /// Asks the component once for its discovery answer, so that a setting only it checks
+    /// (tool names, toolsets, confirmation) stops the server before any traffic, with the
+    /// component's own one-line explanation.
+    pub async fn check_guest_settings(&self) -> Result<()> {
+        let (status, reply) = self.ask("server/discover", serde_json::json!({})).await?;
+        if status == http::StatusCode::OK {
             return Ok(());
         }
-        let answer: serde_json::Value = serde_json::from_slice(response.body()).unwrap_or_default();
-        let message = answer["error"]["message"]
+        let message = reply["error"]["message"]
             .as_str()
             .unwrap_or("the component refused to start");
         Err(anyhow!(

@@ -23,7 +23,7 @@ use std::io::{BufRead, Write};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::{AbortHandle, JoinSet};
 
-use crate::component::Runner;
+use crate::component::{META_CAPABILITIES, META_VERSION, Runner};
 
 /// The longest line accepted, in bytes: the component refuses larger bodies anyway, and an
 /// inline upload is the only large message.
@@ -33,9 +33,6 @@ const MAX_LINE_BYTES: usize = 32 << 20;
 /// component asks once, and again only if the answer got lost.
 const MAX_QUESTION_ROUNDS: usize = 3;
 
-pub const MODERN_VERSION: &str = "2026-07-28";
-const META_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
-const META_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
 const META_CLIENT_INFO: &str = "io.modelcontextprotocol/clientInfo";
 
 /// What a legacy client's `initialize` settled.
@@ -456,6 +453,7 @@ fn is_one_line_object(body: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::component::MODERN_VERSION;
 
     #[test]
     fn frames_skip_blank_lines_and_refuse_oversized_ones() {

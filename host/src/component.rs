@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Result, anyhow};
+use base64::prelude::{BASE64_STANDARD, Engine as _};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use wasmtime::component::{Component, Linker};
@@ -19,7 +20,7 @@ use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use crate::api_gate::GateShared;
 use crate::config::Settings;
 use crate::engine_config::engine_config;
-use crate::sandbox::GuestState;
+use crate::sandbox::{self, GuestState};
 use crate::watchdog;
 
 /// The tool component, built by build.rs for wasm32-wasip2 and compiled there to machine
@@ -44,6 +45,8 @@ pub struct Runner {
     pre: ProxyPre<GuestState>,
     settings: Arc<Settings>,
     gate: Arc<GateShared>,
+    /// The guest's environment, the same for every instance.
+    environment: Arc<[(String, String)]>,
 }
 
 /// Why a request got no answer from the component.
@@ -84,6 +87,7 @@ impl Runner {
         let gate = Arc::new(GateShared::new(&settings)?);
         Ok(Runner {
             pre,
+            environment: sandbox::environment(&settings).into(),
             settings: Arc::new(settings),
             gate,
         })
@@ -98,18 +102,10 @@ impl Runner {
     ) -> Result<(http::StatusCode, serde_json::Value)> {
         params["_meta"] =
             serde_json::json!({ META_VERSION: MODERN_VERSION, META_CAPABILITIES: {} });
-        let mut request = http::Request::post("http://localhost/mcp")
-            .header("content-type", "application/json")
-            .header("mcp-protocol-version", MODERN_VERSION)
-            .header("mcp-method", method);
-        if let Some(name) = params["name"].as_str() {
-            request = request.header("mcp-name", name);
-        }
         let message =
             serde_json::json!({ "jsonrpc": "2.0", "id": 0, "method": method, "params": params });
-        let request = request.body(Bytes::from(message.to_string()))?;
         let response = self
-            .handle(request)
+            .handle_message(&modern_headers(&message), Bytes::from(message.to_string()))
             .await
             .map_err(|crash| anyhow!(crash.0))?;
         let reply = serde_json::from_slice(response.body()).unwrap_or_default();
@@ -138,6 +134,25 @@ impl Runner {
         &self.settings
     }
 
+    /// Passes one JSON-RPC message to a fresh instance as `POST /mcp`, with `headers` besides
+    /// the content type.
+    pub async fn handle_message(
+        &self,
+        headers: &[(&'static str, String)],
+        body: Bytes,
+    ) -> Result<http::Response<Bytes>, Crash> {
+        let mut request = http::Request::post("http://localhost/mcp")
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream");
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let request = request
+            .body(body)
+            .map_err(|problem| Crash(format!("cannot pass the request on: {problem}")))?;
+        self.handle(request).await
+    }
+
     /// Runs one request in a fresh instance and returns the whole response. Dropping the
     /// future drops the instance, and with it every API request it was waiting on.
     pub async fn handle(
@@ -150,7 +165,7 @@ impl Runner {
     }
 
     async fn run(&self, request: http::Request<Bytes>) -> Result<http::Response<Bytes>> {
-        let state = GuestState::new(&self.settings, self.gate.clone())?;
+        let state = GuestState::new(&self.settings, &self.environment, self.gate.clone())?;
         let mut store = Store::new(self.pre.engine(), state);
         store.limiter(GuestState::limiter);
         watchdog::arm(&mut store, self.settings.cpu_limit);
@@ -211,4 +226,33 @@ fn describe(error: &anyhow::Error) -> String {
         ""
     };
     format!("the tool component crashed while handling this request: {cause}{hint}")
+}
+
+/// The headers a 2026-07-28 HTTP client would send, derived from the body: on stdio, and
+/// for the host's own requests, there are no headers to disagree with it.
+pub fn modern_headers(message: &serde_json::Value) -> Vec<(&'static str, String)> {
+    let params = &message["params"];
+    let mut headers = Vec::new();
+    if let Some(version) = params["_meta"][META_VERSION].as_str() {
+        headers.push(("mcp-protocol-version", version.to_string()));
+    }
+    if let Some(method) = message["method"].as_str() {
+        headers.push(("mcp-method", method.to_string()));
+    }
+    if let Some(name) = params["name"].as_str().or_else(|| params["uri"].as_str()) {
+        headers.push(("mcp-name", header_safe(name)));
+    }
+    headers
+}
+
+/// A value as a header carries it: plain when it is printable ASCII, else in the base64 form
+/// the transport defines.
+pub fn header_safe(value: &str) -> String {
+    let plain = value.bytes().all(|byte| (0x21..0x7f).contains(&byte))
+        && !(value.starts_with("=?base64?") && value.ends_with("?="));
+    if plain {
+        value.to_string()
+    } else {
+        format!("=?base64?{}?=", BASE64_STANDARD.encode(value))
+    }
 }

@@ -30,16 +30,28 @@ pub struct GuestState {
     limits: StoreLimits,
 }
 
+/// The guest's whole environment: the settings it may see, and the downloads folder's real
+/// path (for the messages it writes).
+pub fn environment(settings: &Settings) -> Vec<(String, String)> {
+    let mut environment = settings.guest_environment();
+    environment.push((
+        "FACTURATION_DOWNLOADS_DIR".into(),
+        settings.downloads_dir.display().to_string(),
+    ));
+    environment
+}
+
 impl GuestState {
     /// A fresh sandbox for one request.
-    pub fn new(settings: &Settings, gate: Arc<GateShared>) -> Result<Self> {
+    /// `environment` is [`environment`]'s list, worked out once for all instances.
+    pub fn new(
+        settings: &Settings,
+        environment: &[(String, String)],
+        gate: Arc<GateShared>,
+    ) -> Result<Self> {
         let mut wasi = WasiCtxBuilder::new();
         wasi.inherit_stderr()
-            .envs(&settings.guest_environment())
-            .env(
-                "FACTURATION_DOWNLOADS_DIR",
-                settings.downloads_dir.display().to_string(),
-            )
+            .envs(environment)
             // Plain sockets and name lookups stay closed: HTTP to the API is the only way out.
             .allow_tcp(false)
             .allow_udp(false)

@@ -15,7 +15,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use anyhow::Result;
-use base64::prelude::{BASE64_STANDARD, Engine as _};
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 use std::io::{BufRead, Write};
@@ -23,7 +22,7 @@ use std::io::{BufRead, Write};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::{AbortHandle, JoinSet};
 
-use crate::component::{META_CAPABILITIES, META_VERSION, Runner};
+use crate::component::{META_CAPABILITIES, META_VERSION, Runner, modern_headers};
 
 /// The longest line accepted, in bytes: the component refuses larger bodies anyway, and an
 /// inline upload is the only large message.
@@ -221,7 +220,7 @@ impl Connection {
     fn spawn(self: &Arc<Self>, id: Value, body: Bytes, tasks: &mut JoinSet<()>) {
         let connection = self.clone();
         tasks.spawn(async move {
-            let reply = connection.run(&id, None, body).await;
+            let reply = connection.run(&id, &[], body).await;
             connection.send_reply(reply);
         });
     }
@@ -266,7 +265,11 @@ impl Connection {
                 (_, Some(handshake)) => add_meta(&mut message, handshake),
             }
         }
-        let headers = modern.then(|| modern_headers(&message));
+        let headers = if modern {
+            modern_headers(&message)
+        } else {
+            Vec::new()
+        };
         // Only a legacy client's tool call can come back with a question the host must ask:
         // a modern client asks its user itself.
         let handshake = handshake.filter(|handshake| {
@@ -274,7 +277,7 @@ impl Connection {
         });
         for _ in 0..MAX_QUESTION_ROUNDS {
             let reply = self
-                .run(&id, headers.as_ref(), Bytes::from(message.to_string()))
+                .run(&id, &headers, Bytes::from(message.to_string()))
                 .await;
             let Some(handshake) = &handshake else {
                 return reply;
@@ -304,7 +307,7 @@ impl Connection {
     }
 
     async fn initialize(&self, id: Value, message: Value) -> Option<Bytes> {
-        let reply = self.run(&id, None, Bytes::from(message.to_string())).await;
+        let reply = self.run(&id, &[], Bytes::from(message.to_string())).await;
         let parsed: Value = reply
             .as_deref()
             .and_then(|text| serde_json::from_slice(text).ok())
@@ -359,26 +362,10 @@ impl Connection {
     async fn run(
         &self,
         id: &Value,
-        headers: Option<&Vec<(&'static str, String)>>,
+        headers: &[(&'static str, String)],
         body: Bytes,
     ) -> Option<Bytes> {
-        let mut request = http::Request::post("http://localhost/mcp")
-            .header("content-type", "application/json")
-            .header("accept", "application/json, text/event-stream");
-        for (name, value) in headers.into_iter().flatten() {
-            request = request.header(*name, value);
-        }
-        let request = match request.body(body) {
-            Ok(request) => request,
-            Err(problem) => {
-                return error(
-                    id,
-                    -32603,
-                    &format!("cannot pass the request on: {problem}"),
-                );
-            }
-        };
-        match self.runner.handle(request).await {
+        match self.runner.handle_message(headers, body).await {
             Ok(response) if response.status() == http::StatusCode::ACCEPTED => None,
             // Our component writes one JSON object without line breaks; anything else would
             // break the framing, so it is not passed on.
@@ -411,35 +398,6 @@ fn add_meta(message: &mut Value, handshake: &Handshake) {
     }
 }
 
-/// The headers a 2026-07-28 HTTP client would send, derived from the body: on stdio there
-/// are no headers to disagree with it.
-fn modern_headers(message: &Value) -> Vec<(&'static str, String)> {
-    let params = &message["params"];
-    let mut headers = Vec::new();
-    if let Some(version) = params["_meta"][META_VERSION].as_str() {
-        headers.push(("mcp-protocol-version", version.to_string()));
-    }
-    if let Some(method) = message["method"].as_str() {
-        headers.push(("mcp-method", method.to_string()));
-    }
-    if let Some(name) = params["name"].as_str().or_else(|| params["uri"].as_str()) {
-        headers.push(("mcp-name", header_safe(name)));
-    }
-    headers
-}
-
-/// A value as a header carries it: plain when it is printable ASCII, else in the base64 form
-/// the transport defines.
-fn header_safe(value: &str) -> String {
-    let plain = value.bytes().all(|byte| (0x21..0x7f).contains(&byte))
-        && !(value.starts_with("=?base64?") && value.ends_with("?="));
-    if plain {
-        value.to_string()
-    } else {
-        format!("=?base64?{}?=", BASE64_STANDARD.encode(value))
-    }
-}
-
 fn error(id: &Value, code: i64, message: &str) -> Option<Bytes> {
     let error =
         json!({ "jsonrpc": "2.0", "id": id, "error": { "code": code, "message": message } });
@@ -453,7 +411,7 @@ fn is_one_line_object(body: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::component::MODERN_VERSION;
+    use crate::component::{MODERN_VERSION, header_safe};
 
     #[test]
     fn frames_skip_blank_lines_and_refuse_oversized_ones() {

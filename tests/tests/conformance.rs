@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig};
 use facturation_pro_emulator::harness::ServerSetup;
-use facturation_pro_emulator::harness::http_client::HttpMcpServer;
+use facturation_pro_emulator::harness::http_client::{HttpEndpoint, HttpMcpServer};
 use serde_json::Value;
 
 const INSTALL_HINT: &str = "run scripts/install-test-tools.sh";

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig};
-use facturation_pro_emulator::harness::http_client::HttpMcpServer;
+use facturation_pro_emulator::harness::http_client::{HttpEndpoint, HttpMcpServer};
 use facturation_pro_emulator::harness::{ServerSetup, assert_route, host_binary};
 use serde_json::{Value, json};
 

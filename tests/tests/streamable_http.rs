@@ -10,7 +10,9 @@
 use base64::Engine as _;
 use base64::prelude::BASE64_STANDARD;
 use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig, RecordedRequest};
-use facturation_pro_emulator::harness::http_client::{HttpMcpServer, HttpReply, http_request};
+use facturation_pro_emulator::harness::http_client::{
+    HttpEndpoint, HttpMcpServer, HttpReply, http_request,
+};
 use facturation_pro_emulator::harness::{ServerSetup, TEST_USER_AGENT, assert_route};
 use serde_json::{Value, json};
 use tempfile::TempDir;

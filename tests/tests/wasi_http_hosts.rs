@@ -16,7 +16,7 @@ use base64::Engine as _;
 use base64::prelude::BASE64_STANDARD;
 use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig, RecordedRequest};
 use facturation_pro_emulator::harness::component_host::{Host, ServedComponent};
-use facturation_pro_emulator::harness::http_client::{HttpReply, http_request};
+use facturation_pro_emulator::harness::http_client::{HttpEndpoint, HttpReply, http_request};
 use facturation_pro_emulator::harness::{TEST_USER_AGENT, assert_route, success};
 use serde_json::{Value, json};
 

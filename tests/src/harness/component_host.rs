@@ -18,11 +18,10 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use serde_json::Value;
 use tempfile::TempDir;
 
 use super::artifacts::{guest_component, workspace_root};
-use super::http_client::{HttpReply, http_request};
+use super::http_client::HttpEndpoint;
 
 /// Starting compiles the whole component (Cranelift for wasmtime, which keeps no cache here;
 /// a transpile then V8's compilers for jco); generous, because a loaded machine runs several
@@ -236,32 +235,15 @@ impl ServedComponent {
         self.host
     }
 
-    /// Where it listens (the real port).
-    pub fn address(&self) -> SocketAddr {
-        self.address
-    }
-
     /// Everything the host and the component wrote to stderr so far.
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
+}
 
-    /// One request, sent as given (see [`http_request`]).
-    pub fn send(
-        &self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-    ) -> HttpReply {
-        http_request(self.address, method, path, headers, body)
-    }
-
-    /// `POST /mcp` of a JSON body, with `Content-Type: application/json` and `headers`.
-    pub fn post_json(&self, headers: &[(&str, &str)], body: &Value) -> HttpReply {
-        let mut all = vec![("Content-Type", "application/json")];
-        all.extend_from_slice(headers);
-        self.send("POST", "/mcp", &all, body.to_string().as_bytes())
+impl HttpEndpoint for ServedComponent {
+    fn address(&self) -> SocketAddr {
+        self.address
     }
 }
 

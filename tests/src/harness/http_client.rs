@@ -100,32 +100,34 @@ impl HttpMcpServer {
         }
     }
 
-    /// Where the server listens (the actual port, not 0).
-    pub fn address(&self) -> SocketAddr {
-        self.address
-    }
-
     /// Everything the server wrote to stderr so far.
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
+}
 
-    /// One request to this server.
-    pub fn send(
-        &self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-    ) -> HttpReply {
-        http_request(self.address, method, path, headers, body)
+/// Anything that serves MCP over HTTP at an address (our host, or the bare component under
+/// another wasi:http host): the requests the tests send it.
+pub trait HttpEndpoint {
+    /// Where it listens (the actual port, not 0).
+    fn address(&self) -> SocketAddr;
+
+    /// One request, sent as given (see [`http_request`]).
+    fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> HttpReply {
+        http_request(self.address(), method, path, headers, body)
     }
 
     /// `POST /mcp` of a JSON body, with `Content-Type: application/json` and `headers`.
-    pub fn post_json(&self, headers: &[(&str, &str)], body: &Value) -> HttpReply {
+    fn post_json(&self, headers: &[(&str, &str)], body: &Value) -> HttpReply {
         let mut all = vec![("Content-Type", "application/json")];
         all.extend_from_slice(headers);
         self.send("POST", "/mcp", &all, body.to_string().as_bytes())
+    }
+}
+
+impl HttpEndpoint for HttpMcpServer {
+    fn address(&self) -> SocketAddr {
+        self.address
     }
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every check, as CI runs it: formatting, lints, the release build (host binary with the
-# embedded guest component, emulator, demo), then all unit and end-to-end tests, including
-# the ones driving independent checkers (wasmtime serve, the MCP conformance suite).
+# embedded guest component, emulator, demo), the container images, then all unit and
+# end-to-end tests, including the ones driving independent checkers (wasmtime serve, the MCP
+# conformance suite, the official SDK, podman, skopeo, mcpb).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p facturation-pro-guest --target wasm32-wasip2 --target-dir target/guest -- -D warnings
 # The end-to-end tests spawn the host binary, so it must exist before they run.
 cargo build --release --workspace --bins
+# The image tests run the images: static binaries for amd64 and arm64, the wasm component,
+# the Linux images and their multi-arch index and the wasm image, built from the Dockerfile.
+./scripts/build-images.sh
 # One check compares tests/documented_routes.txt with the vendor's API reference, which
 # sits beside the repository in CI (../shared). It runs whenever the reference is there.
 if [ -f ../shared/reference/facturation-pro-api.fr.md ]; then

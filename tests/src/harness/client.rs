@@ -84,12 +84,7 @@ impl ServerSetup {
 
     /// The server with its three standard streams piped to this process.
     fn spawn_piped(&self) -> Child {
-        self.command()
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn facturation-pro-mcp")
+        spawn_piped(self.command())
     }
 
     /// Runs the server to its end with `input` on stdin, which is then closed; returns its
@@ -118,9 +113,24 @@ pub struct McpServer {
     next_id: u64,
 }
 
+/// `command` with its three standard streams piped to this process.
+fn spawn_piped(mut command: Command) -> Child {
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|error| panic!("spawn {:?}: {error}", command.get_program()))
+}
+
 impl McpServer {
     pub fn spawn(setup: &ServerSetup) -> Self {
-        let mut child = setup.spawn_piped();
+        Self::spawn_command(setup.command())
+    }
+
+    /// A server started some other way than the host binary directly: in a container, say.
+    pub fn spawn_command(command: Command) -> Self {
+        let mut child = spawn_piped(command);
         let stdout = child.stdout.take().expect("piped stdout");
         let (sender, lines) = channel();
         thread::spawn(move || {

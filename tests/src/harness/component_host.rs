@@ -51,11 +51,16 @@ impl Host {
     /// Serves the guest component on 127.0.0.1, with exactly `env` as the component's
     /// environment. Panics with the host's output if it does not start listening.
     pub fn start(self, env: &[(&str, &str)]) -> ServedComponent {
+        self.start_component(&guest_component(), env)
+    }
+
+    /// Serves `component` (a copy of the guest taken from an image, say) like [`Host::start`].
+    pub fn start_component(self, component: &Path, env: &[(&str, &str)]) -> ServedComponent {
         let tools = workspace_root().join("target/tools");
         let (mut command, port, jco_dir) = match self {
-            Host::Wasmtime => (wasmtime_command(&tools, env), None, None),
+            Host::Wasmtime => (wasmtime_command(&tools, component, env), None, None),
             Host::Jco => {
-                let (command, port, dir) = jco_command(&tools, env);
+                let (command, port, dir) = jco_command(&tools, component, env);
                 (command, Some(port), Some(dir))
             }
         };
@@ -127,7 +132,7 @@ fn tool(path: PathBuf) -> PathBuf {
     path
 }
 
-fn wasmtime_command(tools: &Path, env: &[(&str, &str)]) -> Command {
+fn wasmtime_command(tools: &Path, component: &Path, env: &[(&str, &str)]) -> Command {
     let binary = tools
         .join("bin")
         .join(format!("wasmtime{}", std::env::consts::EXE_SUFFIX));
@@ -153,12 +158,12 @@ fn wasmtime_command(tools: &Path, env: &[(&str, &str)]) -> Command {
     for (name, value) in env {
         command.arg("--env").arg(format!("{name}={value}"));
     }
-    command.arg(guest_component());
+    command.arg(component);
     command
 }
 
 /// jco with the port it must listen on and the directory it transpiles into.
-fn jco_command(tools: &Path, env: &[(&str, &str)]) -> (Command, u16, TempDir) {
+fn jco_command(tools: &Path, component: &Path, env: &[(&str, &str)]) -> (Command, u16, TempDir) {
     let jco = tool(tools.join("jco/node_modules/.bin/jco"));
     let node = node(tools);
     // With `--port 0` jco listens on a free port but reports "0", so the port is chosen
@@ -187,7 +192,7 @@ fn jco_command(tools: &Path, env: &[(&str, &str)]) -> (Command, u16, TempDir) {
         .arg(port.to_string())
         .arg("--jco-dir")
         .arg(dir.path())
-        .arg(guest_component());
+        .arg(component);
     (command, port, dir)
 }
 

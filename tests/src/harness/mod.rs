@@ -6,9 +6,11 @@
 mod artifacts;
 mod client;
 pub mod component_host;
+pub mod containers;
 pub mod http_client;
 mod json;
 mod multipart;
+pub mod oci;
 pub mod probe;
 mod recorded;
 mod session;

@@ -12,7 +12,7 @@ use std::time::Instant;
 use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig};
 use facturation_pro_emulator::harness::component_host::Host;
 use facturation_pro_emulator::harness::containers::{
-    Aarch64Emulation, IMAGE_UID, oci_layout, run_command,
+    Aarch64Emulation, IMAGE_UID, downloads_folder, oci_layout, run_command,
 };
 use facturation_pro_emulator::harness::http_client::HttpEndpoint;
 use facturation_pro_emulator::harness::oci::{Image, Layout};
@@ -223,26 +223,6 @@ fn the_wasm_image_holds_only_the_component_and_wasmtime_serves_it() {
     let requests = emulator.requests();
     assert_eq!(requests.len(), 1, "{requests:#?}");
     assert_eq!(requests[0].path, "/firms/1001/customers.json");
-}
-
-/// A downloads folder the image's user may write to, as a user would prepare it.
-fn downloads_folder() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path();
-    if running_as_root() {
-        std::os::unix::fs::chown(path, Some(IMAGE_UID), Some(IMAGE_UID)).unwrap();
-    } else {
-        std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o777))
-            .unwrap();
-    }
-    dir
-}
-
-fn running_as_root() -> bool {
-    std::fs::metadata("/proc/self")
-        .map(|m| m.uid())
-        .unwrap_or(1)
-        == 0
 }
 
 /// A whole session through `podman run -i`: handshake, the full catalogue, a list, a PDF

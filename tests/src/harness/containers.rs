@@ -5,6 +5,7 @@
 //! A missing podman or image fails the test with the command that provides it: CI always
 //! builds the images first, so silence would hide a broken pipeline.
 
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -58,6 +59,20 @@ pub fn require_image(image: &str) {
         status.success(),
         "image {image} is missing: run scripts/build-images.sh"
     );
+}
+
+/// A fresh downloads folder the image's user may write to, prepared the way DOCKER.md tells
+/// users to: owned by that user when we can give it away (root), else open to all.
+pub fn downloads_folder() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a downloads folder");
+    let path = dir.path();
+    let is_root = std::fs::metadata("/proc/self").is_ok_and(|meta| meta.uid() == 0);
+    if is_root {
+        std::os::unix::fs::chown(path, Some(IMAGE_UID), Some(IMAGE_UID)).expect("chown");
+    } else {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    }
+    dir
 }
 
 /// `podman run -i` of the Linux image for `arch` with the server configuration of `setup`

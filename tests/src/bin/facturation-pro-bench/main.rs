@@ -3,7 +3,10 @@
 //! others, how much memory it takes, and how big the artifacts are. The server is measured on
 //! both transports (stdio, and Streamable HTTP through `serve --http`), against the bundled
 //! emulator on this machine, and everything is printed as one Markdown table (medians, with
-//! ratios to the targets). Run it through scripts/bench.sh, which builds first.
+//! ratios to the targets). Run it through scripts/bench.sh, which builds first. The
+//! container images, when scripts/build-images.sh has built them, are measured too (images.rs).
+
+mod images;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -270,6 +273,8 @@ fn main() -> anyhow::Result<()> {
         "< 25 MB",
         format!("{:.2}x target", host_bytes as f64 / 25e6),
     ));
+
+    rows.extend(images::rows(&setup, precompiled));
 
     println!("| measure | value | target | ratio |\n|---|---|---|---|");
     for line in rows {
@@ -619,8 +624,13 @@ fn wait_until_received(emulator: &Emulator) {
 }
 
 fn start_time(setup: &ServerSetup) -> Duration {
+    start_time_of(setup.command())
+}
+
+/// Process (or container) spawn until the answer to `initialize` has been read.
+fn start_time_of(command: Command) -> Duration {
     let started = Instant::now();
-    let mut server = McpServer::spawn(setup);
+    let mut server = McpServer::spawn_command(command);
     server.request("initialize", json!({ "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": { "name": "bench", "version": "1" } }));
     let elapsed = started.elapsed();
     server.finish();

@@ -1,0 +1,109 @@
+//! The container images, when scripts/build-images.sh has built them: their sizes as a
+//! registry serves them (compressed) and as they land on disk, and how long a fresh container
+//! takes to give its first answer, next to a warm native start. The Docker MCP Toolkit starts
+//! one container per tool call, so that time is paid on every call there.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use facturation_pro_emulator::harness::ServerSetup;
+use facturation_pro_emulator::harness::containers::{
+    Aarch64Emulation, downloads_folder, run_command,
+};
+use facturation_pro_emulator::harness::oci::{Image, Layout};
+
+use super::{median, ms, row, secs, start_time_of};
+
+/// Fresh containers started per architecture (each costs a few hundred milliseconds, under
+/// qemu a second or more).
+const CONTAINER_RUNS: usize = 5;
+
+pub fn rows(setup: &ServerSetup, native_start: Duration) -> Vec<String> {
+    let layouts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/image");
+    if !layouts.join("oci/index.json").is_file() {
+        return vec![row(
+            "container images",
+            "not built: run scripts/build-images.sh".into(),
+            "",
+            String::new(),
+        )];
+    }
+    let mut rows = Vec::new();
+    let linux = Layout::open(layouts.join("oci"));
+    for entry in linux.top()["manifests"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
+        let image = Image::read(&linux, linux.json(entry["digest"].as_str().unwrap()));
+        let arch = image.config["architecture"]
+            .as_str()
+            .unwrap_or("?")
+            .to_string();
+        rows.push(size_row(&format!("linux/{arch}"), &image, 10.0));
+    }
+    let wasm = Layout::open(layouts.join("oci-wasm"));
+    rows.push(size_row("wasi/wasm", &Image::read(&wasm, wasm.top()), 1.0));
+
+    for arch in ["amd64", "arm64"] {
+        let _qemu = (arch == "arm64").then(Aarch64Emulation::enable);
+        let downloads = downloads_folder();
+        let run = |setup: &ServerSetup| run_command(arch, setup, downloads.path(), "host");
+        let first_answer = median(
+            &(0..CONTAINER_RUNS)
+                .map(|_| start_time_of(run(setup)))
+                .collect::<Vec<_>>(),
+        );
+        // The same container doing next to nothing: podman's own share of the time.
+        let version = setup.clone().with_args(&["--version"]);
+        let set_up = median(
+            &(0..CONTAINER_RUNS)
+                .map(|_| {
+                    let started = Instant::now();
+                    let status = run(&version)
+                        .stdout(Stdio::null())
+                        .status()
+                        .expect("run podman");
+                    assert!(status.success(), "podman run --version failed");
+                    started.elapsed()
+                })
+                .collect::<Vec<_>>(),
+        );
+        let emulated = if arch == "arm64" { ", qemu-user" } else { "" };
+        rows.push(row(
+            &format!("fresh container to first answer, linux/{arch}{emulated} (median)"),
+            ms(first_answer),
+            "",
+            String::new(),
+        ));
+        let server_part = first_answer.saturating_sub(set_up);
+        rows.push(row(
+            &format!(
+                "  of which the server, after podman's {} of set-up",
+                ms(set_up)
+            ),
+            ms(server_part),
+            "< 2x warm native start",
+            format!(
+                "{:.2}x the native start ({})",
+                secs(server_part) / secs(native_start),
+                ms(native_start)
+            ),
+        ));
+    }
+    rows
+}
+
+fn size_row(platform: &str, image: &Image, target_mb: f64) -> String {
+    let compressed = image.compressed_size() as f64 / 1e6;
+    row(
+        &format!("image size, {platform} (compressed / unpacked)"),
+        format!(
+            "{compressed:.2} MB / {:.2} MB",
+            image.unpacked_size() as f64 / 1e6
+        ),
+        &format!("< {target_mb} MB compressed"),
+        format!("{:.2}x target", compressed / target_mb),
+    )
+}

@@ -9,6 +9,8 @@
 #   target/tools/jco/              @bytecodealliance/jco, pinned (`jco serve`, a second
 #                                  wasi:http host for the guest alone)
 #   target/tools/python/           a venv with the official MCP Python SDK, pinned
+#   target/tools/mcpb/             @anthropic-ai/mcpb, pinned (packs the .mcpb bundles;
+#                                  `validate`, `info` and `unpack` check them)
 #
 # Re-running is cheap: each step is skipped when its tool already answers with
 # the expected version.
@@ -36,8 +38,31 @@ CONFORMANCE_VERSION=0.2.0-alpha.12
 JCO_VERSION=1.35.0
 # The official MCP Python SDK; 2.x speaks 2026-07-28 as well as the legacy revisions.
 MCP_PY_VERSION=2.3.0
+# The MCP Bundle CLI; scripts/bundle.sh and tests/tests/distribution_files.rs use it.
+MCPB_VERSION=2.1.2
 
 mkdir -p "$TOOLS/bin"
+
+# Debian packages for the image tests: buildah builds the images from the Dockerfile,
+# podman runs them (runc as its runtime), qemu-user-static runs the arm64 one, skopeo and
+# docker-registry check what scripts/publish.sh pushes, the two C toolchains link the
+# static musl binaries for amd64 and arm64, and shellcheck lints the scripts users run.
+# Only root can install them (CI runs as root); anyone else gets the list to install.
+DEBIAN_PACKAGES=(buildah podman runc skopeo qemu-user-static docker-registry
+    musl-tools gcc-aarch64-linux-gnu libc6-dev-arm64-cross shellcheck)
+missing=()
+for package in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    else
+        echo "install-test-tools.sh: the image tests need these Debian packages: ${missing[*]}" >&2
+        exit 1
+    fi
+fi
 
 # The wasmtime build is by far the slowest step (minutes): start it in the
 # background and do the npm work meanwhile. A private target dir means it never
@@ -95,6 +120,15 @@ if [ "$installed" != "$JCO_VERSION" ]; then
         "@bytecodealliance/jco@$JCO_VERSION"
 fi
 
+# The official MCP Bundle CLI, pinned, under the same node.
+MCPB_PKG="$TOOLS/mcpb/node_modules/@anthropic-ai/mcpb"
+installed=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$MCPB_PKG/package.json" 2>/dev/null || true)
+if [ "$installed" != "$MCPB_VERSION" ]; then
+    PATH="$(dirname "$NODE"):$PATH" npm install --prefix "$TOOLS/mcpb" \
+        --no-audit --no-fund --save-exact --loglevel=error \
+        "@anthropic-ai/mcpb@$MCPB_VERSION"
+fi
+
 # The MCP Python SDK in its own venv, so the machine's Python stays untouched.
 PY="$TOOLS/python/bin/python"
 installed=$("$PY" -c 'import importlib.metadata as m; print(m.version("mcp"))' 2>/dev/null || true)
@@ -118,4 +152,5 @@ echo "wasmtime:    $TOOLS/bin/wasmtime ($("$TOOLS/bin/wasmtime" --version))"
 echo "node:        $NODE ($("$NODE" --version))"
 echo "conformance: $NODE $CONF_PKG/dist/index.js ($CONFORMANCE_VERSION)"
 echo "jco:         $TOOLS/jco/node_modules/.bin/jco ($JCO_VERSION)"
+echo "mcpb:        $NODE $MCPB_PKG/dist/cli/cli.js ($MCPB_VERSION)"
 echo "mcp (py):    $PY ($("$PY" -c 'import importlib.metadata as m; print(m.version("mcp"))'))"

@@ -3,6 +3,7 @@
 //! takes to give its first answer, next to a warm native start. The Docker MCP Toolkit starts
 //! one container per tool call, so that time is paid on every call there.
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -55,18 +56,26 @@ pub fn rows(setup: &ServerSetup, native_start: Duration) -> Vec<String> {
                 .map(|_| start_time_of(run(setup)))
                 .collect::<Vec<_>>(),
         );
-        // The same container doing next to nothing: podman's own share of the time.
+        // The same container printing its version, timed to that first line like the
+        // session is to its first answer: podman's own share of the time.
         let version = setup.clone().with_args(&["--version"]);
         let set_up = median(
             &(0..CONTAINER_RUNS)
                 .map(|_| {
                     let started = Instant::now();
-                    let status = run(&version)
-                        .stdout(Stdio::null())
-                        .status()
+                    let mut child = run(&version)
+                        .stdin(Stdio::null())
+                        .stdout(Stdio::piped())
+                        .spawn()
                         .expect("run podman");
-                    assert!(status.success(), "podman run --version failed");
-                    started.elapsed()
+                    let mut line = String::new();
+                    BufReader::new(child.stdout.take().unwrap())
+                        .read_line(&mut line)
+                        .expect("read the version");
+                    let elapsed = started.elapsed();
+                    assert!(line.starts_with("facturation-pro-mcp"), "{line}");
+                    child.wait().expect("wait for podman");
+                    elapsed
                 })
                 .collect::<Vec<_>>(),
         );

@@ -61,7 +61,7 @@ fi
 # wire, plus the unscored extension/pending scenarios for visibility. It cannot
 # be combined with a scenario or suite selection, so those switch to
 # --spec-version.
-narrowed= versioned=
+narrowed='' versioned=''
 for a in "$@"; do
     case "$a" in
         --scenario | --scenario=* | --suite | --suite=*) narrowed=1 ;;

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig};
+use facturation_pro_emulator::harness::docker_stand_in::DockerStandIn;
 use facturation_pro_emulator::harness::{McpServer, TEST_USER_AGENT, assert_route, host_binary};
 use serde_json::{Value, json};
 
@@ -498,80 +499,12 @@ fn the_cursor_native_entry_reads_the_env_file_the_installer_writes() {
 
 // ---- the Toolkit script -------------------------------------------------------------------
 
-/// A stand-in for the docker CLI: each call's arguments go to `call-NNN` (NUL-separated),
-/// the standard input of `docker mcp secret set` to `stdin-NNN`. `profile show` fails
-/// (no profile yet) unless STUB_PROFILE_EXISTS=1.
-const DOCKER_STUB: &str = r#"#!/bin/sh
-n=$(find "$STUB_DIR" -name 'call-*' | wc -l)
-n=$(printf '%03d' "$n")
-printf '%s\0' "$@" > "$STUB_DIR/call-$n"
-case "$1 $2 $3" in
-    "mcp profile show") [ "${STUB_PROFILE_EXISTS:-0}" = 1 ] || exit 1 ;;
-    "mcp secret set") cat > "$STUB_DIR/stdin-$n" ;;
-esac
-exit 0
-"#;
-
-fn install_docker_stub(dir: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    let path = dir.join("docker");
-    std::fs::write(&path, DOCKER_STUB).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-}
-
-/// The calls the stand-in recorded, in order: (arguments, standard input if recorded).
-fn recorded_calls(dir: &Path) -> Vec<(Vec<String>, Option<String>)> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
-        .filter(|name| name.starts_with("call-"))
-        .collect();
-    names.sort();
-    names
-        .iter()
-        .map(|name| {
-            let raw = std::fs::read(dir.join(name)).unwrap();
-            let args = raw
-                .split(|byte| *byte == 0)
-                .filter(|part| !part.is_empty())
-                .map(|part| String::from_utf8(part.to_vec()).unwrap())
-                .collect();
-            let stdin = std::fs::read_to_string(dir.join(name.replace("call-", "stdin-"))).ok();
-            (args, stdin)
-        })
-        .collect()
-}
-
 fn strings(args: &[&str]) -> Vec<String> {
     args.iter().map(|arg| arg.to_string()).collect()
 }
 
-/// `shellcheck` on a script, or a visible skip line when it is not installed.
-fn shellcheck(script: &Path) {
-    match Command::new("shellcheck").arg(script).output() {
-        Ok(output) => assert!(
-            output.status.success(),
-            "shellcheck {}:\n{}",
-            script.display(),
-            String::from_utf8_lossy(&output.stdout)
-        ),
-        Err(error) => println!(
-            "skipped: shellcheck {} ({error}; apt-get install shellcheck)",
-            script.display()
-        ),
-    }
-}
-
 #[test]
-fn the_toolkit_script_is_valid_bash_and_only_runs_docker_mcp_on_our_server() {
-    let script = workspace_root().join("configs/docker-mcp-toolkit.sh");
-    let status = Command::new("bash")
-        .arg("-n")
-        .arg(&script)
-        .status()
-        .unwrap();
-    assert!(status.success(), "bash -n {}", script.display());
-    shellcheck(&script);
+fn the_toolkit_script_only_runs_docker_mcp_on_our_server() {
     let text = read_text("configs/docker-mcp-toolkit.sh");
     assert_variables_documented("configs/docker-mcp-toolkit.sh", &text);
     // Every docker command line in the script: `docker mcp ...` naming our server.
@@ -593,16 +526,15 @@ fn the_toolkit_script_is_valid_bash_and_only_runs_docker_mcp_on_our_server() {
 
 #[test]
 fn the_toolkit_script_registers_the_server_stores_secrets_on_stdin_and_lists_tools() {
-    let stub = tempfile::tempdir().unwrap();
-    install_docker_stub(stub.path());
+    let stub = DockerStandIn::new();
     let home = tempfile::tempdir().unwrap();
     let secret = "k3y with spaces $and #signs";
     let run = |profile_exists: bool| {
         let output = Command::new("bash")
             .arg(workspace_root().join("configs/docker-mcp-toolkit.sh"))
             .env("HOME", home.path())
-            .env("PATH", format!("{}:/usr/bin:/bin", stub.path().display()))
-            .env("STUB_DIR", stub.path())
+            .env("PATH", format!("{}:/usr/bin:/bin", stub.dir().display()))
+            .env("STUB_DIR", stub.dir())
             .env(
                 "STUB_PROFILE_EXISTS",
                 if profile_exists { "1" } else { "0" },
@@ -683,17 +615,12 @@ fn the_toolkit_script_registers_the_server_stores_secrets_on_stdin_and_lists_too
             None,
         ),
     ];
-    assert_eq!(recorded_calls(stub.path()), expected);
+    assert_eq!(stub.calls(), expected);
 
     // Run again with the profile in place: the server is updated, not created twice.
-    for entry in std::fs::read_dir(stub.path()).unwrap() {
-        let path = entry.unwrap().path();
-        if path.file_name().unwrap() != "docker" {
-            std::fs::remove_file(path).unwrap();
-        }
-    }
+    stub.forget_calls();
     run(true);
-    let calls = recorded_calls(stub.path());
+    let calls = stub.calls();
     assert_eq!(
         calls[1].0,
         strings(&[

@@ -398,24 +398,6 @@ fn help_documents_every_option_the_script_accepts() {
     );
 }
 
-#[test]
-fn the_script_passes_bash_n_and_shellcheck() {
-    let status = Command::new("bash")
-        .arg("-n")
-        .arg(script())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    match Command::new("shellcheck").arg(script()).output() {
-        Ok(output) => assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stdout)
-        ),
-        Err(error) => println!("skipped: shellcheck install.sh ({error})"),
-    }
-}
-
 // ---- the docker method --------------------------------------------------------------------
 
 /// The image scripts/build-images.sh leaves in podman's store for this machine.

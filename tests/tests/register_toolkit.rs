@@ -6,10 +6,10 @@
 //! server entry (docker-mcp-config.json) declares.
 
 use std::collections::BTreeSet;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use facturation_pro_emulator::harness::docker_stand_in::{DockerCall, DockerStandIn};
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -33,35 +33,17 @@ fn entry_file() -> PathBuf {
     workspace_root().join("docker-mcp-config.json")
 }
 
-/// A stand-in for the docker CLI: each call's arguments go to `call-NNN` (NUL-separated),
-/// the standard input of `docker mcp secret set` to `stdin-NNN`. `profile show` fails (no
-/// profile yet) unless STUB_PROFILE_EXISTS=1.
-const DOCKER_STUB: &str = r#"#!/bin/sh
-n=$(find "$STUB_DIR" -name 'call-*' | wc -l)
-n=$(printf '%03d' "$n")
-printf '%s\0' "$@" > "$STUB_DIR/call-$n"
-case "$1 $2 $3" in
-    "mcp profile show") [ "${STUB_PROFILE_EXISTS:-0}" = 1 ] || exit 1 ;;
-    "mcp secret set") cat > "$STUB_DIR/stdin-$n" ;;
-esac
-exit 0
-"#;
-
 /// A throwaway home and a directory holding the docker stand-in, first on PATH.
 struct World {
     home: TempDir,
-    stub: TempDir,
+    stub: DockerStandIn,
 }
 
 impl World {
     fn new() -> Self {
-        let stub = tempfile::tempdir().unwrap();
-        let docker = stub.path().join("docker");
-        std::fs::write(&docker, DOCKER_STUB).unwrap();
-        std::fs::set_permissions(&docker, std::fs::Permissions::from_mode(0o755)).unwrap();
         Self {
             home: tempfile::tempdir().unwrap(),
-            stub,
+            stub: DockerStandIn::new(),
         }
     }
 
@@ -78,9 +60,9 @@ impl World {
             .env("HOME", self.home())
             .env(
                 "PATH",
-                format!("{}:/usr/bin:/bin", self.stub.path().display()),
+                format!("{}:/usr/bin:/bin", self.stub.dir().display()),
             )
-            .env("STUB_DIR", self.stub.path())
+            .env("STUB_DIR", self.stub.dir())
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .output()
@@ -94,29 +76,9 @@ impl World {
         output
     }
 
-    /// The docker calls recorded so far, in order: (arguments, standard input if recorded).
-    fn calls(&self) -> Vec<(Vec<String>, Option<String>)> {
-        let mut names: Vec<String> = std::fs::read_dir(self.stub.path())
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
-            .filter(|name| name.starts_with("call-"))
-            .collect();
-        names.sort();
-        names
-            .iter()
-            .map(|name| {
-                let raw = std::fs::read(self.stub.path().join(name)).unwrap();
-                let args = raw
-                    .split(|byte| *byte == 0)
-                    .filter(|part| !part.is_empty())
-                    .map(|part| String::from_utf8(part.to_vec()).unwrap())
-                    .collect();
-                let stdin =
-                    std::fs::read_to_string(self.stub.path().join(name.replace("call-", "stdin-")))
-                        .ok();
-                (args, stdin)
-            })
-            .collect()
+    /// The docker calls recorded so far, in order.
+    fn calls(&self) -> Vec<DockerCall> {
+        self.stub.calls()
     }
 
     fn assert_nothing_ran(&self) {
@@ -386,11 +348,8 @@ fn the_profile_route_copies_the_entry_where_the_gateway_trusts_it_and_updates_on
     // Registered already: the server is updated in place.
     let again = World {
         home: world.home,
-        stub: tempfile::tempdir().unwrap(),
+        stub: DockerStandIn::new(),
     };
-    let docker = again.stub.path().join("docker");
-    std::fs::write(&docker, DOCKER_STUB).unwrap();
-    std::fs::set_permissions(&docker, std::fs::Permissions::from_mode(0o755)).unwrap();
     again.run(&all_values("profile"), &[("STUB_PROFILE_EXISTS", "1")]);
     assert_eq!(
         again.calls(),
@@ -466,23 +425,5 @@ fn the_secret_and_setting_names_are_the_ones_the_server_entry_declares() {
             Some(variable),
             "{property} does not reach {variable}"
         );
-    }
-}
-
-#[test]
-fn the_script_passes_bash_n_and_shellcheck() {
-    let status = Command::new("bash")
-        .arg("-n")
-        .arg(script())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    match Command::new("shellcheck").arg(script()).output() {
-        Ok(output) => assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stdout)
-        ),
-        Err(error) => println!("skipped: shellcheck register-toolkit.sh ({error})"),
     }
 }

@@ -7,6 +7,7 @@ mod artifacts;
 mod client;
 pub mod component_host;
 pub mod containers;
+pub mod docker_stand_in;
 pub mod http_client;
 mod json;
 mod multipart;

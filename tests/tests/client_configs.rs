@@ -7,24 +7,18 @@
 //! what it is asked to do.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig};
 use facturation_pro_emulator::harness::docker_stand_in::DockerStandIn;
+use facturation_pro_emulator::harness::workspace_root;
 use facturation_pro_emulator::harness::{McpServer, TEST_USER_AGENT, assert_route, host_binary};
 use serde_json::{Value, json};
 
 const BINARY_NAME: &str = "facturation-pro-mcp";
 const SERVER_NAME: &str = "facturation-pro";
 const DOWNLOADS_VOLUME_MOUNT: &str = "facturation-pro-downloads:/downloads";
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ sits in the workspace")
-        .to_path_buf()
-}
 
 fn read_text(relative: &str) -> String {
     let path = workspace_root().join(relative);

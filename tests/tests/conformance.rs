@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig};
 use facturation_pro_emulator::harness::ServerSetup;
 use facturation_pro_emulator::harness::http_client::{HttpEndpoint, HttpMcpServer};
+use facturation_pro_emulator::harness::workspace_root;
 use serde_json::Value;
 
 const INSTALL_HINT: &str = "run scripts/install-test-tools.sh";
@@ -210,13 +211,6 @@ const FIXTURES_ABSENT_2025: &[(&str, &str)] = &[
 
 /// One run of the suite takes seconds; this only keeps a wedged run from hanging the test.
 const SUITE_PATIENCE: Duration = Duration::from_secs(600);
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ sits in the workspace")
-        .to_path_buf()
-}
 
 /// Fails, naming the install script, unless Node >= 22 and the suite are where
 /// scripts/conformance.sh looks for them: a missing tool must not pass for a clean run.

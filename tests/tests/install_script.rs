@@ -10,19 +10,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig};
+use facturation_pro_emulator::harness::workspace_root;
 use facturation_pro_emulator::harness::{McpServer, assert_route, host_binary};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
 /// A User-Agent with what a .env file can get wrong: spaces, `$`, `#`, parentheses.
 const USER_AGENT: &str = "Cabinet Test $HOME #1 (tests@example.test)";
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ sits in the workspace")
-        .to_path_buf()
-}
 
 fn script() -> PathBuf {
     workspace_root().join("scripts/install.sh")

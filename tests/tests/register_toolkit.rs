@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use facturation_pro_emulator::harness::docker_stand_in::{DockerCall, DockerStandIn};
+use facturation_pro_emulator::harness::workspace_root;
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -17,13 +18,6 @@ const SECRET_ID: &str = "demo-api-id";
 /// A key with the characters shells and YAML care about: it must never be printed.
 const SECRET_KEY: &str = "s3cr3t key $HOME #not-a-comment";
 const USER_AGENT: &str = "MonCabinet MCP (contact@mon-cabinet.fr)";
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ sits in the workspace")
-        .to_path_buf()
-}
 
 fn script() -> PathBuf {
     workspace_root().join("scripts/register-toolkit.sh")

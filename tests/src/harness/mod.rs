@@ -16,7 +16,7 @@ pub mod probe;
 mod recorded;
 mod session;
 
-pub use artifacts::{guest_component, host_binary, probe_component};
+pub use artifacts::{guest_component, host_binary, probe_component, workspace_root};
 pub use client::{McpServer, ServerSetup, TEST_USER_AGENT};
 pub use json::{decimal, id_of, ids, without};
 pub use multipart::{FormPart, form_parts, upload_part};

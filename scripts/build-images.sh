@@ -26,9 +26,8 @@ while [ $# -gt 0 ]; do
     esac
 done
 VERSION=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
-# Root's default storage driver (overlay) needs kernel support that containers and CI
-# machines often lack; vfs works everywhere. Podman must use the same one to see the images.
-export STORAGE_DRIVER=${STORAGE_DRIVER:-vfs}
+# shellcheck source=scripts/container-store.sh
+. scripts/container-store.sh
 
 if [ "$BINARIES" = prebuilt ]; then
     ./scripts/build-linux-binaries.sh amd64 arm64

@@ -47,7 +47,8 @@ if [ -z "$prerelease" ]; then
 fi
 
 LOCAL=localhost/facturation-pro-mcp
-export STORAGE_DRIVER=${STORAGE_DRIVER:-vfs}
+# shellcheck source=scripts/container-store.sh
+. scripts/container-store.sh
 
 # Prints a command, then runs it unless this is a dry run.
 run() {

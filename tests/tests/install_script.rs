@@ -3,13 +3,14 @@
 //! our entry and keeps everything else (after a backup), and `check` reaches the emulator.
 //! Run twice it changes nothing; rerun with one flag it changes that value only. The entry
 //! it writes is then started exactly as Claude Desktop would start it. The docker method is
-//! run for real under podman when podman and the locally built image are there.
+//! run for real under podman, with the image scripts/build-images.sh built.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig};
+use facturation_pro_emulator::harness::containers::{linux_image, require_image, storage_conf};
 use facturation_pro_emulator::harness::workspace_root;
 use facturation_pro_emulator::harness::{McpServer, assert_route, host_binary};
 use serde_json::{Value, json};
@@ -394,33 +395,9 @@ fn help_documents_every_option_the_script_accepts() {
 
 // ---- the docker method --------------------------------------------------------------------
 
-/// The image scripts/build-images.sh leaves in podman's store for this machine.
+/// The image scripts/build-images.sh leaves in the project's store for this machine.
 fn local_image() -> String {
-    format!(
-        "localhost/facturation-pro-mcp:{}-linux-amd64",
-        env!("CARGO_PKG_VERSION")
-    )
-}
-
-/// podman's store, as the image build scripts use it.
-fn storage_driver() -> String {
-    std::env::var("STORAGE_DRIVER").unwrap_or_else(|_| "vfs".into())
-}
-
-/// Why the real podman run cannot happen here, if it cannot.
-fn podman_unavailable() -> Option<String> {
-    let exists = Command::new("podman")
-        .args(["image", "exists", &local_image()])
-        .env("STORAGE_DRIVER", storage_driver())
-        .status();
-    match exists {
-        Err(error) => Some(format!("podman is not installed ({error})")),
-        Ok(status) if !status.success() => Some(format!(
-            "{} is not in podman's store (scripts/build-images.sh builds it)",
-            local_image()
-        )),
-        Ok(_) => None,
-    }
+    linux_image("amd64")
 }
 
 fn docker_entry_args(env_file: &Path, image: &str) -> Vec<String> {
@@ -500,12 +477,9 @@ fn a_docker_install_writes_a_docker_run_entry_with_the_settings_in_dockers_forma
 
 #[test]
 fn the_docker_entry_serves_a_session_under_podman_as_written() {
-    if let Some(why) = podman_unavailable() {
-        println!("skipped: the docker method under podman: {why}");
-        return;
-    }
-    let home = Home::new();
     let image = local_image();
+    require_image(&image);
+    let home = Home::new();
     home.install_ok(&docker_install_args(&home, "podman", &image), &[]);
     let entry = &home.claude()["mcpServers"]["facturation-pro"];
     assert!(entry["command"].as_str().unwrap().ends_with("/podman"));
@@ -534,7 +508,7 @@ fn the_docker_entry_serves_a_session_under_podman_as_written() {
                 .map(|arg| arg.as_str().unwrap()),
         )
         .env("CONTAINERS_CONF", &containers_conf)
-        .env("STORAGE_DRIVER", storage_driver());
+        .env("CONTAINERS_STORAGE_CONF", storage_conf());
     let mut server = McpServer::spawn_command(command);
     let init = server.initialize("2025-11-25");
     assert_eq!(init["serverInfo"]["name"], "facturation-pro-mcp", "{init}");

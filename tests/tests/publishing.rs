@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use facturation_pro_emulator::harness::containers::{LOCAL_IMAGE, require_image, storage_driver};
+use facturation_pro_emulator::harness::containers::{LOCAL_IMAGE, require_image, storage_conf};
 use serde_json::Value;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -116,7 +116,7 @@ fn skopeo(args: &[&str]) -> Output {
 fn publish(registry: &Registry, extra: &[&str]) -> (Output, String) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let output = Command::new(root.join("scripts/publish.sh"))
-        .env("STORAGE_DRIVER", storage_driver())
+        .env("CONTAINERS_STORAGE_CONF", storage_conf())
         .args([
             "--skip-build",
             "--tls-verify=false",

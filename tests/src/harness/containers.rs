@@ -34,16 +34,22 @@ pub fn oci_layout(name: &str) -> PathBuf {
     path
 }
 
-/// The image store's driver, as scripts/build-images.sh picks it: buildah, podman and the
-/// scripts share one store only when they agree on it.
-pub fn storage_driver() -> String {
-    std::env::var("STORAGE_DRIVER").unwrap_or_else(|_| "vfs".into())
+/// The project's own image store (vfs), which scripts/container-store.sh sets up for the
+/// scripts that build and push the images; podman and the scripts must all use it.
+pub fn storage_conf() -> PathBuf {
+    let path = workspace_root().join("target/containers/storage.conf");
+    assert!(
+        path.is_file(),
+        "{} is missing: run scripts/build-images.sh",
+        path.display()
+    );
+    path
 }
 
 /// podman, on the store the images were built in.
 pub fn podman() -> Command {
     let mut command = Command::new("podman");
-    command.env("STORAGE_DRIVER", storage_driver());
+    command.env("CONTAINERS_STORAGE_CONF", storage_conf());
     command
 }
 

@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 VERSION=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
-# shellcheck source=scripts/container-store.sh
+# shellcheck source=SCRIPTDIR/container-store.sh
 . scripts/container-store.sh
 
 if [ "$BINARIES" = prebuilt ]; then

@@ -47,7 +47,7 @@ if [ -z "$prerelease" ]; then
 fi
 
 LOCAL=localhost/facturation-pro-mcp
-# shellcheck source=scripts/container-store.sh
+# shellcheck source=SCRIPTDIR/container-store.sh
 . scripts/container-store.sh
 
 # Prints a command, then runs it unless this is a dry run.

@@ -43,13 +43,14 @@ MCPB_VERSION=2.1.2
 
 mkdir -p "$TOOLS/bin"
 
-# Debian packages for the image tests: buildah builds the images from the Dockerfile,
+# Debian packages the tests use: buildah builds the images from the Dockerfile,
 # podman runs them (runc as its runtime), qemu-user-static runs the arm64 one, skopeo and
 # docker-registry check what scripts/publish.sh pushes, the two C toolchains link the
-# static musl binaries for amd64 and arm64, and shellcheck lints the scripts users run.
+# static musl binaries for amd64 and arm64, shellcheck lints the scripts users run, and curl
+# plays the browser in the OAuth sign-in tests.
 # Only root can install them (CI runs as root); anyone else gets the list to install.
 DEBIAN_PACKAGES=(buildah podman runc skopeo qemu-user-static docker-registry
-    musl-tools gcc-aarch64-linux-gnu libc6-dev-arm64-cross shellcheck)
+    musl-tools gcc-aarch64-linux-gnu libc6-dev-arm64-cross shellcheck curl)
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")

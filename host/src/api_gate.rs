@@ -10,23 +10,32 @@ use std::time::{Duration, Instant};
 
 use base64::prelude::{BASE64_STANDARD, Engine as _};
 use http::{HeaderName, HeaderValue, header};
+use http_body_util::Full;
 use wasmtime_wasi_http::{
     DEFAULT_FORBIDDEN_HEADERS, Error as HttpError, ForbiddenHeaderFilter, RequestOptions, WasiBody,
     WasiHttpHooks,
 };
 
 use crate::audit::{self, AuditLog, Entry};
-use crate::config::{Origin, Settings};
+use crate::config::{Authentication, Origin, Settings};
+use crate::oauth::SIGN_IN_HINT;
+use crate::oauth::session::OAuthSession;
 use crate::pacing::{Pacer, Slot};
 
 type IoFuture = Box<dyn Future<Output = Result<(), HttpError>> + Send>;
 type SendFuture =
     Box<dyn Future<Output = Result<(http::Response<WasiBody>, IoFuture), HttpError>> + Send>;
 
+/// How requests are authenticated (see `config::Authentication`).
+enum Credentials {
+    Basic(HeaderValue),
+    OAuth(Box<OAuthSession>),
+}
+
 /// What every instance's gate shares.
 pub struct GateShared {
     origin: Origin,
-    authorization: HeaderValue,
+    credentials: Credentials,
     timeout: Duration,
     read_only: bool,
     audit: Option<AuditLog>,
@@ -36,13 +45,22 @@ pub struct GateShared {
 
 impl GateShared {
     pub fn new(settings: &Settings) -> anyhow::Result<Self> {
-        let credentials =
-            BASE64_STANDARD.encode(format!("{}:{}", settings.api_id, settings.api_key));
-        let mut authorization = HeaderValue::from_str(&format!("Basic {credentials}"))?;
-        authorization.set_sensitive(true);
+        let credentials = match &settings.authentication {
+            Authentication::ApiKey { id, key } => {
+                let encoded = BASE64_STANDARD.encode(format!("{id}:{key}"));
+                Credentials::Basic(sensitive(&format!("Basic {encoded}"))?)
+            }
+            Authentication::OAuth(oauth) => match OAuthSession::resume(oauth)? {
+                Some(session) => Credentials::OAuth(Box::new(session)),
+                None => anyhow::bail!(
+                    "not signed in to {}: {SIGN_IN_HINT}",
+                    settings.origin.base_url()
+                ),
+            },
+        };
         Ok(Self {
             origin: settings.origin.clone(),
-            authorization,
+            credentials,
             timeout: settings.request_timeout,
             read_only: settings.read_only,
             audit: settings
@@ -55,6 +73,14 @@ impl GateShared {
                 settings.requests_per_day,
             )),
         })
+    }
+
+    /// The OAuth session, when that is how requests are authenticated (for `check`).
+    pub fn oauth(&self) -> Option<&OAuthSession> {
+        match &self.credentials {
+            Credentials::OAuth(session) => Some(session),
+            Credentials::Basic(_) => None,
+        }
     }
 
     fn pacer(&self) -> std::sync::MutexGuard<'_, Pacer> {
@@ -86,6 +112,68 @@ impl GateShared {
                 }
             }
         }
+    }
+
+    /// Sends one request within the quota.
+    async fn send(
+        &self,
+        request: http::Request<WasiBody>,
+        options: RequestOptions,
+    ) -> Result<(http::Response<WasiBody>, IoFuture), HttpError> {
+        use http_body_util::BodyExt;
+        self.wait_for_quota().await?;
+        let (response, io) =
+            wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
+        self.observe(&response);
+        Ok((
+            response.map(BodyExt::boxed_unsync),
+            Box::new(io) as IoFuture,
+        ))
+    }
+
+    /// Sends with the session's access token, and once more with a new one if the API
+    /// answers 401 (it did nothing then, so nothing is done twice). The body is buffered for
+    /// that second sending; the guest's bodies are bounded.
+    async fn send_signed_in(
+        &self,
+        session: &OAuthSession,
+        request: http::Request<WasiBody>,
+        options: RequestOptions,
+    ) -> Result<(http::Response<WasiBody>, IoFuture), HttpError> {
+        use http_body_util::BodyExt;
+        let (parts, body) = request.into_parts();
+        let body = body.collect().await?.to_bytes();
+        let with_token = |token: &str| -> Result<http::Request<WasiBody>, HttpError> {
+            let mut request = http::Request::builder()
+                .method(parts.method.clone())
+                .uri(parts.uri.clone())
+                .version(parts.version)
+                .body(
+                    Full::new(body.clone())
+                        .map_err(|never| match never {})
+                        .boxed_unsync(),
+                )
+                .map_err(|_| HttpError::HttpRequestUriInvalid)?;
+            *request.headers_mut() = parts.headers.clone();
+            let value = sensitive(&format!("Bearer {token}"))
+                .map_err(|_| not_sent("the stored access token is malformed"))?;
+            request.headers_mut().insert(header::AUTHORIZATION, value);
+            Ok(request)
+        };
+        let token = session
+            .access_token()
+            .await
+            .map_err(|error| not_sent(&format!("{error:#}")))?;
+        let (response, io) = self.send(with_token(&token)?, options).await?;
+        if response.status() != http::StatusCode::UNAUTHORIZED {
+            return Ok((response, io));
+        }
+        drop((response, io));
+        let renewed = session
+            .replace_rejected(&token)
+            .await
+            .map_err(|error| not_sent(&format!("{error:#}")))?;
+        self.send(with_token(&renewed)?, options).await
     }
 
     /// Takes note of what the API says it has left (`X-RateLimit-Remaining`).
@@ -182,28 +270,27 @@ impl WasiHttpHooks for ApiGate {
             record(None, None);
             return Box::new(async { Err(HttpError::HttpRequestDenied) });
         }
-        request
-            .headers_mut()
-            .insert(header::AUTHORIZATION, shared.authorization.clone());
         let options = self.capped(options);
         Box::new(async move {
-            use http_body_util::BodyExt;
-            if let Err(error) = shared.wait_for_quota().await {
-                record(None, None);
-                return Err(error);
-            }
-            match wasmtime_wasi_http::default_send_request(request, Some(options)).await {
+            let sent = match &shared.credentials {
+                Credentials::Basic(authorization) => {
+                    request
+                        .headers_mut()
+                        .insert(header::AUTHORIZATION, authorization.clone());
+                    shared.send(request, options).await
+                }
+                Credentials::OAuth(session) => {
+                    shared.send_signed_in(session, request, options).await
+                }
+            };
+            match sent {
                 Ok((response, io)) => {
-                    shared.observe(&response);
                     let location = response
                         .headers()
                         .get(header::LOCATION)
                         .and_then(|v| v.to_str().ok());
                     record(Some(response.status().as_u16()), location);
-                    Ok((
-                        response.map(BodyExt::boxed_unsync),
-                        Box::new(io) as IoFuture,
-                    ))
+                    Ok((response, io))
                 }
                 Err(error) => {
                     record(None, None);
@@ -212,4 +299,17 @@ impl WasiHttpHooks for ApiGate {
             }
         })
     }
+}
+
+/// A header value that is never printed (http's debug output shows "Sensitive").
+fn sensitive(value: &str) -> anyhow::Result<HeaderValue> {
+    let mut value = HeaderValue::from_str(value)?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+/// An error for a request the host did not send; the guest reports its reason as is and
+/// does not retry (see the guest's api client, NOT_SENT).
+fn not_sent(reason: &str) -> HttpError {
+    HttpError::InternalError(Some(format!("not sent: {reason}")))
 }

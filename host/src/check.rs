@@ -26,8 +26,23 @@ pub async fn run(runner: &Runner) -> Result<i32> {
     let settings = runner.settings();
     let email = account["email"].as_str().unwrap_or("(no email)");
     println!("Connected to {} as {email}.", settings.origin.base_url());
+    match runner.oauth() {
+        Some(session) => {
+            let tokens = session.tokens().await;
+            println!(
+                "Signed in with OAuth (scope {}); the access token expires at {} and is renewed \
+                 automatically. Tokens are kept in {}.",
+                tokens.scope,
+                tokens.expiry(),
+                session.store_description()
+            );
+        }
+        None => {
+            println!("Authenticated with the API key (FACTURATION_API_ID and FACTURATION_API_KEY).")
+        }
+    }
     let firms = account["firms"].as_array().cloned().unwrap_or_default();
-    println!("Firms this API key can use ({}):", firms.len());
+    println!("Firms you can use ({}):", firms.len());
     for firm in &firms {
         let marker = if firm["id"].as_u64() == settings.firm_id {
             " (FACTURATION_FIRM_ID)"

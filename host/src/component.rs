@@ -130,6 +130,11 @@ impl Runner {
         ))
     }
 
+    /// The OAuth session requests are signed with, if that is the way in.
+    pub fn oauth(&self) -> Option<&crate::oauth::session::OAuthSession> {
+        self.gate.oauth()
+    }
+
     pub fn settings(&self) -> &Settings {
         &self.settings
     }

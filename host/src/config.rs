@@ -9,6 +9,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use http::Uri;
 
+use crate::oauth::{self, OAuthSettings};
+
 pub const DEFAULT_BASE_URL: &str = "https://www.facturation.pro";
 const DEFAULT_TIMEOUT_SECS: u64 = 30;
 /// Far more than any tool needs between two reads or writes; a loop that long is a bug.
@@ -54,10 +56,19 @@ impl Origin {
     }
 }
 
+/// How the host proves to the API who it acts for. Either way the credentials stay in the
+/// host: the API gate adds them to each request on its way out.
+#[derive(Clone, Debug)]
+pub enum Authentication {
+    /// HTTP Basic with the API id and key.
+    ApiKey { id: String, key: String },
+    /// The OAuth sign-in kept in the token store (`facturation-pro-mcp login`).
+    OAuth(OAuthSettings),
+}
+
 #[derive(Clone, Debug)]
 pub struct Settings {
-    pub api_id: String,
-    pub api_key: String,
+    pub authentication: Authentication,
     pub origin: Origin,
     pub firm_id: Option<u64>,
     /// None when unset: the vendor asks for an application name and a contact, so we warn.
@@ -144,7 +155,7 @@ impl Source {
     }
 
     /// A variable's value; blank counts as unset.
-    fn get(&self, name: &str) -> Option<String> {
+    pub(crate) fn get(&self, name: &str) -> Option<String> {
         self.env
             .get(name)
             .or_else(|| self.file.get(name))
@@ -160,19 +171,32 @@ impl Settings {
                 .get(name)
                 .with_context(|| format!("{name} is not set: {what}"))
         };
-        let api_id = required(
-            "FACTURATION_API_ID",
-            "your API id, from Facturation.PRO > Clé API",
-        )?;
-        let api_key = required(
-            "FACTURATION_API_KEY",
-            "your API key, from Facturation.PRO > Clé API",
-        )?;
-        let origin = parse_base_url(
-            &source
-                .get("FACTURATION_BASE_URL")
-                .unwrap_or(DEFAULT_BASE_URL.into()),
-        )?;
+        let origin = Self::origin(source)?;
+        let api_key = || -> Result<Authentication> {
+            Ok(Authentication::ApiKey {
+                id: required(
+                    "FACTURATION_API_ID",
+                    "your API id, from Facturation.PRO > Clé API (or sign in with `facturation-pro-mcp login`)",
+                )?,
+                key: required(
+                    "FACTURATION_API_KEY",
+                    "your API key, from Facturation.PRO > Clé API",
+                )?,
+            })
+        };
+        let oauth = || OAuthSettings::from_source(source, &origin);
+        let authentication = match source.get("FACTURATION_AUTH").as_deref() {
+            Some("key") => api_key()?,
+            Some("oauth") => Authentication::OAuth(oauth()?),
+            // The API key stays the fallback: OAuth only once a sign-in is stored.
+            None => match oauth() {
+                Ok(settings) if oauth::store::has_tokens(&settings.store) => {
+                    Authentication::OAuth(settings)
+                }
+                _ => api_key()?,
+            },
+            Some(other) => bail!("FACTURATION_AUTH must be oauth or key, got {other:?}"),
+        };
         let firm_id = source.number("FACTURATION_FIRM_ID", 1..=u64::MAX)?;
         let user_agent = source.get("FACTURATION_USER_AGENT");
         if let Some(agent) = &user_agent
@@ -212,8 +236,7 @@ impl Settings {
             http_token: source.get("FACTURATION_HTTP_TOKEN"),
             cpu_limit,
             audit_log,
-            api_id,
-            api_key,
+            authentication,
             origin,
             firm_id,
             user_agent,
@@ -232,6 +255,15 @@ impl Settings {
             .filter_map(|name| source.get(name).map(|value| (name.to_string(), value)))
             .collect(),
         })
+    }
+
+    /// FACTURATION_BASE_URL, checked; what `login` and `logout` need besides OAuth's own.
+    pub fn origin(source: &Source) -> Result<Origin> {
+        parse_base_url(
+            &source
+                .get("FACTURATION_BASE_URL")
+                .unwrap_or(DEFAULT_BASE_URL.into()),
+        )
     }
 
     /// The only environment the guest sees: what its client needs, nothing of the host's.

@@ -9,6 +9,7 @@ mod component;
 mod config;
 mod engine_config;
 mod http_server;
+mod oauth;
 mod pacing;
 mod sandbox;
 mod stdio;
@@ -17,6 +18,7 @@ mod watchdog;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
@@ -59,10 +61,24 @@ enum Command {
     },
     /// Check the configuration, call the API once through the sandbox, and list your firms.
     Check,
+    /// Sign in with your Facturation.PRO account (OAuth2) instead of using an API key.
+    Login {
+        /// Ask for read access only (scope `read`): the API then refuses every change.
+        #[arg(long)]
+        read_only: bool,
+        /// Seconds to wait for the browser's answer.
+        #[arg(long, value_name = "SECS", default_value_t = 300)]
+        timeout: u64,
+    },
+    /// Revoke the OAuth sign-in and forget its tokens.
+    Logout,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Login { .. } | Command::Logout) = &cli.command {
+        return account_command(&cli);
+    }
     let settings =
         match Source::load(&cli.env_file).and_then(|source| Settings::from_source(&source)) {
             Ok(settings) => settings,
@@ -104,10 +120,49 @@ fn main() -> ExitCode {
                 http: Some(address),
             }) => http_server::serve(runner, address).await.map(|()| 0),
             Some(Command::Check) => check::run(&runner).await,
+            Some(Command::Login { .. } | Command::Logout) => unreachable!("handled first"),
         }
     });
     // Stdin may still be blocked in a read: do not wait for it.
     runtime.shutdown_background();
+    match outcome {
+        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        Err(error) => {
+            eprintln!("facturation-pro-mcp: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `login` and `logout`: they need the OAuth settings and the API's address, not a working
+/// configuration for the server (signing in is how one gets it).
+fn account_command(cli: &Cli) -> ExitCode {
+    let settings = Source::load(&cli.env_file).and_then(|source| {
+        let origin = Settings::origin(&source)?;
+        oauth::OAuthSettings::from_source(&source, &origin)
+    });
+    let settings = match settings {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("facturation-pro-mcp: {error:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(anyhow::Error::from)
+        .and_then(|runtime| {
+            runtime.block_on(async {
+                match &cli.command {
+                    Some(Command::Login { read_only, timeout }) => {
+                        oauth::login::login(&settings, *read_only, Duration::from_secs(*timeout))
+                            .await
+                    }
+                    _ => oauth::login::logout(&settings).await,
+                }
+            })
+        });
     match outcome {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         Err(error) => {

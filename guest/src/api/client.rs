@@ -24,6 +24,9 @@ const TOTAL_RATE_LIMIT_WAIT: Duration = Duration::from_secs(45);
 /// back because the day's quota is spent (it paces every instance's requests).
 const CANCELLED_BY_CLIENT: &str = "cancelled by the client";
 const DAILY_QUOTA_SPENT: &str = "daily request quota";
+/// How our host prefixes the reason it did not send a request at all (no valid sign-in,
+/// say): nothing reached the API, and trying again would not help.
+const NOT_SENT: &str = "not sent: ";
 
 /// Reads that fail with a 5xx or a network error are tried again this many times.
 const READ_RETRIES: u32 = 2;
@@ -331,6 +334,14 @@ impl ApiClient {
                     error: ApiError::Cancelled,
                     retry_after: None,
                     maybe_processed: true,
+                    transient: false,
+                };
+            }
+            Some(ErrorCode::InternalError(Some(reason))) if reason.starts_with(NOT_SENT) => {
+                return Failure {
+                    error: ApiError::Transport(reason[NOT_SENT.len()..].to_string()),
+                    retry_after: None,
+                    maybe_processed: false,
                     transient: false,
                 };
             }

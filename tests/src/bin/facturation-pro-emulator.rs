@@ -3,9 +3,10 @@
 //! it when done.
 
 use std::io::Write as _;
+use std::time::Duration;
 
 use clap::Parser;
-use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig};
+use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig, OAuthApplication};
 
 /// In-memory emulator of the Facturation.PRO API, listening on 127.0.0.1.
 #[derive(Parser)]
@@ -23,6 +24,26 @@ struct Args {
     /// Start with no records instead of the demo data (customers and a month of activity).
     #[arg(long)]
     no_seed: bool,
+    /// Client id of the one OAuth application to register, instead of the demo one
+    /// (`demo-client-id`, secret `demo-client-secret`, redirect `http://127.0.0.1/callback`).
+    #[arg(long)]
+    oauth_client_id: Option<String>,
+    /// Its client secret; without one the application is public (PKCE alone).
+    #[arg(long, requires = "oauth_client_id")]
+    oauth_client_secret: Option<String>,
+    /// Its redirect URI; an `http://127.0.0.1/...` one accepts any port.
+    #[arg(
+        long,
+        requires = "oauth_client_id",
+        default_value = "http://127.0.0.1/callback"
+    )]
+    oauth_redirect_uri: String,
+    /// Lifetime of access tokens, in seconds (default: 7200, as Doorkeeper's).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    oauth_token_lifetime: Option<u64>,
+    /// Refuse authorization requests without PKCE (Doorkeeper's `force_pkce`).
+    #[arg(long)]
+    oauth_require_pkce: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -38,9 +59,36 @@ fn main() -> anyhow::Result<()> {
     if let Some(api_key) = args.api_key {
         config.api_key = api_key;
     }
+    if let Some(client_id) = &args.oauth_client_id {
+        let application = match &args.oauth_client_secret {
+            Some(secret) => {
+                OAuthApplication::confidential(client_id, secret, &args.oauth_redirect_uri)
+            }
+            None => OAuthApplication::public(client_id, &args.oauth_redirect_uri),
+        };
+        config.oauth.applications = vec![application];
+    }
+    if let Some(seconds) = args.oauth_token_lifetime {
+        config.oauth.access_token_lifetime = Duration::from_secs(seconds);
+    }
+    config.oauth.pkce_required = args.oauth_require_pkce;
     let api_id = config.api_id.clone();
+    let applications = config.oauth.applications.clone();
     let emulator = Emulator::start(config)?;
     emulator.log_requests_to_stderr(true);
+    // On stderr: scripts read only the first stdout line.
+    for application in applications {
+        let kind = match application.client_secret {
+            Some(_) => "confidential",
+            None => "public",
+        };
+        eprintln!(
+            "OAuth application {} ({kind}), redirect {}; authorize at {}/oauth/authorize",
+            application.client_id,
+            application.redirect_uris.join(" "),
+            emulator.base_url()
+        );
+    }
 
     // Scripts wait for this exact line to learn the URL, so it must not sit in a buffer.
     let mut stdout = std::io::stdout().lock();

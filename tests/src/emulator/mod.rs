@@ -30,6 +30,7 @@ mod faults;
 mod fields;
 mod invoices;
 mod listing;
+mod oauth;
 mod pagination;
 mod party;
 mod pdf;
@@ -58,6 +59,9 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 pub use faults::Fault;
+pub use oauth::{
+    Consent, OAuthApplication, OAuthConfig, OAuthToken, RefreshAttempt, RefreshRotation,
+};
 pub use recording::RecordedRequest;
 
 use engine::Shape;
@@ -85,6 +89,9 @@ pub struct EmulatorConfig {
     pub rate_limit_per_day: u32,
     /// Port to bind on 127.0.0.1; 0 lets the OS pick a free one.
     pub port: u16,
+    /// The OAuth2 authorization server beside the API (`/oauth/...`): registered
+    /// applications and token settings. The API key keeps working either way.
+    pub oauth: OAuthConfig,
 }
 
 impl Default for EmulatorConfig {
@@ -102,6 +109,7 @@ impl Default for EmulatorConfig {
             rate_limit_per_5min: 600,
             rate_limit_per_day: 10_000,
             port: 0,
+            oauth: OAuthConfig::default(),
         }
     }
 }
@@ -133,6 +141,7 @@ impl Emulator {
     /// error and so that connections made right after `start` returns are queued by the kernel
     /// rather than refused.
     pub fn start(config: EmulatorConfig) -> anyhow::Result<Emulator> {
+        config.oauth.validate()?;
         let listener = TcpListener::bind(("127.0.0.1", config.port))
             .with_context(|| format!("binding 127.0.0.1:{}", config.port))?;
         listener.set_nonblocking(true)?;

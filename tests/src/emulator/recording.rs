@@ -5,7 +5,7 @@ use std::time::Instant;
 use axum::http::request::Parts;
 use serde_json::Value;
 
-use super::{auth, query};
+use super::{auth, oauth, query};
 
 /// One request as the emulator saw it, and the status it answered.
 #[derive(Clone, Debug)]
@@ -53,6 +53,11 @@ impl RecordedRequest {
     /// `(api_id, api_key)` from a Basic `Authorization` header, if there is one.
     pub fn basic_auth(&self) -> Option<(String, String)> {
         auth::basic_credentials(self.header("authorization")?)
+    }
+
+    /// The access token of a `Bearer` `Authorization` header, if there is one.
+    pub fn bearer_token(&self) -> Option<&str> {
+        oauth::bearer_token(self.header("authorization")?)
     }
 }
 

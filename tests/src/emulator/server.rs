@@ -1,5 +1,7 @@
-//! The HTTP front: routing, and the checks the vendor applies to every request before it
+//! The HTTP front: routing, and the checks the vendor applies to every API request before it
 //! reaches an endpoint (credentials, application identification, quotas), plus recording.
+//! The OAuth endpoints (`/oauth/...`) are the authorization server's, not the API's: they
+//! are recorded and meet injected faults, but skip the API's checks.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,12 +21,13 @@ use super::auth::basic_credentials;
 use super::categories::{CATEGORIES, FOLLOWUPS};
 use super::error::ApiError;
 use super::faults::{Connection, Effect, FaultQueue};
+use super::oauth::{self, Provider};
 use super::products::PRODUCTS;
 use super::purchases::PURCHASES;
 use super::rate_limit::{self, RateLimiter};
 use super::recording::Recorder;
 use super::recurring::{RECURRING_INVOICES, RECURRING_PURCHASES};
-use super::state::{Store, lock};
+use super::state::{ACCOUNT_ID, Store, lock};
 use super::suppliers::SUPPLIERS;
 use super::{account, assets, customers, emails, invoices, quotes, seed, settlements};
 
@@ -41,6 +44,7 @@ pub(crate) struct App {
     pub(crate) recorder: Mutex<Recorder>,
     pub(crate) redirect_target: Mutex<Option<String>>,
     pub(crate) faults: Mutex<FaultQueue>,
+    pub(crate) oauth: Mutex<Provider>,
     limiter: Mutex<RateLimiter>,
     api_id: String,
     api_key: String,
@@ -58,6 +62,7 @@ impl App {
             recorder: Mutex::default(),
             redirect_target: Mutex::default(),
             faults: Mutex::default(),
+            oauth: Mutex::new(Provider::new(config.oauth.clone(), ACCOUNT_ID)),
             limiter: Mutex::new(RateLimiter::new(
                 config.rate_limit_per_5min,
                 config.rate_limit_per_day,
@@ -79,21 +84,11 @@ impl App {
         if let Some(target) = lock(&self.redirect_target).as_deref() {
             return Some(redirect_fault(target, &parts.uri));
         }
-        let credentials = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(basic_credentials);
-        match credentials {
-            None => {
-                return Some(unauthorized(
-                    "Authentication required: send the API id and API key with HTTP Basic auth",
-                ));
-            }
-            Some((id, key)) if id != self.api_id || key != self.api_key => {
-                return Some(unauthorized("Invalid API id or API key"));
-            }
-            Some(_) => {}
+        if oauth::is_oauth_path(parts.uri.path()) {
+            return None;
+        }
+        if let Some(refusal) = self.check_credentials(parts) {
+            return Some(refusal);
         }
         if !identifies_application(&parts.headers) {
             return Some(
@@ -108,6 +103,29 @@ impl App {
             return Some(rate_limit::refusal(None));
         }
         None
+    }
+
+    /// The refusal, if the request has neither the API key (HTTP Basic) nor a valid OAuth
+    /// access token (Bearer): either one stands for the account.
+    fn check_credentials(&self, parts: &Parts) -> Option<Response> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok());
+        if let Some(token) = header.and_then(oauth::bearer_token) {
+            return oauth::admit_bearer(&mut lock(&self.oauth), token, &parts.method)
+                .err()
+                .map(IntoResponse::into_response);
+        }
+        match header.and_then(basic_credentials) {
+            None => Some(unauthorized(
+                "Authentication required: send the API id and API key with HTTP Basic auth",
+            )),
+            Some((id, key)) if id != self.api_id || key != self.api_key => {
+                Some(unauthorized("Invalid API id or API key"))
+            }
+            Some(_) => None,
+        }
     }
 }
 
@@ -127,6 +145,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .merge(RECURRING_PURCHASES.routes())
         .merge(assets::routes())
         .merge(emails::routes())
+        .merge(oauth::routes())
         .fallback(unknown_endpoint)
         .method_not_allowed_fallback(method_not_allowed)
         // Outermost, so that rejected and unknown requests are recorded and screened too.
@@ -146,6 +165,8 @@ async fn front_door(State(app): State<Arc<App>>, request: Request, next: Next) -
     let body = to_bytes(body, MAX_BODY_BYTES).await;
     let ticket =
         lock(&app.recorder).begin(&parts, body.as_deref().unwrap_or_default(), received_at);
+    // The authorization server has no quota, so reports none.
+    let reports_quota = !oauth::is_oauth_path(parts.uri.path());
     let log_line = app
         .log_requests
         .load(Ordering::Relaxed)
@@ -169,13 +190,15 @@ async fn front_door(State(app): State<Arc<App>>, request: Request, next: Next) -
         },
     };
 
-    let (limit, remaining) = {
-        let mut limiter = lock(&app.limiter);
-        (limiter.limit(), limiter.remaining(Instant::now()))
-    };
-    let headers = response.headers_mut();
-    headers.insert(X_RATELIMIT_LIMIT, HeaderValue::from(limit));
-    headers.insert(X_RATELIMIT_REMAINING, HeaderValue::from(remaining));
+    if reports_quota {
+        let (limit, remaining) = {
+            let mut limiter = lock(&app.limiter);
+            (limiter.limit(), limiter.remaining(Instant::now()))
+        };
+        let headers = response.headers_mut();
+        headers.insert(X_RATELIMIT_LIMIT, HeaderValue::from(limit));
+        headers.insert(X_RATELIMIT_REMAINING, HeaderValue::from(remaining));
+    }
 
     let status = match (&fault, connection) {
         (Some(Effect::Cut), Some(connection)) => {

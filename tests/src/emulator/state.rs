@@ -13,7 +13,7 @@ use super::EmulatorConfig;
 use super::error::ApiError;
 
 /// The account id reported by `GET /account.json`; the reference gives no way to choose it.
-const ACCOUNT_ID: u64 = 4_217;
+pub(crate) const ACCOUNT_ID: u64 = 4_217;
 
 /// Record ids start here so they never look like firm ids in test output.
 const FIRST_ID: u64 = 180_001;

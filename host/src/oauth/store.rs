@@ -1,0 +1,256 @@
+//! Where OAuth tokens are kept, outside the sandbox: the OS's secret store when one answers,
+//! else a file only the user can read (mode 0600, replaced atomically), in the configuration
+//! folder or at FACTURATION_OAUTH_TOKEN_FILE (the Docker way: a file on a volume). A lock
+//! file beside it serialises refreshes across processes sharing one sign-in.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use super::Tokens;
+use crate::config::{Origin, Source};
+
+const KEYRING_SERVICE: &str = "facturation-pro-mcp";
+
+/// Where the tokens of one API origin live.
+#[derive(Clone, Debug)]
+pub struct StoreLocation {
+    /// The file, when given (FACTURATION_OAUTH_TOKEN_FILE) or when no keyring answers.
+    file: PathBuf,
+    /// Whether FACTURATION_OAUTH_TOKEN_FILE named the file: then the keyring is not used.
+    file_only: bool,
+    /// The keyring entry's name: one sign-in per API origin.
+    keyring_user: String,
+}
+
+impl StoreLocation {
+    pub fn from_source(source: &Source, origin: &Origin) -> Result<Self> {
+        let keyring_user = format!("oauth {}", origin.base_url());
+        if let Some(file) = source.get("FACTURATION_OAUTH_TOKEN_FILE") {
+            return Ok(Self {
+                file: PathBuf::from(file),
+                file_only: true,
+                keyring_user,
+            });
+        }
+        let folder = config_folder(source).context(
+            "no folder for the OAuth tokens: set FACTURATION_OAUTH_TOKEN_FILE (or HOME)",
+        )?;
+        Ok(Self {
+            file: folder.join("facturation-pro-mcp").join("oauth-tokens.json"),
+            file_only: false,
+            keyring_user,
+        })
+    }
+
+    /// The lock file beside the tokens (also when they are in the keyring).
+    fn lock_path(&self) -> PathBuf {
+        self.file.with_extension("lock")
+    }
+}
+
+/// Whether a sign-in is stored at `location`: what makes OAuth the way in by default.
+pub fn has_tokens(location: &StoreLocation) -> bool {
+    matches!(TokenStore::open(location).load(), Ok(Some(_)))
+}
+
+/// On Linux the Secret Service lives on the session bus: without one (containers, servers,
+/// CI) there is no keyring to ask, and asking would only wait for a timeout.
+fn secret_service_reachable() -> bool {
+    !cfg!(target_os = "linux") || std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
+}
+
+/// The user's configuration folder: XDG_CONFIG_HOME, ~/.config, or %APPDATA% on Windows.
+fn config_folder(source: &Source) -> Option<PathBuf> {
+    if cfg!(windows) {
+        return source.get("APPDATA").map(PathBuf::from);
+    }
+    source
+        .get("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| {
+            source
+                .get("HOME")
+                .map(|home| Path::new(&home).join(".config"))
+        })
+}
+
+/// An opened store: the keyring, or the file.
+pub enum TokenStore {
+    Keyring(keyring::Entry, StoreLocation),
+    File(StoreLocation),
+}
+
+impl TokenStore {
+    /// The keyring when it answers (an entry read, or "no entry"), else the file. Blocking:
+    /// call from a blocking context.
+    pub fn open(location: &StoreLocation) -> Self {
+        if !location.file_only
+            && secret_service_reachable()
+            && let Ok(entry) = keyring::Entry::new(KEYRING_SERVICE, &location.keyring_user)
+        {
+            match entry.get_password() {
+                Ok(_) | Err(keyring::Error::NoEntry) => {
+                    return TokenStore::Keyring(entry, location.clone());
+                }
+                Err(_) => {}
+            }
+        }
+        TokenStore::File(location.clone())
+    }
+
+    /// Where the tokens are, for people.
+    pub fn describe(&self) -> String {
+        match self {
+            TokenStore::Keyring(..) => "the system keyring".to_string(),
+            TokenStore::File(location) => location.file.display().to_string(),
+        }
+    }
+
+    fn location(&self) -> &StoreLocation {
+        match self {
+            TokenStore::Keyring(_, location) | TokenStore::File(location) => location,
+        }
+    }
+
+    pub fn load(&self) -> Result<Option<Tokens>> {
+        let text = match self {
+            TokenStore::Keyring(entry, _) => match entry.get_password() {
+                Ok(text) => text,
+                Err(keyring::Error::NoEntry) => return Ok(None),
+                Err(error) => bail!("cannot read the OAuth tokens from the keyring: {error}"),
+            },
+            TokenStore::File(location) => match std::fs::read_to_string(&location.file) {
+                Ok(text) => text,
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(error) => bail!("cannot read {}: {error}", location.file.display()),
+            },
+        };
+        // The file's contents are secrets: say where, never what.
+        serde_json::from_str(&text).map(Some).map_err(|_| {
+            anyhow::anyhow!(
+                "the stored OAuth tokens in {} are unreadable",
+                self.describe()
+            )
+        })
+    }
+
+    pub fn save(&self, tokens: &Tokens) -> Result<()> {
+        let text = serde_json::to_string(tokens)?;
+        match self {
+            TokenStore::Keyring(entry, _) => entry.set_password(&text).map_err(|error| {
+                anyhow::anyhow!("cannot store the OAuth tokens in the keyring: {error}")
+            }),
+            TokenStore::File(location) => write_private(&location.file, text.as_bytes()),
+        }
+    }
+
+    pub fn delete(&self) -> Result<()> {
+        match self {
+            TokenStore::Keyring(entry, _) => match entry.delete_credential() {
+                Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+                Err(error) => bail!("cannot remove the OAuth tokens from the keyring: {error}"),
+            },
+            TokenStore::File(location) => match std::fs::remove_file(&location.file) {
+                Ok(()) => Ok(()),
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(error) => bail!("cannot remove {}: {error}", location.file.display()),
+            },
+        }
+    }
+
+    /// Holds the store's lock until dropped: one refresh at a time across processes.
+    pub fn lock(&self) -> Result<File> {
+        let path = self.location().lock_path();
+        create_private_folder(&path)?;
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        file.lock()
+            .with_context(|| format!("cannot lock {}", path.display()))?;
+        Ok(file)
+    }
+}
+
+fn create_private_folder(file: &Path) -> Result<()> {
+    let Some(folder) = file
+        .parent()
+        .filter(|folder| !folder.as_os_str().is_empty())
+    else {
+        return Ok(());
+    };
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(folder)
+        .with_context(|| format!("cannot create {}", folder.display()))
+}
+
+/// Writes `bytes` to a new file readable by the user only, then renames it over `path`, so
+/// a reader sees the old tokens or the new ones, never half of either.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    create_private_folder(path)?;
+    let temporary = path.with_extension(format!("tmp{}", std::process::id()));
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = options.open(&temporary).and_then(|mut file| {
+        file.write_all(bytes)?;
+        file.sync_all()
+    });
+    if let Err(error) = written.and_then(|()| std::fs::rename(&temporary, path)) {
+        let _ = std::fs::remove_file(&temporary);
+        bail!("cannot write {}: {error}", path.display());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens() -> Tokens {
+        Tokens {
+            access_token: "access".into(),
+            refresh_token: Some("refresh".into()),
+            expires_at: 1,
+            scope: "read_write".into(),
+            client_id: "app".into(),
+        }
+    }
+
+    #[test]
+    fn the_file_store_round_trips_with_mode_0600() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = StoreLocation {
+            file: dir.path().join("sub/tokens.json"),
+            file_only: true,
+            keyring_user: "x".into(),
+        };
+        let store = TokenStore::open(&location);
+        assert!(matches!(store, TokenStore::File(_)));
+        assert_eq!(store.load().unwrap(), None);
+        store.save(&tokens()).unwrap();
+        assert_eq!(store.load().unwrap(), Some(tokens()));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&location.file)
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        drop(store.lock().unwrap());
+        store.delete().unwrap();
+        assert_eq!(store.load().unwrap(), None);
+    }
+}

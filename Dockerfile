@@ -82,10 +82,14 @@ COPY --from=linux-files /facturation-pro-mcp /facturation-pro-mcp
 # The one folder the server writes to (PDFs, exports); the unprivileged user owns it, so a
 # named volume mounted there starts out writable for that user.
 COPY --from=linux-files --chown=10001:10001 /downloads /downloads
+# Where `login` keeps the OAuth tokens (there is no keyring in a container): mount a volume
+# here to stay signed in across containers.
+COPY --from=linux-files --chown=10001:10001 /config /config
 ENV FACTURATION_DOWNLOADS_DIR=/downloads
+ENV FACTURATION_OAUTH_TOKEN_FILE=/config/oauth-tokens.json
 # The root filesystem is read-only, so the audit log of writes goes to the container's log.
 ENV FACTURATION_AUDIT_LOG=/dev/stderr
-VOLUME ["/downloads"]
+VOLUME ["/downloads", "/config"]
 # Nothing else in the image is writable or even owned by this user: run it with
 # --read-only --cap-drop ALL --security-opt no-new-privileges.
 USER 10001:10001

@@ -7,8 +7,8 @@
 #   scripts/build-linux-binaries.sh [amd64] [arm64]    (default: both)
 #
 # For each architecture it leaves target/image/linux-<arch>/ holding the image's root
-# filesystem: the stripped binary, /etc/passwd naming the unprivileged user, and an empty
-# /downloads. Any build machine works: the component is precompiled for the target's
+# filesystem: the stripped binary, /etc/passwd naming the unprivileged user, and the two
+# empty folders it writes to, /downloads and /config (OAuth tokens). Any build machine works: the component is precompiled for the target's
 # architecture by the build script, whatever the machine's own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,7 +60,7 @@ for arch in "${architectures[@]}"; do
 
     root="target/image/linux-$arch"
     rm -rf "$root"
-    mkdir -p "$root/etc" "$root/downloads"
+    mkdir -p "$root/etc" "$root/downloads" "$root/config"
     cp "target/$triple/release/facturation-pro-mcp" "$root/facturation-pro-mcp"
     case "$arch" in
         amd64) strip "$root/facturation-pro-mcp" ;;

@@ -69,6 +69,10 @@ enum Command {
         /// Seconds to wait for the browser's answer.
         #[arg(long, value_name = "SECS", default_value_t = 300)]
         timeout: u64,
+        /// Listen for the browser's callback on ADDR instead of 127.0.0.1 (in a container:
+        /// 0.0.0.0:PORT, with PORT published on the host's 127.0.0.1 only).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<SocketAddr>,
     },
     /// Revoke the OAuth sign-in and forget its tokens.
     Logout,
@@ -155,9 +159,17 @@ fn account_command(cli: &Cli) -> ExitCode {
         .and_then(|runtime| {
             runtime.block_on(async {
                 match &cli.command {
-                    Some(Command::Login { read_only, timeout }) => {
-                        oauth::login::login(&settings, *read_only, Duration::from_secs(*timeout))
-                            .await
+                    Some(Command::Login {
+                        read_only,
+                        timeout,
+                        listen,
+                    }) => {
+                        let options = oauth::login::LoginOptions {
+                            read_only: *read_only,
+                            timeout: Duration::from_secs(*timeout),
+                            listen: *listen,
+                        };
+                        oauth::login::login(&settings, &options).await
                     }
                     _ => oauth::login::logout(&settings).await,
                 }

@@ -59,6 +59,7 @@ fn the_linux_index_holds_both_architectures_small_static_and_unprivileged() {
         assert_eq!(
             image.paths(),
             [
+                "config",
                 "downloads",
                 "etc",
                 "etc/group",
@@ -81,16 +82,16 @@ fn the_linux_index_holds_both_architectures_small_static_and_unprivileged() {
         let (machine, dynamic) = elf_facts(&binary.contents);
         assert_eq!(machine, expected_machine, "{arch}");
         assert!(!dynamic, "{arch}: the binary asks for a dynamic loader");
-        let downloads = image.file("downloads");
-        assert_eq!(
-            downloads.uid,
-            u64::from(IMAGE_UID),
-            "{arch}: /downloads owner"
-        );
+        // The two folders the server writes to belong to its user; all else to root.
+        let writable = ["downloads", "config"];
+        for folder in writable {
+            let owner = image.file(folder).uid;
+            assert_eq!(owner, u64::from(IMAGE_UID), "{arch}: /{folder} owner");
+        }
         for entry in image
             .entries
             .iter()
-            .filter(|entry| entry.path != "downloads")
+            .filter(|entry| !writable.contains(&entry.path.as_str()))
         {
             assert_eq!(
                 entry.uid, 0,
@@ -112,9 +113,11 @@ fn the_linux_index_holds_both_architectures_small_static_and_unprivileged() {
             "{arch}"
         );
         assert!(config["Volumes"].get("/downloads").is_some(), "{config}");
+        assert!(config["Volumes"].get("/config").is_some(), "{config}");
         for setting in [
             "FACTURATION_DOWNLOADS_DIR=/downloads",
             "FACTURATION_AUDIT_LOG=/dev/stderr",
+            "FACTURATION_OAUTH_TOKEN_FILE=/config/oauth-tokens.json",
         ] {
             assert!(
                 config["Env"].as_array().unwrap().contains(&json!(setting)),

@@ -4,6 +4,7 @@
 //! nobody, so one attempt can never redeem a code twice.
 
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,8 +32,9 @@ pub struct Listener {
 impl Listener {
     /// Listens where `fixed` (a registered `http://127.0.0.1:PORT/...` or
     /// `http://localhost:PORT/...` redirect URI) says, or on a free port; returns the
-    /// redirect URI to send with the authorization request.
-    pub async fn bind(fixed: Option<&str>) -> Result<(Self, String)> {
+    /// redirect URI to send with the authorization request. `listen` overrides the address
+    /// (in a container, where the published port arrives on another interface).
+    pub async fn bind(fixed: Option<&str>, listen: Option<SocketAddr>) -> Result<(Self, String)> {
         let (port, path, redirect) = match fixed {
             Some(uri) => {
                 let parsed: http::Uri = uri.parse().with_context(|| {
@@ -52,11 +54,10 @@ impl Listener {
             }
             None => (0, "/callback".to_string(), String::new()),
         };
-        let listener = TcpListener::bind(("127.0.0.1", port))
+        let address = listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], port)));
+        let listener = TcpListener::bind(address)
             .await
-            .with_context(|| {
-                format!("cannot listen on 127.0.0.1:{port} for the sign-in callback")
-            })?;
+            .with_context(|| format!("cannot listen on {address} for the sign-in callback"))?;
         let redirect = if redirect.is_empty() {
             format!("http://127.0.0.1:{}{path}", listener.local_addr()?.port())
         } else {

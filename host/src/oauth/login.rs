@@ -3,6 +3,7 @@
 //! platform's opener), the redirect comes back to a listener on 127.0.0.1, the code is
 //! redeemed by the host, and the tokens go to the store. Logout revokes them and forgets them.
 
+use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -12,12 +13,27 @@ use super::callback::{Listener, Outcome};
 use super::store::TokenStore;
 use super::{OAuthSettings, endpoint, pkce};
 
-pub async fn login(settings: &OAuthSettings, read_only: bool, timeout: Duration) -> Result<i32> {
+/// How `login` was asked to run.
+pub struct LoginOptions {
+    /// Ask for scope `read` only.
+    pub read_only: bool,
+    /// How long to wait for the browser's answer.
+    pub timeout: Duration,
+    /// Where to listen for the callback instead of 127.0.0.1 (a container's published port).
+    pub listen: Option<SocketAddr>,
+}
+
+pub async fn login(settings: &OAuthSettings, options: &LoginOptions) -> Result<i32> {
     let client_id = settings.require_client_id()?;
-    let (listener, redirect_uri) = Listener::bind(settings.redirect_uri.as_deref()).await?;
+    let (listener, redirect_uri) =
+        Listener::bind(settings.redirect_uri.as_deref(), options.listen).await?;
     let verifier = pkce::random_token()?;
     let state = pkce::random_token()?;
-    let scope = if read_only { "read" } else { "read_write" };
+    let scope = if options.read_only {
+        "read"
+    } else {
+        "read_write"
+    };
     let query = form_urlencoded::Serializer::new(String::new())
         .append_pair("response_type", "code")
         .append_pair("client_id", client_id)
@@ -35,7 +51,7 @@ pub async fn login(settings: &OAuthSettings, read_only: bool, timeout: Duration)
     if let Err(error) = open_browser(&url) {
         eprintln!("(could not open a browser: {error})");
     }
-    let code = match listener.wait(&state, timeout).await? {
+    let code = match listener.wait(&state, options.timeout).await? {
         Outcome::Code(code) => code,
         Outcome::Refused(reason) => bail!("the sign-in was not approved ({reason})"),
     };

@@ -55,8 +55,10 @@ for arch in "${architectures[@]}"; do
         exit 1
     }
     upper=$(echo "$triple" | tr 'a-z-' 'A-Z_')
+    # Without the OS keyring feature: a container has no secret store (host/Cargo.toml).
     env "CC_${triple//-/_}=$compiler" "CARGO_TARGET_${upper}_LINKER=$(linker_for "$triple")" \
-        cargo build --release --locked -p facturation-pro-mcp --target "$triple"
+        cargo build --release --locked -p facturation-pro-mcp --target "$triple" \
+        --no-default-features
 
     root="target/image/linux-$arch"
     rm -rf "$root"

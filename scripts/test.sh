@@ -13,6 +13,8 @@ rustup toolchain install
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
+# The images' host is built without the keyring (see host/Cargo.toml): lint that build too.
+cargo clippy -p facturation-pro-mcp --no-default-features -- -D warnings
 # The guest's export exists only in its WebAssembly build, so that build is linted too.
 cargo clippy -p facturation-pro-guest --target wasm32-wasip2 --target-dir target/guest -- -D warnings
 # The end-to-end tests spawn the host binary, so it must exist before they run.

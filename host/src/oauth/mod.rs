@@ -6,6 +6,7 @@
 
 mod callback;
 mod endpoint;
+mod keyring_store;
 pub mod login;
 mod pkce;
 pub mod session;

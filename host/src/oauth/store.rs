@@ -10,9 +10,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use super::Tokens;
+use super::keyring_store::Keyring;
 use crate::config::{Origin, Source};
-
-const KEYRING_SERVICE: &str = "facturation-pro-mcp";
 
 /// Where the tokens of one API origin live.
 #[derive(Clone, Debug)]
@@ -56,12 +55,6 @@ pub fn has_tokens(location: &StoreLocation) -> bool {
     matches!(TokenStore::open(location).load(), Ok(Some(_)))
 }
 
-/// On Linux the Secret Service lives on the session bus: without one (containers, servers,
-/// CI) there is no keyring to ask, and asking would only wait for a timeout.
-fn secret_service_reachable() -> bool {
-    !cfg!(target_os = "linux") || std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
-}
-
 /// The user's configuration folder: XDG_CONFIG_HOME, ~/.config, or %APPDATA% on Windows.
 fn config_folder(source: &Source) -> Option<PathBuf> {
     if cfg!(windows) {
@@ -79,7 +72,7 @@ fn config_folder(source: &Source) -> Option<PathBuf> {
 
 /// An opened store: the keyring, or the file.
 pub enum TokenStore {
-    Keyring(keyring::Entry, StoreLocation),
+    Keyring(Keyring, StoreLocation),
     File(StoreLocation),
 }
 
@@ -87,18 +80,13 @@ impl TokenStore {
     /// The keyring when it answers (an entry read, or "no entry"), else the file. Blocking:
     /// call from a blocking context.
     pub fn open(location: &StoreLocation) -> Self {
-        if !location.file_only
-            && secret_service_reachable()
-            && let Ok(entry) = keyring::Entry::new(KEYRING_SERVICE, &location.keyring_user)
-        {
-            match entry.get_password() {
-                Ok(_) | Err(keyring::Error::NoEntry) => {
-                    return TokenStore::Keyring(entry, location.clone());
-                }
-                Err(_) => {}
-            }
+        let keyring = (!location.file_only)
+            .then(|| Keyring::open(&location.keyring_user))
+            .flatten();
+        match keyring {
+            Some(keyring) => TokenStore::Keyring(keyring, location.clone()),
+            None => TokenStore::File(location.clone()),
         }
-        TokenStore::File(location.clone())
     }
 
     /// Where the tokens are, for people.
@@ -117,10 +105,9 @@ impl TokenStore {
 
     pub fn load(&self) -> Result<Option<Tokens>> {
         let text = match self {
-            TokenStore::Keyring(entry, _) => match entry.get_password() {
-                Ok(text) => text,
-                Err(keyring::Error::NoEntry) => return Ok(None),
-                Err(error) => bail!("cannot read the OAuth tokens from the keyring: {error}"),
+            TokenStore::Keyring(keyring, _) => match keyring.read()? {
+                Some(text) => text,
+                None => return Ok(None),
             },
             TokenStore::File(location) => match std::fs::read_to_string(&location.file) {
                 Ok(text) => text,
@@ -140,19 +127,14 @@ impl TokenStore {
     pub fn save(&self, tokens: &Tokens) -> Result<()> {
         let text = serde_json::to_string(tokens)?;
         match self {
-            TokenStore::Keyring(entry, _) => entry.set_password(&text).map_err(|error| {
-                anyhow::anyhow!("cannot store the OAuth tokens in the keyring: {error}")
-            }),
+            TokenStore::Keyring(keyring, _) => keyring.write(&text),
             TokenStore::File(location) => write_private(&location.file, text.as_bytes()),
         }
     }
 
     pub fn delete(&self) -> Result<()> {
         match self {
-            TokenStore::Keyring(entry, _) => match entry.delete_credential() {
-                Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-                Err(error) => bail!("cannot remove the OAuth tokens from the keyring: {error}"),
-            },
+            TokenStore::Keyring(keyring, _) => keyring.delete(),
             TokenStore::File(location) => match std::fs::remove_file(&location.file) {
                 Ok(()) => Ok(()),
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),

@@ -102,34 +102,22 @@ if [ -z "$NODE" ] || [ "$(node_major "$NODE")" -lt 22 ]; then
     fi
 fi
 
-# Conformance suite, pinned. npm runs under the node chosen above so the
-# package's engines check sees >= 22.
-CONF_PKG="$TOOLS/conformance/node_modules/@modelcontextprotocol/conformance"
-installed=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$CONF_PKG/package.json" 2>/dev/null || true)
-if [ "$installed" != "$CONFORMANCE_VERSION" ]; then
-    PATH="$(dirname "$NODE"):$PATH" npm install --prefix "$TOOLS/conformance" \
-        --no-audit --no-fund --save-exact --loglevel=error \
-        "@modelcontextprotocol/conformance@$CONFORMANCE_VERSION"
-fi
+# Installs npm package $2 at version $3 under $TOOLS/$1 unless that version is there,
+# running npm under the node chosen above (the packages' engines checks want >= 22).
+npm_tool() {
+    local dir=$1 package=$2 version=$3 installed
+    installed=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' \
+        "$TOOLS/$dir/node_modules/$package/package.json" 2>/dev/null || true)
+    if [ "$installed" != "$version" ]; then
+        PATH="$(dirname "$NODE"):$PATH" npm install --prefix "$TOOLS/$dir" \
+            --no-audit --no-fund --save-exact --loglevel=error "$package@$version"
+    fi
+}
 
-# jco, pinned, under the same node (its preview2 shim wants a recent one).
-JCO_PKG="$TOOLS/jco/node_modules/@bytecodealliance/jco"
-installed=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$JCO_PKG/package.json" 2>/dev/null || true)
-if [ "$installed" != "$JCO_VERSION" ]; then
-    PATH="$(dirname "$NODE"):$PATH" npm install --prefix "$TOOLS/jco" \
-        --no-audit --no-fund --save-exact --loglevel=error \
-        "@bytecodealliance/jco@$JCO_VERSION"
-fi
-
-# The official MCP Bundle CLI, pinned, under the same node.
-MCPB_PKG="$TOOLS/mcpb/node_modules/@anthropic-ai/mcpb"
-installed=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$MCPB_PKG/package.json" 2>/dev/null || true)
-if [ "$installed" != "$MCPB_VERSION" ]; then
-    PATH="$(dirname "$NODE"):$PATH" npm install --prefix "$TOOLS/mcpb" \
-        --no-audit --no-fund --save-exact --loglevel=error \
-        "@anthropic-ai/mcpb@$MCPB_VERSION"
-fi
-
+# The conformance suite; jco (its preview2 shim wants a recent node); the MCP Bundle CLI.
+npm_tool conformance @modelcontextprotocol/conformance "$CONFORMANCE_VERSION"
+npm_tool jco @bytecodealliance/jco "$JCO_VERSION"
+npm_tool mcpb @anthropic-ai/mcpb "$MCPB_VERSION"
 # The MCP Python SDK in its own venv, so the machine's Python stays untouched.
 PY="$TOOLS/python/bin/python"
 installed=$("$PY" -c 'import importlib.metadata as m; print(m.version("mcp"))' 2>/dev/null || true)
@@ -151,7 +139,7 @@ fi
 
 echo "wasmtime:    $TOOLS/bin/wasmtime ($("$TOOLS/bin/wasmtime" --version))"
 echo "node:        $NODE ($("$NODE" --version))"
-echo "conformance: $NODE $CONF_PKG/dist/index.js ($CONFORMANCE_VERSION)"
+echo "conformance: $NODE $TOOLS/conformance/node_modules/@modelcontextprotocol/conformance/dist/index.js ($CONFORMANCE_VERSION)"
 echo "jco:         $TOOLS/jco/node_modules/.bin/jco ($JCO_VERSION)"
-echo "mcpb:        $NODE $MCPB_PKG/dist/cli/cli.js ($MCPB_VERSION)"
+echo "mcpb:        $NODE $TOOLS/mcpb/node_modules/@anthropic-ai/mcpb/dist/cli/cli.js ($MCPB_VERSION)"
 echo "mcp (py):    $PY ($("$PY" -c 'import importlib.metadata as m; print(m.version("mcp"))'))"

@@ -58,12 +58,25 @@ impl Origin {
 
 /// How the host proves to the API who it acts for. Either way the credentials stay in the
 /// host: the API gate adds them to each request on its way out.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub enum Authentication {
     /// HTTP Basic with the API id and key.
     ApiKey { id: String, key: String },
     /// The OAuth sign-in kept in the token store (`facturation-pro-mcp login`).
     OAuth(OAuthSettings),
+}
+
+/// Says which way in, never the key: Settings are `Debug`, and a stray `{:?}` must not leak it.
+impl std::fmt::Debug for Authentication {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Authentication::ApiKey { id, .. } => f
+                .debug_struct("ApiKey")
+                .field("id", id)
+                .finish_non_exhaustive(),
+            Authentication::OAuth(settings) => f.debug_tuple("OAuth").field(settings).finish(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

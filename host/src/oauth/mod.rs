@@ -25,7 +25,8 @@ pub const SIGN_IN_HINT: &str =
     "run `facturation-pro-mcp login` (or set FACTURATION_AUTH=key to use the API key)";
 
 /// What signing in and refreshing need: the registered application and the API origin.
-#[derive(Clone, Debug)]
+/// `Debug` leaves the client secret out.
+#[derive(Clone)]
 pub struct OAuthSettings {
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
@@ -58,6 +59,16 @@ impl OAuthSettings {
 
     fn endpoint(&self, path: &str) -> String {
         format!("{}/oauth/{path}", self.origin.base_url())
+    }
+}
+
+impl std::fmt::Debug for OAuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthSettings")
+            .field("client_id", &self.client_id)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("origin", &self.origin)
+            .finish_non_exhaustive()
     }
 }
 

@@ -14,10 +14,12 @@
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code, unused_imports))]
 
 mod api;
+mod library;
 mod mcp;
 mod tools;
 
 use api::{ApiClient, ApiConfig};
+use library::Library;
 use mcp::{Access, HttpRequest, HttpResponse, Server, ServerInfo};
 use tools::{SealKey, Selection, Toolbox, confirmation_from_env};
 
@@ -29,7 +31,9 @@ const SERVER_INFO: ServerInfo = ServerInfo {
         facture = invoice, avoir = credit note, règlement = payment). Start with get_account to \
         learn which firms the key can use; firm-scoped tools take `firm_id` and otherwise use \
         the configured firm. Dates are YYYY-MM-DD. Lists return 50 records per page with a \
-        `pagination` object; pass `page` for the next ones. Deleting is permanent.",
+        `pagination` object; pass `page` for the next ones (or `all_pages`); text filters match any \
+        part of the field. Deleting is permanent; finalising, emailing and credit notes cannot \
+        be undone either.",
 };
 
 /// `tools/list` page size when FACTURATION_TOOLS_PAGE_SIZE is not set: all tools at once,
@@ -126,6 +130,10 @@ fn answer(request: &HttpRequest) -> HttpResponse {
     let seal_key = SealKey::from_env(config.basic_credentials.as_ref());
     // Our host passes the folder's real path, for messages; elsewhere there is no folder.
     let downloads = std::env::var_os("FACTURATION_DOWNLOADS_DIR").is_some();
+    let downloads_on_host = std::env::var("FACTURATION_DOWNLOADS_DIR")
+        .ok()
+        .filter(|dir| !dir.is_empty());
+    let library = Library::new(ApiClient::new(config.clone()), downloads_on_host);
     let toolbox = Toolbox::new(
         ApiClient::new(config),
         &selection,
@@ -133,7 +141,7 @@ fn answer(request: &HttpRequest) -> HttpResponse {
         seal_key,
         downloads,
     );
-    let server = Server::new(SERVER_INFO, toolbox, page_size);
+    let server = Server::new(SERVER_INFO, toolbox, library, page_size);
     mcp::serve(&server, &access, request)
 }
 

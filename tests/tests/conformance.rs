@@ -29,44 +29,37 @@ const INSTALL_HINT: &str = "run scripts/install-test-tools.sh";
 const FIXTURES_ABSENT_BOTH: &[(&str, &str)] = &[
     (
         "completion-complete:completion-complete",
-        "no completions capability: completion/complete targets the fixture prompt \
-         test_prompt_with_arguments, and we serve no prompts",
-    ),
-    (
-        "prompts-list:prompts-list",
-        "no prompts capability: the fixture prompts (test_simple_prompt...) are absent",
+        "completion/complete targets the fixture prompt test_prompt_with_arguments, which \
+         is not one of ours (unknown prompt: -32602)",
     ),
     (
         "prompts-get-simple:prompts-get-simple",
-        "fixture prompt test_simple_prompt absent (no prompts)",
+        "fixture prompt test_simple_prompt absent (our prompts are invoicing jobs)",
     ),
     (
         "prompts-get-with-args:prompts-get-with-args",
-        "fixture prompt test_prompt_with_arguments absent (no prompts)",
+        "fixture prompt test_prompt_with_arguments absent",
     ),
     (
         "prompts-get-embedded-resource:prompts-get-embedded-resource",
-        "fixture prompt test_prompt_with_embedded_resource absent (no prompts)",
+        "fixture prompt test_prompt_with_embedded_resource absent",
     ),
     (
         "prompts-get-with-image:prompts-get-with-image",
-        "fixture prompt test_prompt_with_image absent (no prompts)",
-    ),
-    (
-        "resources-list:resources-list",
-        "no resources capability: the fixture resources (test://static-text...) are absent",
+        "fixture prompt test_prompt_with_image absent",
     ),
     (
         "resources-read-text:resources-read-text",
-        "fixture resource test://static-text absent (no resources)",
+        "fixture resource test://static-text absent (ours are facturation-pro:// and the \
+         downloaded files)",
     ),
     (
         "resources-read-binary:resources-read-binary",
-        "fixture resource test://static-binary absent (no resources)",
+        "fixture resource test://static-binary absent",
     ),
     (
         "resources-templates-read:resources-templates-read",
-        "fixture resource template test://template/{id}/data absent (no resources)",
+        "fixture resource template test://template/{id}/data absent",
     ),
     (
         "tools-call-simple-text:tools-call-simple-text",
@@ -100,18 +93,6 @@ const FIXTURES_ABSENT_BOTH: &[(&str, &str)] = &[
 
 /// Only at the 2026-07-28 wire.
 const FIXTURES_ABSENT_2026: &[(&str, &str)] = &[
-    (
-        "caching:sep-2549-prompts-list-caching-hints",
-        "no prompts capability: prompts/list is -32601, so it has no cache hints to check",
-    ),
-    (
-        "caching:sep-2549-resources-list-caching-hints",
-        "no resources capability: resources/list is -32601, so it has no cache hints to check",
-    ),
-    (
-        "caching:sep-2549-resources-templates-list-caching-hints",
-        "no resources capability: resources/templates/list is -32601",
-    ),
     (
         "input-required-result-basic-elicitation:sep-2322-elicitation-incomplete",
         "fixture tool test_input_required_result_elicitation absent",
@@ -151,7 +132,7 @@ const FIXTURES_ABSENT_2026: &[(&str, &str)] = &[
     ),
     (
         "input-required-result-non-tool-request:sep-2322-non-tool-incomplete",
-        "fixture prompt test_input_required_result_prompt absent (no prompts)",
+        "fixture prompt test_input_required_result_prompt absent",
     ),
     (
         "server-stateless:sep-2575-server-rejects-undeclared-capability",
@@ -201,11 +182,13 @@ const FIXTURES_ABSENT_2025: &[(&str, &str)] = &[
     ),
     (
         "resources-subscribe:resources-subscribe",
-        "fixture resource test://watched-resource absent (no resources)",
+        "fixture resource test://watched-resource absent, and no subscriptions: each request \
+         is handled on its own, so nobody is left to notify",
     ),
     (
         "resources-unsubscribe:resources-unsubscribe",
-        "fixture resource test://watched-resource absent (no resources)",
+        "fixture resource test://watched-resource absent, and no subscriptions: each request \
+         is handled on its own, so nobody is left to notify",
     ),
 ];
 

@@ -727,11 +727,27 @@ fn tool_arguments(tool: &Value) -> Doc {
                     );
                 }
                 argument
-                    .with("desc", property["description"].as_str().unwrap_or_default())
+                    .with("desc", argument_description(name, property))
                     .with_if(!required.contains(name.as_str()), "optional", true)
             })
             .collect(),
     )
+}
+
+/// The schema's description, or, where the name says it all and the schema has none, the
+/// name in words: the catalogue wants a description for every argument.
+fn argument_description(name: &str, property: &Value) -> String {
+    match property["description"].as_str() {
+        Some(description) => description.to_string(),
+        None => {
+            let words = name.trim_start_matches('_').replace('_', " ");
+            let mut letters = words.chars();
+            letters
+                .next()
+                .map(|first| first.to_uppercase().chain(letters).collect())
+                .unwrap_or_default()
+        }
+    }
 }
 
 fn json_type(kind: &Value) -> String {
@@ -755,7 +771,7 @@ fn tools_json(tools: &[Value]) -> Doc {
             .into_iter()
             .map(|tool| {
                 let hints = &tool["annotations"];
-                let mut annotations = map! { "title" => text_of(hints, "title") };
+                let mut annotations = map! { "title" => text_of(tool, "title") };
                 for hint in [
                     "readOnlyHint",
                     "destructiveHint",

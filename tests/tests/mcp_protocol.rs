@@ -276,7 +276,7 @@ fn tools_list_refuses_a_made_up_cursor() {
 fn unknown_methods_get_method_not_found() {
     let fixture = ServerFixture::new();
     let mut server = initialized(&fixture.setup());
-    for method in ["resources/list", "server/discover"] {
+    for method in ["resources/subscribe", "server/discover"] {
         let response = server.request(method, json!({}));
         assert_eq!(
             error_code(&response),

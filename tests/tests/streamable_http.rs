@@ -478,7 +478,7 @@ fn modern_headers_must_agree_with_the_body() {
 #[test]
 fn modern_errors_carry_the_matching_http_status() {
     let world = World::new();
-    for method in ["ping", "initialize", "resources/list", "prompts/list"] {
+    for method in ["ping", "initialize", "resources/subscribe", "tasks/list"] {
         let reply = world.modern(json!(1), method, json!({}), json!({}));
         assert_error(&reply, 404, METHOD_NOT_FOUND);
     }
@@ -536,7 +536,12 @@ fn modern_errors_carry_the_matching_http_status() {
 fn legacy_errors_come_with_status_200_unless_the_message_is_unusable() {
     let world = World::new();
     // A legacy client takes a 404 for a lost session and would start over.
-    let unknown_method = world.legacy(json!(1), "resources/list", json!({}), Some("2025-11-25"));
+    let unknown_method = world.legacy(
+        json!(1),
+        "resources/subscribe",
+        json!({}),
+        Some("2025-11-25"),
+    );
     assert_error(&unknown_method, 200, METHOD_NOT_FOUND);
     let unknown_tool = world.legacy(
         json!(2),

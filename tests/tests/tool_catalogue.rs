@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig};
-use facturation_pro_emulator::harness::{McpServer, ServerSetup};
+use facturation_pro_emulator::harness::{McpServer, ServerSetup, tool_sizes};
 use serde_json::{Value, json};
 
 /// The catalogue users and clients rely on: renaming any of these breaks them.
@@ -86,12 +86,19 @@ const PUBLIC_TOOL_NAMES: &[&str] = &[
 ];
 
 /// Tools that cannot be taken back: they delete, cancel, send or finalise.
+/// Tools besides deletes that cannot be undone, at least with some arguments: each asks the
+/// user first (creating or finalising a final invoice, a credit note, an email).
 const DESTRUCTIVE: &[&str] = &[
+    "create_invoice",
+    "convert_quote_to_invoice",
     "create_invoice_refund",
     "send_quote_email",
     "send_invoice_email",
     "update_invoice",
 ];
+
+/// An edit of a draft changes nothing more when repeated; only finalising is one-way.
+const IDEMPOTENT_UPDATES: &[&str] = &["update_invoice"];
 
 fn workspace() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
@@ -115,6 +122,39 @@ fn listed_tools() -> Vec<Value> {
         "listing tools must not call the API"
     );
     tools
+}
+
+/// Ceilings for all 72 tools: what the model reads, and the whole `tools/list` result.
+/// Before the definitions were made lean these were 101,786 and 200,638 bytes. The goal for
+/// the visible part is 50 KB; what is left is mostly structure (667 typed properties with
+/// their bounds), see README "What the model sees". A change that grows them fails here.
+const MODEL_VISIBLE_LIMIT: usize = 70_000;
+const TOOLS_LIST_LIMIT: usize = 100_000;
+
+#[test]
+fn definitions_stay_lean() {
+    let tools = listed_tools();
+    let sizes = tool_sizes(&tools);
+    let (visible, whole) = (sizes.visible, sizes.whole);
+    println!(
+        "tools/list: {whole} bytes; model-visible {visible}; the rest {}",
+        sizes.rest()
+    );
+    assert!(
+        visible <= MODEL_VISIBLE_LIMIT,
+        "the model-visible part grew to {visible} bytes (limit {MODEL_VISIBLE_LIMIT})"
+    );
+    assert!(
+        whole <= TOOLS_LIST_LIMIT,
+        "tools/list grew to {whole} bytes (limit {TOOLS_LIST_LIMIT})"
+    );
+    // Every property of every input schema states a type: clients that translate schemas
+    // for their model's function-calling format need it.
+    for tool in &tools {
+        for (property, schema) in tool["inputSchema"]["properties"].as_object().unwrap() {
+            assert!(schema.get("type").is_some(), "{}.{property}", name(tool));
+        }
+    }
 }
 
 fn name(tool: &Value) -> &str {
@@ -252,7 +292,8 @@ fn annotations_say_what_each_tool_does() {
             assert_eq!(hints["idempotentHint"], true, "{name}: {hints}");
         }
         if creates || DESTRUCTIVE.contains(&name) {
-            assert_eq!(hints["idempotentHint"], false, "{name}: {hints}");
+            let idempotent = IDEMPOTENT_UPDATES.contains(&name);
+            assert_eq!(hints["idempotentHint"], idempotent, "{name}: {hints}");
         }
         assert!(
             tool["title"].as_str().is_some_and(|t| !t.is_empty()),

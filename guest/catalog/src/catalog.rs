@@ -6,7 +6,8 @@
 use crate::fields::*;
 use crate::spec::Method;
 use crate::spec::{
-    Body, Effect, FieldType, FieldType::*, Fields, Output, QueryParam, ToolSpec, Toolset,
+    Body, CANNOT_BE_UNDONE, Effect, FieldType, FieldType::*, Fields, IrreversibleWhen, Output,
+    QueryParam, ToolSpec, Toolset,
 };
 use crate::values::*;
 
@@ -20,71 +21,33 @@ const fn q(name: &'static str, ty: FieldType, description: &'static str) -> Quer
     }
 }
 
-const PAGE: QueryParam = q(
-    "page",
-    Integer,
-    "Page number, from 1; each page holds up to 50 records",
-);
-const SORT: QueryParam = q("sort", OneOf(SORT_DIRECTIONS), "Sort direction");
-const API_ID: QueryParam = q("api_id", Integer, "Only records with exactly this api_id");
-const API_CUSTOM: QueryParam = q("api_custom", Text(None), "api_custom contains this text");
-const COMPANY: QueryParam = q("company", Text(None), "Company name contains this text");
-const LAST_NAME: QueryParam = q("last_name", Text(None), "Last name contains this text");
-const TITLE: QueryParam = q("title", Text(None), "Title contains this text");
-const CATEGORY_ID: QueryParam = q(
-    "category_id",
-    Integer,
-    "Only this category; 0 for records without one",
-);
-const FOLLOWUP_ID: QueryParam = q("followup_id", Integer, "Only this follow-up stage");
-const CUSTOMER_ID: QueryParam = q("customer_id", Integer, "Only this customer's documents");
-const ACCOUNTING_ENTRY: QueryParam = q("accounting_entry", Text(None), "Accounting entry code");
-const ACCOUNT_CODE: QueryParam = q(
-    "account_code",
-    Text(None),
-    "Account code contains this text",
-);
-const USER_ID: QueryParam = q(
-    "user_id",
-    Integer,
-    "Only documents managed by this colleague",
-);
-const WITH_SEPA: QueryParam = q(
-    "with_sepa",
-    Boolean,
-    "Include SEPA data (administrator's API key only)",
-);
-const WITH_DETAILS: QueryParam = q(
-    "with_details",
-    Boolean,
-    "Include lines and attached files in each record",
-);
-const PAYMENT_REF: QueryParam = q(
-    "payment_ref",
-    Text(None),
-    "Payment reference contains this text",
-);
-const PERIOD_START: QueryParam = q(
-    "period_start",
-    Period,
-    "Start of the period (YYYY-MM or YYYY-MM-DD)",
-);
-const PERIOD_END: QueryParam = q(
-    "period_end",
-    Period,
-    "End of the period (YYYY-MM or YYYY-MM-DD)",
-);
+// Filters. Text filters match a part of the field ("contains"), as the lists' descriptions
+// say once; the server's instructions say pages hold 50 records.
+const PAGE: QueryParam = q("page", Positive, "");
+const SORT: QueryParam = q("sort", OneOf(SORT_DIRECTIONS), "");
+const API_ID: QueryParam = q("api_id", Integer, "Exact");
+const API_CUSTOM: QueryParam = q("api_custom", Text(None), "");
+const COMPANY: QueryParam = q("company", Text(None), "");
+const LAST_NAME: QueryParam = q("last_name", Text(None), "");
+const TITLE: QueryParam = q("title", Text(None), "");
+const CATEGORY_ID: QueryParam = q("category_id", Integer, "0: without a category");
+const FOLLOWUP_ID: QueryParam = q("followup_id", Integer, "0 in progress, -1 done");
+const CUSTOMER_ID: QueryParam = q("customer_id", Positive, "");
+const ACCOUNTING_ENTRY: QueryParam = q("accounting_entry", Text(None), "");
+const ACCOUNT_CODE: QueryParam = q("account_code", Text(None), "");
+const USER_ID: QueryParam = q("user_id", Positive, "Colleague in charge");
+const WITH_SEPA: QueryParam = q("with_sepa", Boolean, "Administrator's key only");
+const WITH_DETAILS: QueryParam = q("with_details", Boolean, "Include lines and files");
+const PAYMENT_REF: QueryParam = q("payment_ref", Text(None), "");
+const PERIOD_START: QueryParam = q("period_start", Period, "");
+const PERIOD_END: QueryParam = q("period_end", Period, "");
 const PERIOD_TYPE: QueryParam = q(
     "period_type",
     OneOf(PERIOD_TYPES),
-    "Omit to filter periods on payment dates",
+    "Periods filter payment dates when omitted",
 );
-const FILENAME: QueryParam = q(
-    "filename",
-    Text(None),
-    "Name to store the file under; its own name otherwise",
-);
-const VISIBLE: QueryParam = q("visible", Boolean, "Let the customer see the file");
+const FILENAME: QueryParam = q("filename", Text(None), "The file's own name when omitted");
+const VISIBLE: QueryParam = q("visible", Boolean, "The customer may see it");
 
 const CUSTOMER_FILTERS: &[QueryParam] = &[
     PAGE,
@@ -92,7 +55,7 @@ const CUSTOMER_FILTERS: &[QueryParam] = &[
     API_CUSTOM,
     COMPANY,
     LAST_NAME,
-    q("email", Text(None), "Email contains this text"),
+    q("email", Text(None), ""),
     CATEGORY_ID,
     ACCOUNT_CODE,
     ACCOUNTING_ENTRY,
@@ -100,13 +63,13 @@ const CUSTOMER_FILTERS: &[QueryParam] = &[
     q(
         "mode",
         OneOf(CUSTOMER_MODES),
-        "Which customers; active ones (both kinds) when omitted",
+        "Active customers when omitted",
     ),
     SORT,
     q(
         "order",
         OneOf(CUSTOMER_ORDERS),
-        "Sort key; by short name when omitted",
+        "By short name when omitted",
     ),
 ];
 
@@ -115,17 +78,13 @@ const QUOTE_FILTERS: &[QueryParam] = &[
     WITH_DETAILS,
     API_ID,
     API_CUSTOM,
-    q("quote_ref", Text(None), "Quote number contains this text"),
-    q("full_quote_ref", Text(None), "Exactly this quote number"),
+    q("quote_ref", Text(None), ""),
+    q("full_quote_ref", Text(None), "Exact"),
     CUSTOMER_ID,
     TITLE,
     COMPANY,
     LAST_NAME,
-    q(
-        "status",
-        OneOf(QUOTE_FILTER_STATUSES),
-        "Only quotes in this state",
-    ),
+    q("status", OneOf(QUOTE_FILTER_STATUSES), ""),
     CATEGORY_ID,
     FOLLOWUP_ID,
     ACCOUNTING_ENTRY,
@@ -136,36 +95,24 @@ const QUOTE_FILTERS: &[QueryParam] = &[
     q(
         "order",
         OneOf(QUOTE_ORDERS),
-        "Sort key; by quote number, newest first, when omitted",
+        "By number, newest first, when omitted",
     ),
 ];
 
 const INVOICE_FILTERS: &[QueryParam] = &[
     PAGE,
     WITH_DETAILS,
-    q(
-        "with_settlements",
-        Boolean,
-        "Include the payments recorded on each invoice",
-    ),
+    q("with_settlements", Boolean, "Include payments"),
     API_ID,
     API_CUSTOM,
-    q(
-        "invoice_ref",
-        Text(None),
-        "Invoice number contains this text",
-    ),
-    q(
-        "full_invoice_ref",
-        Text(None),
-        "Exactly this invoice number, prefix included",
-    ),
+    q("invoice_ref", Text(None), ""),
+    q("full_invoice_ref", Text(None), "Exact, prefix included"),
     PAYMENT_REF,
     TITLE,
     CUSTOMER_ID,
     COMPANY,
     LAST_NAME,
-    q("bill_type", OneOf(BILL_TYPES), "Only this kind of invoice"),
+    q("bill_type", OneOf(BILL_TYPES), ""),
     CATEGORY_ID,
     FOLLOWUP_ID,
     ACCOUNTING_ENTRY,
@@ -177,7 +124,7 @@ const INVOICE_FILTERS: &[QueryParam] = &[
     q(
         "order",
         OneOf(INVOICE_ORDERS),
-        "Sort key; by invoice number, newest first, when omitted",
+        "By number, newest first, when omitted",
     ),
 ];
 
@@ -186,20 +133,12 @@ const PURCHASE_FILTERS: &[QueryParam] = &[
     WITH_DETAILS,
     API_ID,
     API_CUSTOM,
-    q("company", Text(None), "Supplier name contains this text"),
+    q("company", Text(None), "Supplier"),
     TITLE,
-    q(
-        "invoice_ref",
-        Text(None),
-        "Supplier's invoice number contains this text",
-    ),
+    q("invoice_ref", Text(None), "Supplier's number"),
     PAYMENT_REF,
-    q("serial_number", Integer, "Exactly this voucher number"),
-    q(
-        "purchase_type",
-        OneOf(PURCHASE_TYPES),
-        "Only purchases in this payment state",
-    ),
+    q("serial_number", Positive, "Voucher number"),
+    q("purchase_type", OneOf(PURCHASE_TYPES), ""),
     ACCOUNTING_ENTRY,
     PERIOD_START,
     PERIOD_END,
@@ -208,7 +147,7 @@ const PURCHASE_FILTERS: &[QueryParam] = &[
     q(
         "order",
         OneOf(PURCHASE_ORDERS),
-        "Sort key; by purchase date, newest first, when omitted",
+        "By date, newest first, when omitted",
     ),
 ];
 
@@ -219,50 +158,32 @@ const SUPPLIER_FILTERS: &[QueryParam] = &[
     COMPANY,
     CATEGORY_ID,
     WITH_SEPA,
-    q("country", Country, "Only suppliers in this country"),
+    q("country", Country, ""),
     ACCOUNT_CODE,
     ACCOUNTING_ENTRY,
     SORT,
     q(
         "order",
         OneOf(CREATED_UPDATED_ORDERS),
-        "Sort key; by short name when omitted",
+        "By short name when omitted",
     ),
 ];
 
 const PRODUCT_FILTERS: &[QueryParam] = &[
     PAGE,
-    q("ref", Text(None), "Product reference contains this text"),
+    q("ref", Text(None), ""),
     TITLE,
     API_ID,
     API_CUSTOM,
     SORT,
-    q(
-        "order",
-        OneOf(PRODUCT_ORDERS),
-        "Sort key; by label when omitted",
-    ),
+    q("order", OneOf(PRODUCT_ORDERS), "By label when omitted"),
 ];
 
-const CATEGORY_FILTERS: &[QueryParam] = &[
-    PAGE,
-    TITLE,
-    q(
-        "status",
-        IntOneOf(CATEGORY_STATUSES),
-        "Only categories for this use",
-    ),
-];
+const CATEGORY_FILTERS: &[QueryParam] =
+    &[PAGE, TITLE, q("status", IntOneOf(CATEGORY_STATUSES), "")];
 
-const FOLLOWUP_FILTERS: &[QueryParam] = &[
-    PAGE,
-    TITLE,
-    q(
-        "status",
-        IntOneOf(FOLLOWUP_STATUSES),
-        "Only stages for these documents",
-    ),
-];
+const FOLLOWUP_FILTERS: &[QueryParam] =
+    &[PAGE, TITLE, q("status", IntOneOf(FOLLOWUP_STATUSES), "")];
 
 /// Filters of the four file lists; only the owner's id argument differs.
 const fn file_filters(owner: QueryParam) -> [QueryParam; 4] {
@@ -270,30 +191,22 @@ const fn file_filters(owner: QueryParam) -> [QueryParam; 4] {
         PAGE,
         owner,
         SORT,
-        q(
-            "order",
-            OneOf(FILE_ORDERS),
-            "Sort key; newest first when omitted",
-        ),
+        q("order", OneOf(FILE_ORDERS), "Newest first when omitted"),
     ]
 }
 
-const QUOTE_FILE_FILTERS: &[QueryParam] =
-    &file_filters(q("quote_id", Integer, "Only this quote's files"));
-const INVOICE_FILE_FILTERS: &[QueryParam] =
-    &file_filters(q("invoice_id", Integer, "Only this invoice's files"));
-const CUSTOMER_FILE_FILTERS: &[QueryParam] =
-    &file_filters(q("customer_id", Integer, "Only this customer's files"));
-const PURCHASE_FILE_FILTERS: &[QueryParam] =
-    &file_filters(q("purchase_id", Integer, "Only this purchase's files"));
+const QUOTE_FILE_FILTERS: &[QueryParam] = &file_filters(q("quote_id", Positive, ""));
+const INVOICE_FILE_FILTERS: &[QueryParam] = &file_filters(q("invoice_id", Positive, ""));
+const CUSTOMER_FILE_FILTERS: &[QueryParam] = &file_filters(q("customer_id", Positive, ""));
+const PURCHASE_FILE_FILTERS: &[QueryParam] = &file_filters(q("purchase_id", Positive, ""));
 
 /// The email tools take the document's own id and send it as `bill_id`.
-const fn bill_id(name: &'static str, description: &'static str) -> [QueryParam; 1] {
+const fn bill_id(name: &'static str) -> [QueryParam; 1] {
     [QueryParam {
         name,
         api_name: "bill_id",
-        ty: Integer,
-        description,
+        ty: Positive,
+        description: "",
         required: true,
     }]
 }
@@ -319,6 +232,8 @@ const fn read(
         query: &[],
         body: Body::None,
         output,
+        warning: CANNOT_BE_UNDONE,
+        irreversible_when: None,
     }
 }
 
@@ -361,7 +276,11 @@ const fn create(
     ToolSpec {
         effect: Effect::Create,
         method: Method::Post,
-        body: Body::Json { fields, required },
+        body: Body::Json {
+            fields,
+            required,
+            described_in: None,
+        },
         ..read(
             toolset,
             name,
@@ -373,6 +292,12 @@ const fn create(
     }
 }
 
+/// An update of the record `id` names; `described_in` is the create tool with the same
+/// fields, whose schema describes them.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one table row reads best as one call"
+)]
 const fn update(
     toolset: Toolset,
     name: &'static str,
@@ -380,6 +305,7 @@ const fn update(
     path: &'static str,
     fields: Fields,
     id: &'static str,
+    described_in: Option<&'static str>,
     description: &'static str,
 ) -> ToolSpec {
     ToolSpec {
@@ -388,6 +314,7 @@ const fn update(
         body: Body::Json {
             fields,
             required: &[],
+            described_in,
         },
         ..read(
             toolset,
@@ -484,11 +411,13 @@ const fn send_email(
 ) -> ToolSpec {
     ToolSpec {
         effect: Effect::Irreversible,
+        warning: "The email leaves at once and cannot be recalled.",
         method: Method::Post,
         query,
         body: Body::Json {
             fields: EMAIL,
             required: &[],
+            described_in: None,
         },
         ..read(
             toolset,
@@ -570,16 +499,20 @@ pub const TOOLS: &[ToolSpec] = &[
         "/firms/{firm_id}/customers/{customer_id}.json",
         CUSTOMER,
         "customer_id",
+        Some("create_customer"),
         "Changes the given fields of a customer; fields left out keep their value.",
     ),
-    delete(
-        Customers,
-        "delete_customer",
-        "Delete a customer",
-        "/firms/{firm_id}/customers/{customer_id}.json",
-        "customer_id",
-        "Deletes a customer and its quotes, for good. The API refuses when the customer has ever been invoiced; archive it instead.",
-    ),
+    ToolSpec {
+        warning: "Its quotes are deleted with it. This cannot be undone.",
+        ..delete(
+            Customers,
+            "delete_customer",
+            "Delete a customer",
+            "/firms/{firm_id}/customers/{customer_id}.json",
+            "customer_id",
+            "Deletes a customer and its quotes, for good. The API refuses when the customer has ever been invoiced; archive it instead.",
+        )
+    },
     ToolSpec {
         effect: Effect::Update,
         method: Method::Post,
@@ -673,6 +606,7 @@ pub const TOOLS: &[ToolSpec] = &[
         "/firms/{firm_id}/categories/{category_id}.json",
         CATEGORY,
         "category_id",
+        Some("create_category"),
         "Renames a category or changes what it applies to.",
     ),
     delete(
@@ -718,6 +652,7 @@ pub const TOOLS: &[ToolSpec] = &[
         "/firms/{firm_id}/quotes/{quote_id}.json",
         QUOTE,
         "quote_id",
+        Some("create_quote"),
         "Changes a quote. In `items`, a line without `id` is added, a line with `id` is changed, and `id` with `_destroy: true` removes it.",
     ),
     delete(
@@ -735,6 +670,7 @@ pub const TOOLS: &[ToolSpec] = &[
         "/firms/{firm_id}/quotes/{quote_id}.json",
         QUOTE_STATUS,
         "quote_id",
+        None,
         "Sets a quote's status: 0 pending, 1 accepted, 9 refused.",
     ),
     download(
@@ -750,16 +686,19 @@ pub const TOOLS: &[ToolSpec] = &[
         )],
         "Saves the quote's PDF into the downloads folder, or as a pro forma invoice with `proforma: true`.",
     ),
+    // The API converts into a final invoice only; a draft from a quote is create_invoice
+    // with `type_doc: draft` and the quote's lines, as the description says.
     ToolSpec {
-        effect: Effect::Create,
+        effect: Effect::Irreversible,
+        warning: "This creates a FINAL, numbered invoice: it can never be deleted, only cancelled by a credit note.",
         method: Method::Post,
         ..read(
             Quotes,
             "convert_quote_to_invoice",
-            "Turn a quote into an invoice",
+            "Turn a quote into a final invoice",
             "/firms/{firm_id}/quotes/{quote_id}/invoice.json",
             Output::Record(INVOICE),
-            "Creates an invoice from a quote, with its customer and lines, linked to it. Each call creates another invoice.",
+            "Creates a FINAL, numbered invoice from a quote (customer and lines copied, linked to the quote); it cannot be deleted afterwards. Each call creates another. For a draft instead, use create_invoice with type_doc draft and the quote's lines.",
         )
     },
     send_email(
@@ -767,8 +706,8 @@ pub const TOOLS: &[ToolSpec] = &[
         "send_quote_email",
         "Email a quote",
         "quote_id",
-        &bill_id("quote_id", "Quote to send"),
-        "Emails a quote to the customer through the firm's own mail server (set up in Facturation.PRO). Cannot be undone.",
+        &bill_id("quote_id"),
+        "Emails a quote to the customer through the firm's mail settings in Facturation.PRO. Cannot be undone.",
     ),
     upload(
         Quotes,
@@ -794,14 +733,20 @@ pub const TOOLS: &[ToolSpec] = &[
             q(
                 "type_doc",
                 OneOf(NEW_INVOICE_DOC_TYPES),
-                "`draft` to create a draft; otherwise the invoice is final and numbered",
+                "Final and numbered when omitted",
             ),
             q(
                 "external",
                 Boolean,
-                "Record an invoice made in another tool (then `external_ref` is required)",
+                "Made in another tool; needs external_ref",
             ),
         ],
+        irreversible_when: Some(IrreversibleWhen {
+            argument: "type_doc",
+            value: "draft",
+            when_equal: false,
+            warning: "Without type_doc draft, the invoice is FINAL and numbered: it can never be deleted, only cancelled by a credit note.",
+        }),
         ..create(
             Invoices,
             "create_invoice",
@@ -809,7 +754,7 @@ pub const TOOLS: &[ToolSpec] = &[
             "/firms/{firm_id}/invoices.json",
             INVOICE,
             &["customer_id", "items"],
-            "Creates an invoice for a customer with at least one line; the service computes the totals. Final unless `type_doc` is draft: a final invoice gets a number and can no longer be deleted.",
+            "Creates an invoice for a customer with at least one line; the service computes the totals. Final unless type_doc is draft: a final invoice gets a number and can never be deleted.",
         )
     },
     read(
@@ -820,13 +765,15 @@ pub const TOOLS: &[ToolSpec] = &[
         Output::Record(INVOICE),
         "Shows one invoice with its lines, files and payments.",
     ),
+    // Editing is an update; only finalising cannot be undone, so only it is confirmed.
     ToolSpec {
-        effect: Effect::Irreversible,
-        query: &[q(
-            "type_doc",
-            OneOf(INVOICE_DOC_TYPES),
-            "`final` finalises a draft, for good",
-        )],
+        query: &[q("type_doc", OneOf(INVOICE_DOC_TYPES), "")],
+        irreversible_when: Some(IrreversibleWhen {
+            argument: "type_doc",
+            value: "final",
+            when_equal: true,
+            warning: "Finalising gives the invoice its number for good: it can never be deleted or go back to draft, and its amount is locked (only a credit note cancels it).",
+        }),
         ..update(
             Invoices,
             "update_invoice",
@@ -834,7 +781,8 @@ pub const TOOLS: &[ToolSpec] = &[
             "/firms/{firm_id}/invoices/{invoice_id}.json",
             INVOICE,
             "invoice_id",
-            "Changes an invoice: anything on a draft; on a final invoice only what does not change the amount (payment, notes, terms). `type_doc: final` finalises a draft.",
+            Some("create_invoice"),
+            "Changes an invoice: anything on a draft; on a final invoice only what leaves the amount alone (payment, notes, terms). type_doc final finalises a draft, for good.",
         )
     },
     delete(
@@ -860,18 +808,11 @@ pub const TOOLS: &[ToolSpec] = &[
     ),
     ToolSpec {
         effect: Effect::Irreversible,
+        warning: "The credit note is final and numbered: it can never be deleted.",
         method: Method::Post,
         query: &[
-            q(
-                "api_id",
-                Integer,
-                "Your own numeric reference for the credit note",
-            ),
-            q(
-                "api_custom",
-                Text(None),
-                "Your own text for the credit note",
-            ),
+            q("api_id", Integer, "Your own numeric reference"),
+            q("api_custom", Text(None), "Your own text"),
         ],
         ..read(
             Invoices,
@@ -887,8 +828,8 @@ pub const TOOLS: &[ToolSpec] = &[
         "send_invoice_email",
         "Email an invoice",
         "invoice_id",
-        &bill_id("invoice_id", "Invoice to send"),
-        "Emails a final invoice to the customer through the firm's own mail server (set up in Facturation.PRO). Drafts and external invoices cannot be sent. Cannot be undone.",
+        &bill_id("invoice_id"),
+        "Emails a final invoice to the customer through the firm's mail settings in Facturation.PRO; not drafts or external invoices. Cannot be undone.",
     ),
     upload(
         Invoices,
@@ -1045,16 +986,20 @@ pub const TOOLS: &[ToolSpec] = &[
         "/firms/{firm_id}/suppliers/{supplier_id}.json",
         SUPPLIER,
         "supplier_id",
+        Some("create_supplier"),
         "Changes the given fields of a supplier.",
     ),
-    delete(
-        Suppliers,
-        "delete_supplier",
-        "Delete a supplier",
-        "/firms/{firm_id}/suppliers/{supplier_id}.json",
-        "supplier_id",
-        "Deletes a supplier AND all its purchases, for good.",
-    ),
+    ToolSpec {
+        warning: "ALL its purchases are deleted with it. This cannot be undone.",
+        ..delete(
+            Suppliers,
+            "delete_supplier",
+            "Delete a supplier",
+            "/firms/{firm_id}/suppliers/{supplier_id}.json",
+            "supplier_id",
+            "Deletes a supplier AND all its purchases, for good.",
+        )
+    },
     // Products.
     list(
         Products,
@@ -1090,6 +1035,7 @@ pub const TOOLS: &[ToolSpec] = &[
         "/firms/{firm_id}/products/{product_id}.json",
         PRODUCT,
         "product_id",
+        Some("create_product"),
         "Changes the given fields of a product.",
     ),
     delete(
@@ -1135,6 +1081,7 @@ pub const TOOLS: &[ToolSpec] = &[
         "/firms/{firm_id}/followups/{followup_id}.json",
         FOLLOWUP,
         "followup_id",
+        Some("create_followup"),
         "Renames a follow-up stage or changes which documents it applies to.",
     ),
     delete(
@@ -1180,6 +1127,7 @@ pub const TOOLS: &[ToolSpec] = &[
         "/firms/{firm_id}/purchases/{purchase_id}.json",
         PURCHASE,
         "purchase_id",
+        Some("create_purchase"),
         "Changes the given fields of a purchase, such as its payment.",
     ),
     delete(

@@ -25,7 +25,24 @@ const fn ro(name: &'static str, ty: FieldType, description: &'static str) -> Fie
 
 const TEXT: FieldType = Text(Some(255));
 
-const ID: &[Field] = &[ro("id", Integer, "Id of the record")];
+// Descriptions several records share, written once.
+const LATE_PENALTY: &str = "Late payment penalty rate, percent";
+const EARLY_DISCOUNT: &str = "Early payment discount rate, percent";
+const VAT_RATE: &str = "A fraction: 0.2 for 20%, 0.055 for 5.5%";
+const VAT_COUNTRY: &str = "Country whose VAT rates apply";
+const VAT_EXEMPTION: &str = "Reason, printed on documents";
+const NATURE: &str = "For micro-entrepreneurs";
+const SAP_NATURE: &str = "Activity code, services à la personne";
+const FIRM_EMAIL_SETTINGS: &str = "The firm's email settings when omitted";
+
+/// The standard `pay_before` codes, in few words; a test checks it names every code of
+/// `PAY_BEFORE` (firms may add their own, so the list documents rather than restricts).
+const PAYMENT_TERMS: &str = "Payment terms code: 0 on receipt, cash; 15, 30, 45, 60 days net; \
+    07fm, 30fm, 45fm days end of month; 00fm10, 00fm20 end of month on the 10th/20th; \
+    30fm10, 30fm20 30 days end of month on the 10th/20th; counted from delivery, or from the \
+    invoice date with -inv appended (30-inv, 30fm-inv...)";
+
+const ID: &[Field] = &[ro("id", Positive, "")];
 
 const TIMESTAMPS: &[Field] = &[
     ro("created_at", DateTime, "Creation time"),
@@ -42,20 +59,16 @@ const SOFT_DELETE: &[Field] = &[
 ];
 
 const API_REFERENCES: &[Field] = &[
-    rw(
-        "api_id",
-        Integer,
-        "Free numeric reference for your own integrations",
-    ),
-    rw("api_custom", TEXT, "Free text for your own integrations"),
+    rw("api_id", Integer, "Your own numeric reference"),
+    rw("api_custom", TEXT, "Your own text"),
 ];
 
 const FREE_FIELDS: &[Field] = &[
-    rw("field1", TEXT, "Free field 1"),
-    rw("field2", TEXT, "Free field 2"),
-    rw("field3", TEXT, "Free field 3"),
-    rw("field4", TEXT, "Free field 4"),
-    rw("field5", TEXT, "Free field 5"),
+    rw("field1", TEXT, ""),
+    rw("field2", TEXT, ""),
+    rw("field3", TEXT, ""),
+    rw("field4", TEXT, ""),
+    rw("field5", TEXT, ""),
 ];
 
 pub const ACCOUNT: Fields = &[&[
@@ -73,106 +86,54 @@ const PARTY: &[Field] = &[
     rw(
         "company_name",
         TEXT,
-        "Company name (derived from first and last name when omitted)",
+        "From first and last name when omitted",
     ),
-    rw("civility", TEXT, "Civility (M., Mme...)"),
-    rw("first_name", TEXT, "First name of the contact"),
-    rw("last_name", TEXT, "Last name of the contact"),
-    rw(
-        "short_name",
-        TEXT,
-        "Short name used to sort and find the record",
-    ),
-    rw("street", TEXT, "Street address"),
-    rw("city", TEXT, "City"),
-    rw("zip_code", Text(Some(20)), "Postal code"),
-    rw(
-        "country",
-        Country,
-        "Country, ISO 3166 two-letter code in capitals (FR, BE, CH...)",
-    ),
-    rw("phone", TEXT, "Phone"),
-    rw("fax", TEXT, "Fax"),
-    rw("email", Text(None), "Email"),
-    rw("mobile", TEXT, "Mobile phone"),
-    rw("website", TEXT, "Website"),
-    rw("notes", Text(None), "Internal notes, never printed"),
-    rw("vat_number", Text(Some(30)), "Intra-EU VAT number"),
-    rw("siret", Text(Some(100)), "SIRET number"),
-    rw("category_id", Integer, "Category id (see list_categories)"),
+    rw("civility", TEXT, "M., Mme..."),
+    rw("first_name", TEXT, "Contact's"),
+    rw("last_name", TEXT, "Contact's"),
+    rw("short_name", TEXT, "Used to sort and find the record"),
+    rw("street", TEXT, ""),
+    rw("city", TEXT, ""),
+    rw("zip_code", Text(Some(20)), ""),
+    rw("country", Country, "ISO 3166 code: FR, BE, CH..."),
+    rw("phone", TEXT, ""),
+    rw("fax", TEXT, ""),
+    rw("email", Text(None), ""),
+    rw("mobile", TEXT, ""),
+    rw("website", TEXT, ""),
+    rw("notes", Text(None), "Never printed"),
+    rw("vat_number", Text(Some(30)), "Intra-EU"),
+    rw("siret", Text(Some(100)), ""),
+    rw("category_id", Positive, ""),
     rw(
         "account_code",
         Text(Some(11)),
-        "Account code in the ledger (e.g. 411ACME, 401OVH)",
+        "Ledger account, e.g. 411ACME",
     ),
-    rw(
-        "accounting_entry",
-        Text(Some(8)),
-        "Default accounting entry code",
-    ),
-    rw(
-        "sepa_iban",
-        Text(None),
-        "SEPA IBAN (readable only with the firm administrator's key)",
-    ),
-    rw(
-        "sepa_bic",
-        Text(None),
-        "SEPA BIC (administrator's key only)",
-    ),
+    rw("accounting_entry", Text(Some(8)), "Default entry code"),
+    rw("sepa_iban", Text(None), "Administrator's key only"),
+    rw("sepa_bic", Text(None), "Administrator's key only"),
 ];
 
 const CUSTOMER_ONLY: &[Field] = &[
     rw(
         "sepa_rum",
         Text(None),
-        "SEPA mandate reference, RUM (administrator's key only)",
+        "Mandate reference (RUM); administrator's key only",
     ),
-    rw(
-        "sepa_signature_on",
-        Date,
-        "SEPA mandate signature date (administrator's key only)",
-    ),
-    rw(
-        "individual",
-        Boolean,
-        "true for a private individual; customers are professionals by default",
-    ),
-    rw("reference", TEXT, "Customer reference"),
-    rw("penalty", Number, "Late payment penalty rate, percent"),
-    rw("discount", Number, "Early payment discount rate, percent"),
-    rw("pay_before", Suggested(PAY_BEFORE), "Payment terms code"),
-    rw(
-        "validity",
-        Integer,
-        "Validity of quotes for this customer, in days",
-    ),
-    rw(
-        "currency",
-        Code(CURRENCIES),
-        "Currency, ISO 4217 code (EUR by default)",
-    ),
-    rw(
-        "language",
-        OneOf(LANGUAGES),
-        "Language of the PDF documents",
-    ),
-    rw("default_vat", Number, "Default VAT rate, percent"),
-    rw(
-        "vat_country",
-        Text(Some(3)),
-        "Country code whose VAT rates apply",
-    ),
-    rw(
-        "vat_exemption",
-        TEXT,
-        "Reason for VAT exemption, printed on documents",
-    ),
-    rw(
-        "invoice_email",
-        Text(None),
-        "Email address invoices are sent to",
-    ),
+    rw("sepa_signature_on", Date, "Administrator's key only"),
+    rw("individual", Boolean, "A private person, not a business"),
+    rw("reference", TEXT, ""),
+    rw("penalty", Number, LATE_PENALTY),
+    rw("discount", Number, EARLY_DISCOUNT),
+    rw("pay_before", Suggested(PAY_BEFORE), PAYMENT_TERMS),
+    rw("validity", Integer, "Of quotes, in days"),
+    rw("currency", Currency, "ISO 4217 code; EUR when omitted"),
+    rw("language", OneOf(LANGUAGES), "Of the PDFs"),
+    rw("default_vat", Number, "Percent"),
+    rw("vat_country", Text(Some(3)), VAT_COUNTRY),
+    rw("vat_exemption", TEXT, VAT_EXEMPTION),
+    rw("invoice_email", Text(None), "Where invoices are sent"),
     ro("last_invoiced_on", Date, "Date of the latest invoice"),
     ro("last_paid_on", Date, "Date of the latest payment"),
 ];
@@ -193,7 +154,7 @@ pub const SUPPLIER: Fields = &[
     &[rw(
         "reverse_charge",
         Boolean,
-        "Reverse-charge VAT (autoliquidation) applies",
+        "Reverse-charge VAT (autoliquidation)",
     )],
     API_REFERENCES,
     TIMESTAMPS,
@@ -203,12 +164,8 @@ pub const SUPPLIER: Fields = &[
 pub const CATEGORY: Fields = &[
     ID,
     &[
-        rw("title", TEXT, "Name of the category"),
-        rw(
-            "status",
-            IntOneOf(CATEGORY_STATUSES),
-            "What the category applies to",
-        ),
+        rw("title", TEXT, ""),
+        rw("status", IntOneOf(CATEGORY_STATUSES), "Applies to"),
     ],
     TIMESTAMPS,
 ];
@@ -216,12 +173,8 @@ pub const CATEGORY: Fields = &[
 pub const FOLLOWUP: Fields = &[
     ID,
     &[
-        rw("title", TEXT, "Name of the follow-up stage"),
-        rw(
-            "status",
-            IntOneOf(FOLLOWUP_STATUSES),
-            "Which documents it applies to",
-        ),
+        rw("title", TEXT, ""),
+        rw("status", IntOneOf(FOLLOWUP_STATUSES), "Applies to"),
     ],
     TIMESTAMPS,
 ];
@@ -229,27 +182,15 @@ pub const FOLLOWUP: Fields = &[
 pub const PRODUCT: Fields = &[
     ID,
     &[
-        rw("ref", TEXT, "Internal product reference"),
-        rw("title", Text(None), "Label printed on documents"),
-        rw("unit_price", Number, "Unit price before tax (HT)"),
-        rw("vat", Number, "VAT rate as a fraction: 0.2 for 20%"),
-        rw(
-            "measure",
-            Text(Some(32)),
-            "Unit of measure (day, hour, kg...)",
-        ),
-        rw(
-            "sap_nature",
-            Integer,
-            "NOVA activity code, for personal services",
-        ),
-        rw(
-            "nature",
-            IntOneOf(NATURES),
-            "Kind of billing, for micro-entrepreneurs",
-        ),
-        rw("category_id", Integer, "Category id"),
-        rw("notes", Text(None), "Internal notes"),
+        rw("ref", TEXT, ""),
+        rw("title", Text(None), "Label on documents"),
+        rw("unit_price", Number, "Before tax (HT)"),
+        rw("vat", Number, VAT_RATE),
+        rw("measure", Text(Some(32)), "Unit: day, hour, kg..."),
+        rw("sap_nature", Integer, SAP_NATURE),
+        rw("nature", IntOneOf(NATURES), NATURE),
+        rw("category_id", Positive, ""),
+        rw("notes", Text(None), "Never printed"),
     ],
     FREE_FIELDS,
     API_REFERENCES,
@@ -261,37 +202,21 @@ pub const PRODUCT: Fields = &[
 pub const LINE: &[Field] = &[
     rw(
         "id",
-        Integer,
-        "Line id: give it to change or remove an existing line; omit it to add one",
+        Positive,
+        "An existing line's, to change or remove it; omit to add a line",
     ),
-    rw("title", Text(None), "Label of the line"),
-    rw("quantity", Number, "Quantity"),
-    rw("unit_price", Number, "Unit price before tax (HT)"),
-    rw(
-        "vat",
-        Number,
-        "VAT rate as a fraction: 0.2 for 20%, 0.055 for 5.5%",
-    ),
-    rw("measure", Text(Some(32)), "Unit of measure (day, hour...)"),
-    rw("product_id", Integer, "Product from the catalogue"),
-    rw("position", Integer, "Line number, from 1"),
-    rw(
-        "optional",
-        Boolean,
-        "Quotes only: an optional line, left out of the total",
-    ),
+    rw("title", Text(None), ""),
+    rw("quantity", Number, ""),
+    rw("unit_price", Number, "Before tax (HT)"),
+    rw("vat", Number, VAT_RATE),
+    rw("measure", Text(Some(32)), "Unit: day, hour..."),
+    rw("product_id", Positive, ""),
+    rw("position", Positive, ""),
+    rw("optional", Boolean, "Quotes: left out of the total"),
     rw("style", OneOf(LINE_STYLES), "Omit for a normal line"),
-    rw(
-        "nature",
-        IntOneOf(NATURES),
-        "Kind of billing, for micro-entrepreneurs only",
-    ),
-    rw(
-        "sap_nature",
-        Integer,
-        "Activity code for personal services (service à la personne)",
-    ),
-    rw("_destroy", Boolean, "true, with `id`, removes that line"),
+    rw("nature", IntOneOf(NATURES), NATURE),
+    rw("sap_nature", Integer, SAP_NATURE),
+    rw("_destroy", Boolean, "With id: remove that line"),
     ro(
         "total",
         Number,
@@ -301,22 +226,18 @@ pub const LINE: &[Field] = &[
 
 /// Columns quotes and invoices share.
 const SALES_DOCUMENT: &[Field] = &[
-    rw("customer_id", Integer, "Customer id"),
+    rw("customer_id", Positive, ""),
     ro("customer_identity", Text(None), "Customer name"),
-    rw("title", TEXT, "Subject of the document"),
-    rw("language", OneOf(LANGUAGES), "Language of the PDF"),
-    rw("category_id", Integer, "Category id"),
+    rw("title", TEXT, "Subject"),
+    rw("language", OneOf(LANGUAGES), "Of the PDF"),
+    rw("category_id", Positive, ""),
     rw(
         "followup_id",
         Integer,
-        "Follow-up stage id (0 = in progress, -1 = done)",
+        "Follow-up stage; 0 in progress, -1 done",
     ),
     rw("invoiced_on", Date, "Document date"),
-    rw(
-        "term_on",
-        Date,
-        "Due date (invoices) or validity end (quotes)",
-    ),
+    rw("term_on", Date, "Due date; for quotes, end of validity"),
     ro("draft", Boolean, "Still a draft"),
     ro(
         "total",
@@ -328,66 +249,30 @@ const SALES_DOCUMENT: &[Field] = &[
         Number,
         "Total with tax (TTC), computed from the lines",
     ),
-    rw("currency", Code(CURRENCIES), "Currency, ISO 4217 code"),
+    rw("currency", Currency, "ISO 4217 code"),
     rw("rebate_percentage", Number, "Global discount, percent"),
-    rw(
-        "vat_exemption",
-        TEXT,
-        "Reason for VAT exemption, printed on the document",
-    ),
-    rw(
-        "vat_country",
-        Text(Some(2)),
-        "Country code whose VAT rates apply",
-    ),
-    rw(
-        "tax_title",
-        TEXT,
-        "Name of an additional tax on the total before tax",
-    ),
-    rw(
-        "tax_percent",
-        Number,
-        "Rate of that additional tax, percent",
-    ),
-    rw("penalty", Number, "Late payment penalty rate, percent"),
-    rw("pay_before", Suggested(PAY_BEFORE), "Payment terms code"),
-    rw("discount", Number, "Early payment discount rate, percent"),
-    rw(
-        "precompte",
-        Boolean,
-        "Contributions withheld at source (précompte)",
-    ),
+    rw("vat_exemption", TEXT, VAT_EXEMPTION),
+    rw("vat_country", Text(Some(2)), VAT_COUNTRY),
+    rw("tax_title", TEXT, "An extra tax on the total before tax"),
+    rw("tax_percent", Number, "That tax's rate, percent"),
+    rw("penalty", Number, LATE_PENALTY),
+    rw("pay_before", Suggested(PAY_BEFORE), PAYMENT_TERMS),
+    rw("discount", Number, EARLY_DISCOUNT),
+    rw("precompte", Boolean, "Contributions withheld at source"),
     rw("activity_title", TEXT, "Nature of the activity"),
-    rw(
-        "service_personne",
-        Boolean,
-        "Personal service (service à la personne)",
-    ),
-    rw("accounting_entry", Text(Some(8)), "Accounting entry code"),
-    rw(
-        "information",
-        Text(None),
-        "Additional information printed on the document",
-    ),
-    rw("internal_note", Text(None), "Internal note, never printed"),
+    rw("service_personne", Boolean, "Service à la personne"),
+    rw("accounting_entry", Text(Some(8)), ""),
+    rw("information", Text(None), "Printed on the document"),
+    rw("internal_note", Text(None), "Never printed"),
     rw(
         "purchase_number",
         Text(Some(100)),
-        "Customer's purchase order number",
+        "Customer's order number",
     ),
-    rw(
-        "user_id",
-        Integer,
-        "Id of the colleague managing the document",
-    ),
+    rw("user_id", Positive, "Colleague in charge"),
     rw("delivery_on", Date, "Delivery or completion date"),
     ro("public_download_url", Text(None), "Public download link"),
-    rw(
-        "items",
-        Lines(LINE),
-        "Document lines; at least one is required",
-    ),
+    rw("items", Lines(LINE), ""),
     ro("files", List, "Attached files"),
     ro(
         "estimated_total_in_main_currency",
@@ -428,15 +313,11 @@ const INVOICE_ONLY: &[Field] = &[
     rw(
         "external_ref",
         TEXT,
-        "Number of the invoice in the other tool (external invoices)",
+        "Its number in the other tool (external invoices)",
     ),
-    rw(
-        "payment_mode",
-        IntOneOf(SALE_PAYMENT_MODES),
-        "How it was paid",
-    ),
-    rw("paid_on", Date, "Payment date"),
-    rw("payment_ref", TEXT, "Payment reference"),
+    rw("payment_mode", IntOneOf(SALE_PAYMENT_MODES), ""),
+    rw("paid_on", Date, ""),
+    rw("payment_ref", TEXT, ""),
     rw("paid_in_main_currency", Number, "Total with tax, in euros"),
     ro(
         "refund_id",
@@ -446,7 +327,7 @@ const INVOICE_ONLY: &[Field] = &[
     ro("pay_url", Text(None), "Online payment link"),
     ro("balance", Number, "Amount still due"),
     ro("external", Boolean, "Imported from another tool"),
-    rw("overdue_at", DateTime, "Time of the last reminder"),
+    rw("overdue_at", DateTime, "Last reminder"),
     ro("settlements", List, "Payments recorded on the invoice"),
     ro(
         "recurring_invoice_id",
@@ -473,99 +354,67 @@ pub const INVOICE: Fields = &[
     SOFT_DELETE,
 ];
 
-pub const QUOTE_STATUS: Fields = &[&[rw(
-    "quote_status",
-    IntOneOf(QUOTE_STATUSES),
-    "New acceptance status",
-)]];
+pub const QUOTE_STATUS: Fields = &[&[rw("quote_status", IntOneOf(QUOTE_STATUSES), "")]];
 
 pub const SETTLEMENT: Fields = &[
     ID,
     &[
-        ro("invoice_id", Integer, "Invoice paid"),
+        ro("invoice_id", Positive, ""),
         rw("total", Number, "Amount received"),
-        rw(
-            "payment_mode",
-            IntOneOf(SALE_PAYMENT_MODES),
-            "How it was paid",
-        ),
-        rw("paid_on", Date, "Payment date"),
-        rw("payment_ref", TEXT, "Payment reference"),
+        rw("payment_mode", IntOneOf(SALE_PAYMENT_MODES), ""),
+        rw("paid_on", Date, ""),
+        rw("payment_ref", TEXT, ""),
     ],
 ];
 
 pub const EMAIL: Fields = &[&[
-    rw(
-        "to",
-        Text(None),
-        "Recipient; the customer's email when omitted",
-    ),
-    rw(
-        "cc",
-        Text(None),
-        "Copy to; the firm's email settings when omitted",
-    ),
-    rw(
-        "bcc",
-        Text(None),
-        "Blind copy to; the firm's email settings when omitted",
-    ),
-    rw(
-        "subject",
-        Text(None),
-        "Subject; the firm's email template when omitted",
-    ),
-    rw(
-        "message",
-        Text(None),
-        "Message; the firm's email template when omitted",
-    ),
+    rw("to", Text(None), "The customer's email when omitted"),
+    rw("cc", Text(None), FIRM_EMAIL_SETTINGS),
+    rw("bcc", Text(None), FIRM_EMAIL_SETTINGS),
+    rw("subject", Text(None), FIRM_EMAIL_SETTINGS),
+    rw("message", Text(None), FIRM_EMAIL_SETTINGS),
 ]];
 
 pub const PURCHASE: Fields = &[
     ID,
     &[
-        rw("supplier_id", Integer, "Supplier id"),
+        rw("supplier_id", Positive, ""),
         ro("supplier_identity", Text(None), "Supplier name"),
         rw("title", Text(None), "What was bought"),
         rw("ref", TEXT, "Supplier's invoice number"),
-        rw("total_with_vat", Number, "Total with tax (TTC)"),
-        rw("vat_amount", Number, "VAT amount"),
+        rw("total_with_vat", Number, "TTC"),
+        rw("vat_amount", Number, ""),
         ro("total", Number, "Total before tax (HT)"),
-        rw("currency", Code(CURRENCIES), "Currency, ISO 4217 code"),
+        rw("currency", Currency, "ISO 4217 code"),
         rw("invoiced_on", Date, "Invoice date"),
         rw("term_on", Date, "Due date"),
-        rw("paid_on", Date, "Payment date"),
-        rw(
-            "payment_mode",
-            IntOneOf(PURCHASE_PAYMENT_MODES),
-            "How it was paid",
-        ),
-        rw("payment_ref", TEXT, "Payment reference"),
+        rw("paid_on", Date, ""),
+        rw("payment_mode", IntOneOf(PURCHASE_PAYMENT_MODES), ""),
+        rw("payment_ref", TEXT, ""),
         rw("paid_in_main_currency", Number, "Amount in euros"),
         ro(
             "estimated_total_in_main_currency",
             Number,
             "Estimated total in euros",
         ),
-        rw("draft", Boolean, "Draft"),
+        rw("draft", Boolean, ""),
         rw(
             "reverse_charge",
             Boolean,
             "Reverse-charge VAT (autoliquidation)",
         ),
         rw("prepaid", Boolean, "Paid in advance"),
-        rw("notes", Text(None), "Notes"),
+        rw("notes", Text(None), ""),
         rw("skip_export", Boolean, "Leave out of accounting exports"),
         ro("serial_number", Integer, "Voucher number"),
-        rw("category_id", Integer, "Category id"),
-        rw("accounting_entry", Text(Some(8)), "Accounting entry code"),
+        rw("category_id", Positive, ""),
+        rw("accounting_entry", Text(Some(8)), ""),
         rw(
             "accounting_asset",
             Boolean,
             "A fixed asset (immobilisation)",
         ),
-        rw("asset_end_on", Date, "Date the asset left the books"),
+        rw("asset_end_on", Date, "When the asset left the books"),
         rw("asset_end_reason", TEXT, "Why the asset left the books"),
         ro("files", List, "Attached receipts"),
     ],

@@ -11,35 +11,28 @@ const fn arg(name: &'static str, ty: FieldType, description: &'static str) -> Fi
     }
 }
 
-pub const ALL_PAGES: Field = arg(
-    "all_pages",
-    FieldType::Boolean,
-    "Fetch the following pages too, up to `max_pages`",
-);
-pub const MAX_PAGES: Field = arg(
-    "max_pages",
-    FieldType::Integer,
-    "With all_pages: the most pages to fetch (default 10, at most 100)",
-);
+pub const ALL_PAGES: Field = arg("all_pages", FieldType::Boolean, "Also fetch the next pages");
+/// Bounds a listing that follows its pages: 100 pages of 50 are 5,000 records.
+pub const MAX_PAGES: Field = arg("max_pages", FieldType::Range(1, 100), "Default 10");
 pub const OVERWRITE: Field = arg(
     "overwrite",
     FieldType::Boolean,
-    "Replace a file of the same name in the downloads folder",
+    "Replace a file of the same name",
 );
 pub const INLINE: Field = arg(
     "inline",
     FieldType::Boolean,
-    "Return the file's bytes in the result instead of saving it in the downloads folder",
+    "Return the bytes instead of saving them",
 );
 pub const PATH: Field = arg(
     "path",
     FieldType::Text(None),
-    "File to upload, relative to the downloads folder (e.g. `receipts/taxi.pdf`)",
+    "Relative to the downloads folder, e.g. receipts/taxi.pdf",
 );
 pub const CONTENT_BASE64: Field = arg(
     "content_base64",
-    FieldType::Text(None),
-    "File content, base64-encoded, instead of `path`; then `filename` is required",
+    FieldType::Base64,
+    "Instead of path; then filename is required",
 );
 
 pub const PAGED: &[Field] = &[ALL_PAGES, MAX_PAGES];

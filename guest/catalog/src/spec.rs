@@ -10,7 +10,8 @@ pub enum Method {
     Delete,
 }
 
-/// One allowed value of a fixed list, with its meaning for the model.
+/// One allowed value of a fixed list, with its meaning for the model (empty when the value
+/// says it all, like `paid` or `created`).
 pub struct Choice {
     pub value: &'static str,
     pub meaning: &'static str,
@@ -21,7 +22,12 @@ pub enum FieldType {
     /// Free text, with the column's maximum length when the reference gives one.
     Text(Option<u32>),
     Integer,
-    /// Decimal amounts and rates.
+    /// A positive integer: a record's id, a page number.
+    Positive,
+    /// An integer from the first bound to the second, both included.
+    Range(i64, i64),
+    /// Decimal amounts and rates: a JSON number, or a decimal written as text (`"1250.50"`,
+    /// or with a French decimal comma, `"16,39"`), as the API itself writes them.
     Number,
     Boolean,
     /// `YYYY-MM-DD`.
@@ -30,15 +36,20 @@ pub enum FieldType {
     DateTime,
     /// `YYYY-MM` or `YYYY-MM-DD`, as period filters accept.
     Period,
+    /// File content in standard base64, padded, as the schema's pattern spells it.
+    Base64,
     /// Two upper-case letters (ISO 3166-1 alpha-2).
     Country,
     /// One of the listed string values, enforced.
     OneOf(&'static [Choice]),
     /// One of the listed integer codes (values written as decimal strings), enforced.
     IntOneOf(&'static [Choice]),
-    /// One of the listed strings, enforced, glosses omitted (long code lists).
-    Code(&'static [&'static str]),
-    /// Free text with documented usual values (the list does not restrict).
+    /// A three-letter currency code (ISO 4217). The list the service takes is long (see
+    /// `values::CURRENCIES`, published as a resource); the shape is checked here and
+    /// membership by the API, which answers an unknown code with a 422 and changes nothing.
+    Currency,
+    /// Free text with documented usual values (the list does not restrict). The field's
+    /// description teaches the values; a test checks that it names every one.
     Suggested(&'static [Choice]),
     /// A list of objects the API returns (files, settlements, firms).
     List,
@@ -80,7 +91,7 @@ pub enum Effect {
     Update,
     Delete,
     /// Cannot be undone, though nothing is deleted: sending an email, issuing a credit
-    /// note, finalising an invoice.
+    /// note, turning a quote into a final invoice.
     Irreversible,
 }
 
@@ -91,6 +102,9 @@ pub enum Body {
     Json {
         fields: Fields,
         required: &'static [&'static str],
+        /// The tool whose schema describes these fields, when another does (an update
+        /// tool takes its create tool's fields): the model reads each meaning once.
+        described_in: Option<&'static str>,
     },
     /// One file, as `multipart/form-data` part `upload_file`, read from the downloads folder
     /// (`path`) or given inline (`content_base64`).
@@ -161,6 +175,17 @@ impl Toolset {
     }
 }
 
+/// When a call is irreversible depending on one argument, and what the user is told
+/// before it goes ahead.
+pub struct IrreversibleWhen {
+    pub argument: &'static str,
+    pub value: &'static str,
+    /// Irreversible when the argument has the value (`update_invoice` with `type_doc:
+    /// final`), or else when it has not (`create_invoice` is final unless `type_doc: draft`).
+    pub when_equal: bool,
+    pub warning: &'static str,
+}
+
 pub struct ToolSpec {
     pub name: &'static str,
     pub title: &'static str,
@@ -174,9 +199,39 @@ pub struct ToolSpec {
     pub query: &'static [QueryParam],
     pub body: Body,
     pub output: Output,
+    /// What the user is told before a Delete or Irreversible call goes ahead.
+    pub warning: &'static str,
+    pub irreversible_when: Option<IrreversibleWhen>,
 }
 
+/// What the user is told, unless the tool says more.
+pub const CANNOT_BE_UNDONE: &str = "This cannot be undone.";
+
 impl ToolSpec {
+    /// The warning to put to the user before this call, or None when it can be taken back
+    /// (or put right) and needs no confirmation.
+    pub fn irreversible(
+        &self,
+        arguments: &serde_json::Map<String, serde_json::Value>,
+    ) -> Option<&'static str> {
+        match (self.effect, &self.irreversible_when) {
+            (Effect::Delete | Effect::Irreversible, _) => Some(self.warning),
+            (_, Some(rule))
+                if (arguments.get(rule.argument).and_then(|v| v.as_str()) == Some(rule.value))
+                    == rule.when_equal =>
+            {
+                Some(rule.warning)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether some call of this tool cannot be undone (its `destructiveHint`).
+    pub fn may_be_irreversible(&self) -> bool {
+        matches!(self.effect, Effect::Delete | Effect::Irreversible)
+            || self.irreversible_when.is_some()
+    }
+
     /// Placeholder names of the path template, in order (`firm_id`, `customer_id`...).
     pub fn path_params(&self) -> impl Iterator<Item = &'static str> {
         self.path
@@ -206,6 +261,13 @@ impl ToolSpec {
             format!("{method} {}?{}", self.path, query.join("&"))
         }
     }
+}
+
+/// Whether `null` is a value of this body field: an update (PATCH) clears a field with it,
+/// which the API accepts for any writable field. A new record has nothing to clear, and a
+/// document line is changed by its own fields or removed with `_destroy`.
+pub fn clears_with_null(spec: &ToolSpec, field: &Field) -> bool {
+    spec.method == Method::Patch && !matches!(field.ty, FieldType::Lines(_))
 }
 
 /// Writable fields sent as the JSON body.

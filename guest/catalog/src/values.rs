@@ -152,26 +152,26 @@ pub const QUOTE_FILTER_STATUSES: &[Choice] = &[
 ];
 
 pub const BILL_TYPES: &[Choice] = &[
-    choice("paid", "paid"),
-    choice("unpaid", "unpaid"),
+    choice("paid", ""),
+    choice("unpaid", ""),
     choice("term", "overdue, to chase"),
-    choice("invoice", "invoices"),
-    choice("external", "external invoices"),
+    choice("invoice", ""),
+    choice("external", "made in another tool"),
     choice("refund", "credit notes (avoirs)"),
-    choice("down_payment", "down payments"),
-    choice("draft", "drafts"),
+    choice("down_payment", ""),
+    choice("draft", ""),
     choice("notes", "internal notes"),
-    choice("nova", "NOVA"),
+    choice("nova", ""),
 ];
 
 pub const PURCHASE_TYPES: &[Choice] = &[
-    choice("pending", "pending"),
-    choice("draft", "draft"),
-    choice("unpaid", "unpaid"),
-    choice("paid", "paid"),
-    choice("prepaid", "prepaid"),
-    choice("excluded", "excluded from accounting exports"),
-    choice("forecast", "forecast"),
+    choice("pending", ""),
+    choice("draft", ""),
+    choice("unpaid", ""),
+    choice("paid", ""),
+    choice("prepaid", ""),
+    choice("excluded", "left out of accounting exports"),
+    choice("forecast", ""),
 ];
 
 pub const PERIOD_TYPES: &[Choice] = &[choice(
@@ -180,10 +180,8 @@ pub const PERIOD_TYPES: &[Choice] = &[choice(
 )];
 
 /// `type_doc` when creating an invoice: only a draft needs saying.
-pub const NEW_INVOICE_DOC_TYPES: &[Choice] = &[choice(
-    "draft",
-    "draft: no number yet, everything editable, deletable",
-)];
+pub const NEW_INVOICE_DOC_TYPES: &[Choice] =
+    &[choice("draft", "no number yet, all editable, deletable")];
 
 /// `type_doc` when updating an invoice.
 pub const INVOICE_DOC_TYPES: &[Choice] = &[
@@ -201,55 +199,179 @@ pub const CUSTOMER_MODES: &[Choice] = &[
     choice("archived", "archived customers only"),
 ];
 
-pub const SORT_DIRECTIONS: &[Choice] = &[choice("asc", "ascending"), choice("desc", "descending")];
+// An empty meaning marks a value plain enough to need no gloss.
+
+pub const SORT_DIRECTIONS: &[Choice] = &[choice("asc", ""), choice("desc", "")];
 
 pub const CUSTOMER_ORDERS: &[Choice] = &[
     choice("last_invoice", "date of the customer's latest invoice"),
     choice("last_paid", "date of the customer's latest payment"),
-    choice("created", "creation date"),
-    choice("updated", "last modification date"),
+    choice("created", ""),
+    choice("updated", ""),
 ];
 
 pub const QUOTE_ORDERS: &[Choice] = &[
-    choice("customer", "customer short name"),
-    choice("total", "total amount"),
+    choice("customer", ""),
+    choice("total", ""),
     choice("billed", "quote date"),
-    choice("created", "creation date"),
-    choice("updated", "last modification date"),
+    choice("created", ""),
+    choice("updated", ""),
 ];
 
 pub const INVOICE_ORDERS: &[Choice] = &[
-    choice("customer", "customer short name"),
+    choice("customer", ""),
     choice("paid", "payment date"),
-    choice("total", "total amount"),
+    choice("total", ""),
     choice("billed", "invoice date"),
     choice("term", "due date"),
-    choice("created", "creation date"),
-    choice("updated", "last modification date"),
+    choice("created", ""),
+    choice("updated", ""),
 ];
 
 pub const PURCHASE_ORDERS: &[Choice] = &[
     choice("paid", "payment date"),
-    choice("total", "total amount"),
+    choice("total", ""),
     choice("term", "due date"),
-    choice("created", "creation date"),
-    choice("updated", "last modification date"),
+    choice("created", ""),
+    choice("updated", ""),
 ];
 
 pub const FILE_ORDERS: &[Choice] = &[
     choice("title", "file name"),
-    choice("size", "file size"),
-    choice("updated", "last modification date"),
-    choice("created", "creation date"),
+    choice("size", ""),
+    choice("updated", ""),
+    choice("created", ""),
 ];
 
-pub const CREATED_UPDATED_ORDERS: &[Choice] = &[
-    choice("created", "creation date"),
-    choice("updated", "last modification date"),
-];
+pub const CREATED_UPDATED_ORDERS: &[Choice] = &[choice("created", ""), choice("updated", "")];
 
 pub const PRODUCT_ORDERS: &[Choice] = &[
-    choice("ref", "product reference"),
-    choice("created", "creation date"),
-    choice("updated", "last modification date"),
+    choice("ref", ""),
+    choice("created", ""),
+    choice("updated", ""),
+];
+
+/// The values of one list: glossed choices, or bare codes.
+#[derive(Clone, Copy)]
+pub enum ListValues {
+    Choices(&'static [Choice]),
+    Codes(&'static [&'static str]),
+}
+
+/// A fixed value list of the reference as the server publishes it: readable as a resource
+/// (`facturation-pro://values/{slug}`), so a client can show it or attach it to a
+/// conversation without the model calling a tool.
+pub struct ValueList {
+    pub slug: &'static str,
+    pub title: &'static str,
+    /// Which fields take these values.
+    pub used_by: &'static str,
+    pub values: ListValues,
+}
+
+const fn list(
+    slug: &'static str,
+    title: &'static str,
+    used_by: &'static str,
+    values: ListValues,
+) -> ValueList {
+    ValueList {
+        slug,
+        title,
+        used_by,
+        values,
+    }
+}
+
+pub const VALUE_LISTS: &[ValueList] = &[
+    list(
+        "currencies",
+        "Currencies",
+        "`currency` of customers, quotes, invoices and purchases (ISO 4217 codes, plus BTC)",
+        ListValues::Codes(CURRENCIES),
+    ),
+    list(
+        "languages",
+        "Document languages",
+        "`language` of customers, quotes and invoices: the language of the PDF",
+        ListValues::Choices(LANGUAGES),
+    ),
+    list(
+        "payment-terms",
+        "Payment terms (pay_before)",
+        "`pay_before` of customers, quotes and invoices; firms may add their own codes",
+        ListValues::Choices(PAY_BEFORE),
+    ),
+    list(
+        "sale-payment-modes",
+        "Payment modes of sales",
+        "`payment_mode` of invoices and settlements (règlements)",
+        ListValues::Choices(SALE_PAYMENT_MODES),
+    ),
+    list(
+        "purchase-payment-modes",
+        "Payment modes of purchases",
+        "`payment_mode` of purchases",
+        ListValues::Choices(PURCHASE_PAYMENT_MODES),
+    ),
+    list(
+        "quote-statuses",
+        "Quote statuses",
+        "`quote_status` of quotes (devis)",
+        ListValues::Choices(QUOTE_STATUSES),
+    ),
+    list(
+        "quote-filters",
+        "Quote list filters",
+        "`status` filter of list_quotes",
+        ListValues::Choices(QUOTE_FILTER_STATUSES),
+    ),
+    list(
+        "invoice-filters",
+        "Invoice list filters",
+        "`bill_type` filter of list_invoices: payment state and kind of invoice",
+        ListValues::Choices(BILL_TYPES),
+    ),
+    list(
+        "purchase-filters",
+        "Purchase list filters",
+        "`purchase_type` filter of list_purchases: payment state",
+        ListValues::Choices(PURCHASE_TYPES),
+    ),
+    list(
+        "invoice-document-types",
+        "Invoice document types",
+        "`type_doc` of create_invoice and update_invoice",
+        ListValues::Choices(INVOICE_DOC_TYPES),
+    ),
+    list(
+        "natures",
+        "Natures of billing",
+        "`nature` of products and document lines, for micro-entrepreneurs",
+        ListValues::Choices(NATURES),
+    ),
+    list(
+        "line-styles",
+        "Line styles",
+        "`style` of document lines; omitted for a normal line",
+        ListValues::Choices(LINE_STYLES),
+    ),
+    list(
+        "category-statuses",
+        "Category uses",
+        "`status` of categories: what they classify",
+        ListValues::Choices(CATEGORY_STATUSES),
+    ),
+    list(
+        "followup-statuses",
+        "Follow-up stage uses",
+        "`status` of follow-up stages: which documents they apply to",
+        ListValues::Choices(FOLLOWUP_STATUSES),
+    ),
+    list(
+        "customer-modes",
+        "Customer list modes",
+        "`mode` filter of list_customers",
+        ListValues::Choices(CUSTOMER_MODES),
+    ),
 ];

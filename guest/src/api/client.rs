@@ -406,7 +406,8 @@ fn disposition_file_name(value: &str) -> Option<String> {
     extended.or_else(|| parameter("filename"))
 }
 
-fn percent_decode(text: &str) -> Option<String> {
+/// `%XX` escapes decoded; `None` for a broken escape or bytes that are not UTF-8.
+pub fn percent_decode(text: &str) -> Option<String> {
     let mut bytes = Vec::with_capacity(text.len());
     let mut rest = text.as_bytes();
     while let Some((&byte, tail)) = rest.split_first() {

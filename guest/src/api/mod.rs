@@ -7,7 +7,7 @@ mod config;
 mod error;
 mod pagination;
 
-pub use client::{ApiClient, ApiRequest, ApiResponse, RequestBody};
+pub use client::{ApiClient, ApiRequest, ApiResponse, RequestBody, percent_decode};
 pub use config::ApiConfig;
 pub use error::ApiError;
 pub use pagination::Pagination;

@@ -9,6 +9,7 @@ use super::jsonrpc::{
     self, HEADER_MISMATCH, INVALID_PARAMS, INVALID_REQUEST, Incoming, METHOD_NOT_FOUND,
     MISSING_CLIENT_CAPABILITY, PARSE_ERROR, RpcError, UNSUPPORTED_PROTOCOL_VERSION,
 };
+use super::library::LibraryProvider;
 use super::protocol::{Answer, Server, ToolProvider, meta_version};
 
 /// The one path MCP is served on.
@@ -54,8 +55,8 @@ pub struct Access {
 }
 
 /// Answers one HTTP request.
-pub fn serve<P: ToolProvider>(
-    server: &Server<P>,
+pub fn serve<P: ToolProvider, L: LibraryProvider>(
+    server: &Server<P, L>,
     access: &Access,
     request: &HttpRequest,
 ) -> HttpResponse {
@@ -280,6 +281,9 @@ fn json_response(status: u16, body: String) -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mcp::library::{
+        Arguments, CacheScope, Cached, Completion, CompletionRequest, LibraryError,
+    };
     use crate::mcp::protocol::{CallOutcome, ServerInfo, ToolCall, ToolCallError};
     use proptest::prelude::*;
 
@@ -305,14 +309,58 @@ mod tests {
         }
     }
 
-    fn server() -> Server<Echo> {
+    /// A library with one fixed resource and nothing else.
+    struct Shelf;
+
+    impl LibraryProvider for Shelf {
+        fn resources(&self) -> Cached<Vec<Value>> {
+            public(vec![
+                json!({ "uri": "test://a", "name": "a", "title": "A" }),
+            ])
+        }
+        fn resource_templates(&self) -> Cached<Vec<Value>> {
+            public(Vec::new())
+        }
+        fn read_resource(&self, uri: &str) -> Result<Cached<Vec<Value>>, LibraryError> {
+            match uri {
+                "test://a" => Ok(public(vec![json!({ "uri": uri, "text": "a" })])),
+                _ => Err(LibraryError::ResourceNotFound {
+                    uri: uri.into(),
+                    reason: "no such thing".into(),
+                }),
+            }
+        }
+        fn prompts(&self) -> Cached<Vec<Value>> {
+            public(Vec::new())
+        }
+        fn prompt(&self, name: &str, _: &Arguments) -> Result<Value, LibraryError> {
+            Err(LibraryError::InvalidParams(format!("no prompt {name}")))
+        }
+        fn complete(&self, _: &CompletionRequest) -> Result<Completion, LibraryError> {
+            Ok(Completion {
+                values: (0..150).map(|n| n.to_string()).collect(),
+                total: None,
+                has_more: false,
+            })
+        }
+    }
+
+    fn public(value: Vec<Value>) -> Cached<Vec<Value>> {
+        Cached {
+            value,
+            ttl_ms: 5,
+            scope: CacheScope::Public,
+        }
+    }
+
+    fn server() -> Server<Echo, Shelf> {
         let info = ServerInfo {
             name: "n",
             title: "t",
             version: "1",
             instructions: "i",
         };
-        Server::new(info, Echo, 10)
+        Server::new(info, Echo, Shelf, 10)
     }
 
     fn open() -> Access {
@@ -400,6 +448,65 @@ mod tests {
         let response = serve(&server(), &open(), &post(&call, &headers));
         assert_eq!(response.status, 400);
         assert_eq!(body(&response)["error"]["code"], HEADER_MISMATCH);
+    }
+
+    #[test]
+    fn a_modern_resource_read_carries_cache_hints_and_a_missing_one_is_invalid_params() {
+        let headers = [
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", "resources/read"),
+            ("mcp-name", "test://a"),
+        ];
+        let read = modern("resources/read", json!({ "uri": "test://a" }));
+        let answer = body(&serve(&server(), &open(), &post(&read, &headers)));
+        assert_eq!(answer["result"]["contents"][0]["text"], "a");
+        assert_eq!(answer["result"]["cacheScope"], "public");
+        assert_eq!(answer["result"]["ttlMs"], 5);
+        assert_eq!(answer["result"]["resultType"], "complete");
+
+        let headers = [
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", "resources/read"),
+            ("mcp-name", "test://b"),
+        ];
+        let read = modern("resources/read", json!({ "uri": "test://b" }));
+        let response = serve(&server(), &open(), &post(&read, &headers));
+        assert_eq!(response.status, 400);
+        let answer = body(&response);
+        assert_eq!(answer["error"]["code"], INVALID_PARAMS);
+        assert_eq!(answer["error"]["data"]["uri"], "test://b");
+    }
+
+    #[test]
+    fn a_legacy_client_gets_its_own_not_found_code_and_no_titles() {
+        let read =
+            br#"{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"test://b"}}"#;
+        let answer = body(&serve(&server(), &open(), &post(read, &[])));
+        assert_eq!(answer["error"]["code"], -32002);
+
+        let list = br#"{"jsonrpc":"2.0","id":2,"method":"resources/list"}"#;
+        let answer = body(&serve(&server(), &open(), &post(list, &[])));
+        assert_eq!(answer["result"]["resources"][0]["name"], "a");
+        assert!(answer["result"]["resources"][0].get("title").is_none());
+        assert!(answer["result"].get("ttlMs").is_none());
+    }
+
+    #[test]
+    fn completions_are_capped_at_a_hundred_values() {
+        let complete = json!({ "jsonrpc": "2.0", "id": 3, "method": "completion/complete",
+            "params": { "ref": { "type": "ref/prompt", "name": "p" },
+                        "argument": { "name": "x", "value": "" } } });
+        let answer = body(&serve(
+            &server(),
+            &open(),
+            &post(
+                complete.to_string().as_bytes(),
+                &[("mcp-protocol-version", "2025-11-25")],
+            ),
+        ));
+        let completion = &answer["result"]["completion"];
+        assert_eq!(completion["values"].as_array().unwrap().len(), 100);
+        assert_eq!(completion["hasMore"], true);
     }
 
     proptest! {

@@ -9,6 +9,9 @@ pub const PARSE_ERROR: i64 = -32700;
 pub const INVALID_REQUEST: i64 = -32600;
 pub const METHOD_NOT_FOUND: i64 = -32601;
 pub const INVALID_PARAMS: i64 = -32602;
+pub const INTERNAL_ERROR: i64 = -32603;
+/// "Resource not found" before 2026-07-28, which uses INVALID_PARAMS for it instead.
+pub const LEGACY_RESOURCE_NOT_FOUND: i64 = -32002;
 /// Codes MCP 2026-07-28 defines: HTTP headers that contradict the body, a capability the
 /// request needs but the client did not declare, and a protocol version we do not speak.
 pub const HEADER_MISMATCH: i64 = -32020;

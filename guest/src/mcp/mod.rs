@@ -1,11 +1,17 @@
 //! The MCP protocol layer: JSON-RPC 2.0, both protocol eras (2026-07-28 per-request metadata
 //! and the 2025-11-25..2024-11-05 handshake), and Streamable HTTP. Each request is answered
 //! on its own, with no state kept between requests. It knows nothing about invoices: tools
-//! come from a [`ToolProvider`] handed in by the caller.
+//! come from a [`ToolProvider`], resources, prompts and completions from a
+//! [`LibraryProvider`], both handed in by the caller.
 
 mod http;
 mod jsonrpc;
+mod library;
 mod protocol;
 
 pub use http::{Access, HttpRequest, HttpResponse, MAX_BODY_BYTES, serve};
+pub use library::{
+    Arguments, CacheScope, Cached, Completion, CompletionRequest, LibraryError, LibraryProvider,
+    Reference,
+};
 pub use protocol::{CallOutcome, Server, ServerInfo, ToolCall, ToolCallError, ToolProvider};

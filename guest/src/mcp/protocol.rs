@@ -1,5 +1,6 @@
 //! One MCP request in, one answer out, with no memory of earlier requests: both protocol
-//! eras, version checks, and dispatch to the tool provider.
+//! eras, version checks, and dispatch to the tool provider and the library provider
+//! (resources, prompts, completions).
 //!
 //! A request is *modern* (2026-07-28) when its `params._meta` names the protocol version and
 //! the client's capabilities; everything it needs travels with it. A request without that
@@ -11,6 +12,7 @@
 use serde_json::{Map, Value, json};
 
 use super::jsonrpc::{INVALID_PARAMS, METHOD_NOT_FOUND, RpcError, UNSUPPORTED_PROTOCOL_VERSION};
+use super::library::{self, LibraryProvider};
 
 /// The revision with per-request metadata; the only modern one so far.
 pub const MODERN_VERSION: &str = "2026-07-28";
@@ -123,18 +125,20 @@ pub fn unsupported_version(requested: &str) -> RpcError {
     .with_data(json!({ "supported": supported_versions(), "requested": requested }))
 }
 
-pub struct Server<P> {
+pub struct Server<P, L> {
     info: ServerInfo,
     provider: P,
+    library: L,
     /// How many tools one `tools/list` page holds.
     page_size: usize,
 }
 
-impl<P: ToolProvider> Server<P> {
-    pub fn new(info: ServerInfo, provider: P, page_size: usize) -> Self {
+impl<P: ToolProvider, L: LibraryProvider> Server<P, L> {
+    pub fn new(info: ServerInfo, provider: P, library: L, page_size: usize) -> Self {
         Self {
             info,
             provider,
+            library,
             page_size: page_size.max(1),
         }
     }
@@ -214,6 +218,14 @@ impl<P: ToolProvider> Server<P> {
                     .call_tool(params, dialect, &capabilities)
                     .map(Answer::Value);
             }
+            ("resources/list", _) => library::list_resources(&self.library, &params, dialect),
+            ("resources/templates/list", _) => {
+                library::list_resource_templates(&self.library, &params, dialect)
+            }
+            ("resources/read", _) => library::read_resource(&self.library, &params, dialect),
+            ("prompts/list", _) => library::list_prompts(&self.library, &params, dialect),
+            ("prompts/get", _) => library::get_prompt(&self.library, &params, dialect),
+            ("completion/complete", _) => library::complete(&self.library, &params, dialect),
             (other, _) => Err(RpcError::new(
                 METHOD_NOT_FOUND,
                 format!("Method not found: {other}"),
@@ -239,9 +251,19 @@ impl<P: ToolProvider> Server<P> {
         if *version >= "2025-06-18" {
             server_info["title"] = json!(self.info.title);
         }
+        // Nothing here ever changes while a session lasts, so no list-changed notices.
+        let mut capabilities = json!({
+            "tools": { "listChanged": false },
+            "resources": { "listChanged": false },
+            "prompts": { "listChanged": false },
+        });
+        // The capability came with 2025-03-26; earlier clients just send the request.
+        if *version >= "2025-03-26" {
+            capabilities["completions"] = json!({});
+        }
         Ok(json!({
             "protocolVersion": version,
-            "capabilities": { "tools": { "listChanged": false } },
+            "capabilities": capabilities,
             "serverInfo": server_info,
             "instructions": self.info.instructions,
         }))
@@ -250,7 +272,7 @@ impl<P: ToolProvider> Server<P> {
     fn discover(&self) -> Value {
         json!({
             "supportedVersions": supported_versions(),
-            "capabilities": { "tools": {} },
+            "capabilities": { "tools": {}, "resources": {}, "prompts": {}, "completions": {} },
             "instructions": self.info.instructions,
             "ttlMs": LIST_TTL_MS,
             "cacheScope": "public",
@@ -405,7 +427,7 @@ fn can_ask_with_form(capabilities: &Value) -> bool {
 }
 
 /// A tool definition as `version` knows it: `title` and `outputSchema` came with
-/// 2025-06-18, annotations with 2025-03-26. The newer revisions, which most clients speak,
+/// 2025-06-18, annotations (which then held the title) with 2025-03-26. The newer revisions, which most clients speak,
 /// take the text as it is.
 fn for_revision(tool: &str, version: &str) -> String {
     if version >= "2025-06-18" {
@@ -414,10 +436,15 @@ fn for_revision(tool: &str, version: &str) -> String {
     let Ok(Value::Object(mut tool)) = serde_json::from_str::<Value>(tool) else {
         return tool.to_string();
     };
-    tool.remove("title");
+    let title = tool.remove("title");
     tool.remove("outputSchema");
     if version < "2025-03-26" {
         tool.remove("annotations");
+    } else if let (Some(title), Some(Value::Object(annotations))) =
+        (title, tool.get_mut("annotations"))
+    {
+        // 2025-03-26 knew a tool's display title only as an annotation.
+        annotations.insert("title".into(), title);
     }
     Value::Object(tool).to_string()
 }

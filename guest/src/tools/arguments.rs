@@ -2,10 +2,13 @@
 //! API wants them (path, query string, JSON body) or kept for the tool itself (paging,
 //! file handling). Every refusal names the argument.
 
+use base64::prelude::{BASE64_STANDARD, Engine as _};
 use serde_json::{Map, Value};
 
 use facturation_pro_catalog::local::local_fields;
-use facturation_pro_catalog::spec::{Body, Field, FieldType, ToolSpec, body_fields};
+use facturation_pro_catalog::spec::{
+    Body, Field, FieldType, ToolSpec, body_fields, clears_with_null,
+};
 
 /// The arguments sorted into their places.
 pub struct Placed {
@@ -54,8 +57,7 @@ pub fn place(
                 .query
                 .push((param.api_name.to_string(), query_text(&value)));
         } else if let Some(field) = body_fields(spec).find(|field| field.name == name) {
-            // null clears a field, which the API accepts for any writable field.
-            if !value.is_null() {
+            if !(value.is_null() && clears_with_null(spec, field)) {
                 check_value(&name, field.ty, &value)?;
             }
             placed.body.insert(name, value);
@@ -134,7 +136,9 @@ fn positive_id(name: &str, value: &Value) -> Result<u64, Refusal> {
 }
 
 /// A subscription order's PDF path, as `invoice_url` gives it: `/firms/N/orders/NAME.pdf`,
-/// possibly as a full URL. Anything else is refused rather than requested.
+/// possibly as a full http(s) URL; the rule of the schema's `ORDER_URL_PATTERN`. Anything
+/// else is refused rather than requested. (A name ending in `.pdf` is never `..`, so the
+/// path cannot climb out of the orders folder.)
 fn order_path(value: &Value) -> Result<String, Refusal> {
     let refuse = || {
         Refusal::invalid(format!(
@@ -142,21 +146,21 @@ fn order_path(value: &Value) -> Result<String, Refusal> {
         ))
     };
     let text = value.as_str().ok_or_else(refuse)?;
-    let path = match text.find("://") {
-        Some(scheme_end) => {
-            &text[text[scheme_end + 3..]
-                .find('/')
-                .map(|i| i + scheme_end + 3)
-                .ok_or_else(refuse)?..]
-        }
+    let path = match text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+    {
+        Some(rest) => match rest.find('/') {
+            Some(authority_end) if authority_end > 0 => &rest[authority_end..],
+            _ => return Err(refuse()),
+        },
         None => text,
     };
     let segments: Vec<&str> = path.split('/').collect();
     let valid = matches!(segments.as_slice(), ["", "firms", firm, "orders", file]
-        if firm.bytes().all(|b| b.is_ascii_digit()) && !firm.is_empty()
-            && file.ends_with(".pdf") && file.len() > 4
-            && file.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-            && !file.contains(".."));
+        if !firm.is_empty() && firm.bytes().all(|b| b.is_ascii_digit())
+            && file.len() > ".pdf".len() && file.ends_with(".pdf")
+            && file.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)));
     if valid {
         Ok(path.to_string())
     } else {
@@ -197,6 +201,14 @@ fn check(name: &str, ty: FieldType, value: &Value) -> Result<(), String> {
         }
         FieldType::Text(None) | FieldType::DateTime | FieldType::Suggested(_) => Ok(()),
         FieldType::Integer if !(value.is_i64() || value.is_u64()) => fail("an integer"),
+        FieldType::Positive => match value.as_u64() {
+            Some(number) if number >= 1 => Ok(()),
+            _ => fail("a positive integer"),
+        },
+        FieldType::Range(min, max) => match value.as_i64() {
+            Some(number) if (min..=max).contains(&number) => Ok(()),
+            _ => fail(&format!("an integer from {min} to {max}")),
+        },
         // The API writes decimals as strings ("1250.0") and reads them back the same way.
         FieldType::Number if !(value.is_number() || value.as_str().is_some_and(is_decimal)) => {
             fail("a number")
@@ -212,6 +224,11 @@ fn check(name: &str, ty: FieldType, value: &Value) -> Result<(), String> {
                 Ok(())
             }
             _ => fail("a month as YYYY-MM or a date as YYYY-MM-DD"),
+        },
+        // The decoder is exactly as strict as the schema's pattern: padded, no stray bits.
+        FieldType::Base64 => match value.as_str().map(|text| BASE64_STANDARD.decode(text)) {
+            Some(Ok(_)) => Ok(()),
+            _ => fail("standard base64, padded with = to a multiple of 4 characters"),
         },
         FieldType::Country => match value.as_str() {
             Some(code) if code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()) => Ok(()),
@@ -245,9 +262,9 @@ fn check(name: &str, ty: FieldType, value: &Value) -> Result<(), String> {
                     .join(", ")
             )),
         },
-        FieldType::Code(codes) => match value.as_str() {
-            Some(text) if codes.contains(&text) => Ok(()),
-            _ => fail("a currency code the service supports, like EUR"),
+        FieldType::Currency => match value.as_str() {
+            Some(code) if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) => Ok(()),
+            _ => fail("a three-letter currency code in capitals, like EUR"),
         },
         FieldType::List if !value.is_array() => fail("a list"),
         FieldType::List => Ok(()),
@@ -275,7 +292,6 @@ fn check_lines(name: &str, fields: &[Field], value: &Value) -> Result<(), String
                 .iter()
                 .find(|field| field.name == key && field.writable)
             {
-                Some(_) if item.is_null() => {}
                 Some(field) => check(&label, field.ty, item)?,
                 None => {
                     let known: Vec<&str> = fields
@@ -294,15 +310,15 @@ fn check_lines(name: &str, fields: &[Field], value: &Value) -> Result<(), String
     Ok(())
 }
 
-/// A decimal written as text: `1250`, `-3.5`, or with a French decimal comma, `16,39`.
+/// A decimal written as text: `1250`, `-3.5`, or with a French decimal comma, `16,39`;
+/// exactly what the schema's pattern for decimals says.
 fn is_decimal(text: &str) -> bool {
-    let digits = text.trim().strip_prefix('-').unwrap_or(text.trim());
-    let mut parts = digits.splitn(2, ['.', ',']);
-    let whole = parts.next().unwrap_or("");
-    let fraction = parts.next().unwrap_or("0");
-    !whole.is_empty()
-        && whole.bytes().all(|b| b.is_ascii_digit())
-        && fraction.bytes().all(|b| b.is_ascii_digit())
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    match digits.split_once(['.', ',']) {
+        Some((whole, fraction)) => all_digits(whole) && all_digits(fraction),
+        None => all_digits(digits),
+    }
 }
 
 /// `YYYY-MM-DD` naming a day that exists.

@@ -15,7 +15,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use facturation_pro_catalog::spec::{Effect, ToolSpec};
+use facturation_pro_catalog::spec::ToolSpec;
 
 /// How long the user has to answer.
 const ANSWER_WITHIN_SECS: u64 = 10 * 60;
@@ -34,10 +34,6 @@ pub fn enabled_from_env() -> Result<bool, String> {
         Some("0" | "false" | "no") => Ok(false),
         Some(other) => Err(format!("FACTURATION_CONFIRM must be 1 or 0, got {other:?}")),
     }
-}
-
-pub fn needs_confirmation(spec: &ToolSpec) -> bool {
-    matches!(spec.effect, Effect::Delete | Effect::Irreversible)
 }
 
 /// The secret that seals request states: FACTURATION_STATE_KEY (our host generates one per
@@ -84,9 +80,11 @@ pub enum Decision {
     Forged(String),
 }
 
-/// Decides from what the client sent back, if anything.
+/// Decides from what the client sent back, if anything. `warning` says what cannot be
+/// undone (from [`ToolSpec::irreversible`]).
 pub fn decide(
     spec: &ToolSpec,
+    warning: &str,
     arguments: &Map<String, Value>,
     key: Option<&SealKey>,
     input_responses: Option<&Map<String, Value>>,
@@ -102,12 +100,12 @@ pub fn decide(
     };
     let now = now_secs();
     let Some(state) = request_state else {
-        return ask(spec, arguments, key, now);
+        return ask(spec, warning, arguments, key, now);
     };
     match verify(state, spec, arguments, key, now) {
         Verified::Valid => {}
         // The user took too long: ask again rather than fail.
-        Verified::Expired => return ask(spec, arguments, key, now),
+        Verified::Expired => return ask(spec, warning, arguments, key, now),
         Verified::Invalid(reason) => {
             return Decision::Forged(format!(
                 "requestState rejected: {reason}. Nothing was done; call {} again without it.",
@@ -116,7 +114,7 @@ pub fn decide(
         }
     }
     let Some(answer) = input_responses.and_then(|responses| responses.get(QUESTION)) else {
-        return ask(spec, arguments, key, now);
+        return ask(spec, warning, arguments, key, now);
     };
     match answer["action"].as_str() {
         Some("accept") if answer["content"]["confirm"] == true => Decision::Go,
@@ -131,16 +129,22 @@ fn stop(reason: &str) -> Decision {
     Decision::Stop(format!("Not done: {reason}. Nothing was sent."))
 }
 
-fn ask(spec: &ToolSpec, arguments: &Map<String, Value>, key: &SealKey, now: u64) -> Decision {
+fn ask(
+    spec: &ToolSpec,
+    warning: &str,
+    arguments: &Map<String, Value>,
+    key: &SealKey,
+    now: u64,
+) -> Decision {
     let question = json!({
         "method": "elicitation/create",
         "params": {
             "mode": "form",
-            "message": question(spec, arguments),
+            "message": question(spec, warning, arguments),
             "requestedSchema": {
                 "type": "object",
                 "properties": {
-                    "confirm": { "type": "boolean", "title": "Go ahead", "description": "This cannot be undone" },
+                    "confirm": { "type": "boolean", "title": "Go ahead", "description": warning },
                 },
                 "required": ["confirm"],
             },
@@ -218,8 +222,9 @@ fn now_secs() -> u64 {
         .map_or(0, |elapsed| elapsed.as_secs())
 }
 
-/// "Delete a customer (customer 180012, firm 1001)? This cannot be undone."
-fn question(spec: &ToolSpec, arguments: &Map<String, Value>) -> String {
+/// "Facturation.PRO: Delete a customer (customer 180012, firm 1001)? Its quotes are deleted
+/// with it. This cannot be undone."
+fn question(spec: &ToolSpec, warning: &str, arguments: &Map<String, Value>) -> String {
     let details: Vec<String> = arguments
         .iter()
         .filter(|(name, _)| name.ends_with("_id") || ["to", "subject"].contains(&name.as_str()))
@@ -236,16 +241,14 @@ fn question(spec: &ToolSpec, arguments: &Map<String, Value>) -> String {
     } else {
         format!(" ({})", details.join(", "))
     };
-    format!(
-        "Facturation.PRO: {}{details}? This cannot be undone.",
-        spec.title
-    )
+    format!("Facturation.PRO: {}{details}? {warning}", spec.title)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use facturation_pro_catalog::TOOLS;
+    use facturation_pro_catalog::spec::CANNOT_BE_UNDONE;
 
     fn delete_customer() -> &'static ToolSpec {
         TOOLS
@@ -269,7 +272,14 @@ mod tests {
     }
 
     fn state_for(key: &SealKey, id: u64) -> String {
-        match decide(delete_customer(), &args(id), Some(key), None, None) {
+        match decide(
+            delete_customer(),
+            CANNOT_BE_UNDONE,
+            &args(id),
+            Some(key),
+            None,
+            None,
+        ) {
             Decision::Ask { request_state, .. } => request_state,
             _ => panic!("expected a question"),
         }
@@ -282,6 +292,7 @@ mod tests {
         assert!(matches!(
             decide(
                 delete_customer(),
+                CANNOT_BE_UNDONE,
                 &args(7),
                 Some(&key),
                 Some(&accepted()),
@@ -297,6 +308,7 @@ mod tests {
         let state = state_for(&key, 7);
         let other_call = decide(
             delete_customer(),
+            CANNOT_BE_UNDONE,
             &args(8),
             Some(&key),
             Some(&accepted()),
@@ -306,6 +318,7 @@ mod tests {
         let other_key = SealKey(b"other".to_vec());
         let forged = decide(
             delete_customer(),
+            CANNOT_BE_UNDONE,
             &args(7),
             Some(&other_key),
             Some(&accepted()),
@@ -317,6 +330,7 @@ mod tests {
         assert!(matches!(
             decide(
                 delete_customer(),
+                CANNOT_BE_UNDONE,
                 &args(7),
                 Some(&key),
                 Some(&accepted()),
@@ -333,6 +347,7 @@ mod tests {
         assert!(matches!(
             decide(
                 delete_customer(),
+                CANNOT_BE_UNDONE,
                 &args(7),
                 Some(&key),
                 Some(&accepted()),
@@ -351,11 +366,11 @@ mod tests {
             .unwrap()
             .clone();
         assert!(matches!(
-            decide(delete_customer(), &args(7), Some(&key), Some(&declined), Some(&state)),
+            decide(delete_customer(), CANNOT_BE_UNDONE, &args(7), Some(&key), Some(&declined), Some(&state)),
             Decision::Stop(reason) if reason.contains("declined")
         ));
         assert!(matches!(
-            decide(delete_customer(), &args(7), None, None, None),
+            decide(delete_customer(), CANNOT_BE_UNDONE, &args(7), None, None, None),
             Decision::Stop(reason) if reason.contains("FACTURATION_STATE_KEY")
         ));
     }

@@ -8,9 +8,9 @@ use super::files;
 use crate::api::{ApiClient, ApiError, ApiRequest, ApiResponse, Pagination, RequestBody};
 use facturation_pro_catalog::spec::{Body, Output, ToolSpec};
 
-/// Default and ceiling for `max_pages` when a list follows its pages.
+/// `max_pages` when a list follows its pages and the caller did not say (its bounds are in
+/// the argument's type, `local::MAX_PAGES`).
 const DEFAULT_MAX_PAGES: u64 = 10;
-const MAX_PAGES_CEILING: u64 = 100;
 
 /// What a successful call produced: the structured result, plus content items beyond its
 /// text copy (a link to a saved file, or the file itself).
@@ -201,11 +201,6 @@ fn list(
         .get("max_pages")
         .and_then(Value::as_u64)
         .unwrap_or(DEFAULT_MAX_PAGES);
-    if !(1..=MAX_PAGES_CEILING).contains(&max_pages) {
-        return Err(CallFailure::Argument(format!(
-            "`max_pages` must be from 1 to {MAX_PAGES_CEILING}"
-        )));
-    }
     let mut records = Vec::new();
     let mut pages_fetched = 0;
     loop {

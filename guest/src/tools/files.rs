@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use crate::api::RequestBody;
 
 /// Where the downloads folder is mounted inside the sandbox.
-const SANDBOX_DIR: &str = "/downloads";
+pub const SANDBOX_DIR: &str = "/downloads";
 
 /// Uploads are held in memory whole; this keeps them well inside the sandbox's memory cap.
 const MAX_UPLOAD_BYTES: usize = 20 << 20;
@@ -175,7 +175,7 @@ pub fn upload_source(local: &Map<String, Value>, filename: Option<&str>) -> Resu
         (None, Some(encoded)) => {
             let name = filename.ok_or("`content_base64` needs `filename`, the name to store the file under")?;
             let bytes = BASE64_STANDARD
-                .decode(encoded.trim())
+                .decode(encoded)
                 .map_err(|err| format!("`content_base64` is not valid base64: {err}"))?;
             Upload { name: safe_file_name(name), bytes }
         }

@@ -7,7 +7,7 @@
 mod arguments;
 mod confirm;
 mod executor;
-mod files;
+pub(crate) mod files;
 mod selection;
 
 use serde_json::{Map, Value, json};
@@ -97,9 +97,11 @@ impl ToolProvider for Toolbox {
             Ok(prepared) => prepared,
             Err(failure) => return Ok(CallOutcome::Complete(failed(name, failure))),
         };
-        if self.confirm && call.can_ask_with_form && confirm::needs_confirmation(spec) {
+        let warning = spec.irreversible(prepared.arguments());
+        if let Some(warning) = warning.filter(|_| self.confirm && call.can_ask_with_form) {
             match confirm::decide(
                 spec,
+                warning,
                 prepared.arguments(),
                 self.seal_key.as_ref(),
                 call.input_responses.as_ref(),
@@ -220,7 +222,8 @@ mod tests {
                     "{name} lacks {hint}"
                 );
             }
-            for required in tool["inputSchema"]["required"].as_array().unwrap() {
+            let required = tool["inputSchema"]["required"].as_array();
+            for required in required.into_iter().flatten() {
                 let required = required.as_str().unwrap();
                 assert!(
                     tool["inputSchema"]["properties"].get(required).is_some(),

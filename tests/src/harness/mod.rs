@@ -15,6 +15,7 @@ pub mod oci;
 pub mod probe;
 mod recorded;
 mod session;
+mod tool_sizes;
 
 pub use artifacts::{guest_component, host_binary, probe_component, workspace_root};
 pub use client::{McpServer, ServerSetup, TEST_USER_AGENT};
@@ -22,3 +23,4 @@ pub use json::{decimal, id_of, ids, without};
 pub use multipart::{FormPart, form_parts, upload_part};
 pub use recorded::{assert_json_body, assert_route, sorted_pairs, sorted_query};
 pub use session::{ServerFixture, TestSession, error_text, success};
+pub use tool_sizes::{ToolSizes, tool_sizes};

@@ -20,7 +20,9 @@ use std::time::{Duration, Instant};
 
 use base64::prelude::{BASE64_STANDARD, Engine as _};
 use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig, Fault};
-use facturation_pro_emulator::harness::{McpServer, ServerSetup, guest_component, host_binary};
+use facturation_pro_emulator::harness::{
+    McpServer, ServerSetup, guest_component, host_binary, tool_sizes,
+};
 use serde_json::{Value, json};
 
 const START_RUNS: usize = 20;
@@ -112,12 +114,18 @@ fn main() -> anyhow::Result<()> {
             ratio(latency, ms_f(1.0)),
         ));
     }
-    let list_bytes = json!({ "tools": tools }).to_string().len();
+    let sizes = tool_sizes(&tools);
     rows.push(row(
         &format!("tools/list size, all {} tools", tools.len()),
-        format!("{list_bytes} bytes"),
-        "",
-        String::new(),
+        format!("{} bytes", sizes.whole),
+        "< 100 KB",
+        format!("{:.2}x target", sizes.whole as f64 / 100e3),
+    ));
+    rows.push(row(
+        "  of which the model reads (name, title, description, input schema)",
+        format!("{} bytes", sizes.visible),
+        "< 50 KB",
+        format!("{:.2}x target", sizes.visible as f64 / 50e3),
     ));
     let mut by_toolset: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for tool in &tools {
@@ -128,10 +136,13 @@ fn main() -> anyhow::Result<()> {
         by_toolset.entry(toolset).or_default().push(tool.clone());
     }
     for (toolset, tools) in &by_toolset {
-        let bytes = json!({ "tools": tools }).to_string().len();
+        let sizes = tool_sizes(tools);
         rows.push(row(
-            &format!("  toolset {toolset} ({} tools)", tools.len()),
-            format!("{bytes} bytes"),
+            &format!(
+                "  toolset {toolset} ({} tools): model-visible / whole",
+                tools.len()
+            ),
+            format!("{} / {} bytes", sizes.visible, sizes.whole),
             "",
             String::new(),
         ));

@@ -14,25 +14,13 @@ summary the Rust test checks) and exits 0; on any failure it exits non-zero with
 (and the SDK's traceback) on stderr.
 """
 
-import asyncio
-import json
-import sys
-import traceback
+from mcp import Client, types
 
-from mcp import Client, StdioServerParameters, types
+from sdk_script import check, run, target_of
 
 TOOL_COUNT = 72
 FIRM_ID = 1001
 COMPANY = "SDK SARL"
-
-
-class Failure(Exception):
-    """A check of this script failed (as opposed to the SDK raising)."""
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
 
 
 def structured(result, what):
@@ -54,20 +42,8 @@ async def session(spec):
         questions.append(params.message)
         return types.ElicitResult(action="accept", content={"confirm": True})
 
-    server = spec["server"]
-    if "stdio" in server:
-        stdio = server["stdio"]
-        target = StdioServerParameters(
-            command=stdio["command"],
-            args=stdio.get("args", []),
-            env=stdio.get("env"),
-            cwd=stdio.get("cwd"),
-        )
-    else:
-        target = server["http"]
-
     async with Client(
-        target,
+        target_of(spec["server"]),
         mode=spec["mode"],
         elicitation_callback=elicit,
         # A listing served from the SDK's cache would hide a broken second request.
@@ -119,19 +95,5 @@ async def session(spec):
     }
 
 
-def main():
-    if len(sys.argv) != 2:
-        sys.exit("usage: python_client.py '<spec as JSON>'")
-    spec = json.loads(sys.argv[1])
-    try:
-        summary = asyncio.run(session(spec))
-    except Failure as failure:
-        sys.exit(f"python_client: {failure}")
-    except BaseException:
-        traceback.print_exc()
-        sys.exit(f"python_client: the SDK raised (mode {spec['mode']!r}); traceback above")
-    print(json.dumps(summary), flush=True)
-
-
 if __name__ == "__main__":
-    main()
+    run("python_client.py", session)

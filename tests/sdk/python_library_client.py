@@ -14,38 +14,16 @@ emulator holds and recorded. On success it prints one JSON line and exits 0; on 
 failure it exits non-zero with the reason on stderr.
 """
 
-import asyncio
 import base64
 import hashlib
 import json
-import sys
-import traceback
 
-from mcp import Client, StdioServerParameters, types
+from mcp import Client, types
 from mcp.shared.exceptions import MCPError
 
+from sdk_script import Failure, check, run, target_of
+
 FIRM_ID = 1001
-
-
-class Failure(Exception):
-    """A check of this script failed (as opposed to the SDK raising)."""
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
-
-
-def target_of(server):
-    if "stdio" in server:
-        stdio = server["stdio"]
-        return StdioServerParameters(
-            command=stdio["command"],
-            args=stdio.get("args", []),
-            env=stdio.get("env"),
-            cwd=stdio.get("cwd"),
-        )
-    return server["http"]
 
 
 def only_text(result, what):
@@ -153,19 +131,5 @@ async def session(spec):
     }
 
 
-def main():
-    if len(sys.argv) != 2:
-        sys.exit("usage: python_library_client.py '<spec as JSON>'")
-    spec = json.loads(sys.argv[1])
-    try:
-        summary = asyncio.run(session(spec))
-    except Failure as failure:
-        sys.exit(f"python_library_client: {failure}")
-    except BaseException:
-        traceback.print_exc()
-        sys.exit(f"python_library_client: the SDK raised (mode {spec['mode']!r}); traceback above")
-    print(json.dumps(summary), flush=True)
-
-
 if __name__ == "__main__":
-    main()
+    run("python_library_client.py", session)

@@ -7,14 +7,14 @@
 //! nothing, and a refused URI leaves both the API and the disk untouched.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use base64::Engine as _;
 use base64::prelude::BASE64_STANDARD;
 use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig, RecordedRequest};
-use facturation_pro_emulator::harness::http_client::{HttpEndpoint, HttpMcpServer};
-use facturation_pro_emulator::harness::{McpServer, ServerSetup, assert_route, host_binary};
+use facturation_pro_emulator::harness::{
+    McpServer, SdkTransport, ServerSetup, assert_route, run_sdk_script,
+};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
@@ -718,48 +718,27 @@ fn a_2025_03_26_client_sees_no_titles() {
 
 #[test]
 fn python_sdk_stdio_legacy() {
-    python_session(Transport::Stdio, "legacy", LEGACY);
+    python_session(SdkTransport::Stdio, "legacy", LEGACY);
 }
 
 #[test]
 fn python_sdk_stdio_modern() {
-    python_session(Transport::Stdio, MODERN, MODERN);
+    python_session(SdkTransport::Stdio, MODERN, MODERN);
 }
 
 #[test]
 fn python_sdk_http_legacy() {
-    python_session(Transport::Http, "legacy", LEGACY);
+    python_session(SdkTransport::Http, "legacy", LEGACY);
 }
 
 #[test]
 fn python_sdk_http_modern() {
-    python_session(Transport::Http, MODERN, MODERN);
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Transport {
-    Stdio,
-    Http,
-}
-
-/// target/tools/python/bin/python, the venv holding the pinned SDK (installed by
-/// scripts/install-test-tools.sh); without it the tests fail rather than skip.
-fn python() -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ sits in the workspace")
-        .join("target/tools/python/bin/python");
-    assert!(
-        path.is_file(),
-        "{} is missing: run scripts/install-test-tools.sh",
-        path.display()
-    );
-    path
+    python_session(SdkTransport::Http, MODERN, MODERN);
 }
 
 /// Runs python_library_client.py against a fresh emulator and checks its report against
 /// the emulator and the downloads folder.
-fn python_session(transport: Transport, mode: &str, expected_version: &str) {
+fn python_session(transport: SdkTransport, mode: &str, expected_version: &str) {
     let emulator =
         Emulator::start(EmulatorConfig::without_demo_data()).expect("start the emulator");
     let seeded = seed(&emulator);
@@ -769,64 +748,19 @@ fn python_session(transport: Transport, mode: &str, expected_version: &str) {
     fs::write(home.path().join("secret.txt"), "not for the model").unwrap();
     let setup = ServerSetup::against(&emulator.base_url(), &downloads);
 
-    let mut http_server = None;
-    let server = match transport {
-        Transport::Stdio => {
-            let mut env: serde_json::Map<String, Value> = setup
-                .env
-                .iter()
-                .map(|(name, value)| (name.clone(), json!(value)))
-                .collect();
-            env.insert("HOME".into(), json!(home.path()));
-            json!({ "stdio": {
-                "command": host_binary(), "args": setup.args, "env": env, "cwd": setup.cwd,
-            } })
-        }
-        Transport::Http => {
-            let started = HttpMcpServer::start(&setup);
-            let url = format!("http://{}/mcp", started.address());
-            http_server = Some(started);
-            json!({ "http": url })
-        }
-    };
     let folder_uri = format!("file://{}", downloads.display());
     let outside: Vec<String> = outside_uris(&folder_uri)
         .into_iter()
         .map(|(uri, _)| uri)
         .collect();
-    let spec = json!({
-        "mode": mode, "server": server, "invoice_id": seeded.invoice, "outside_uris": outside,
-    });
-
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("sdk/python_library_client.py");
-    let output = Command::new(python())
-        .arg(script)
-        .arg(spec.to_string())
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .output()
-        .expect("run the Python SDK client");
-    let said = || {
-        format!(
-            "\n--- script stdout:\n{}\n--- script stderr:\n{}\n--- server stderr:\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr),
-            http_server
-                .as_ref()
-                .map(HttpMcpServer::stderr)
-                .unwrap_or_else(|| "(spawned by the SDK)".into()),
-        )
-    };
-    assert!(
-        output.status.success(),
-        "{transport:?} / {mode}: the SDK session failed ({}){}",
-        output.status,
-        said()
+    let spec = json!({ "mode": mode, "invoice_id": seeded.invoice, "outside_uris": outside });
+    let summary = run_sdk_script(
+        "python_library_client.py",
+        transport,
+        &setup,
+        home.path(),
+        spec,
     );
-    let summary: Value = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .last()
-        .and_then(|line| serde_json::from_str(line).ok())
-        .unwrap_or_else(|| panic!("no JSON summary on the last line{}", said()));
 
     assert_eq!(summary["protocol_version"], expected_version, "{summary}");
     if mode == "legacy" {
@@ -945,5 +879,4 @@ fn python_session(transport: Transport, mode: &str, expected_version: &str) {
         );
     }
     assert!(fs::read_to_string(home.path().join("secret.txt")).unwrap() == "not for the model");
-    drop(http_server);
 }

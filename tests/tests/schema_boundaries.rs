@@ -8,13 +8,15 @@
 //!
 //! The probes come from the schemas alone, so a new tool or field is probed without a
 //! change here, and a constraint this test cannot probe (a new keyword, pattern or format)
-//! fails it instead of slipping through.
+//! fails it instead of slipping through. Every verdict this test expects is checked in the
+//! end against Python's `jsonschema` (tests/sdk/json_schema_verdicts.py), an implementation
+//! of JSON Schema we did not write.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use facturation_pro_emulator::emulator::EmulatorConfig;
-use facturation_pro_emulator::harness::TestSession;
+use facturation_pro_emulator::harness::{TestSession, sdk_python, workspace_root};
 use serde_json::{Map, Value, json};
 
 /// Keywords that constrain values: each has a generator below and a check in `admits`.
@@ -1117,6 +1119,16 @@ struct Findings {
     mismatches: Vec<Mismatch>,
     /// Refusals after which the emulator had received a request all the same.
     sent_anyway: Vec<String>,
+    /// Every call sent, with the schema and this test's verdict, for a second opinion.
+    judged: Vec<Judged>,
+}
+
+/// One call's arguments, the schema they were judged against, and this test's verdict.
+struct Judged {
+    tool: String,
+    schema: Value,
+    arguments: Value,
+    inside: bool,
 }
 
 impl Findings {
@@ -1155,6 +1167,12 @@ impl Findings {
                 json!({ "name": name, "arguments": probe.value }),
             );
             self.calls += 1;
+            self.judged.push(Judged {
+                tool: name.to_string(),
+                schema: schema.clone(),
+                arguments: probe.value.clone(),
+                inside,
+            });
             let answer = classify(&response);
             let value = value_at(&probe.value, &probe.location);
             let requests = session.emulator.requests();
@@ -1262,6 +1280,61 @@ fn every_input_schema_states_exactly_what_the_server_enforces() {
     );
     let failure = findings.failure();
     assert!(failure.is_empty(), "{failure}");
+    second_opinion(&findings.judged);
+}
+
+/// The verdicts this test expected the server to reach, checked against an independent
+/// JSON Schema implementation (Python's `jsonschema`, Draft 2020-12 with format checks):
+/// if the two disagree, this test's own reading of the schemas is wrong somewhere.
+fn second_opinion(judged: &[Judged]) {
+    let scratch = tempfile::tempdir().expect("a scratch folder");
+    let cases_path = scratch.path().join("cases.jsonl");
+    let cases: String = judged
+        .iter()
+        .map(|case| {
+            format!(
+                "{}\n",
+                json!({ "schema": case.schema, "instance": case.arguments })
+            )
+        })
+        .collect();
+    std::fs::write(&cases_path, cases).expect("write the cases");
+    let script = workspace_root().join("tests/sdk/json_schema_verdicts.py");
+    let output = std::process::Command::new(sdk_python())
+        .arg(script)
+        .arg(&cases_path)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .expect("run the jsonschema validator");
+    assert!(
+        output.status.success(),
+        "jsonschema failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let verdicts: Vec<bool> =
+        serde_json::from_slice(&output.stdout).expect("a JSON list of verdicts");
+    assert_eq!(verdicts.len(), judged.len());
+    let disagreements: Vec<String> = judged
+        .iter()
+        .zip(verdicts)
+        .filter(|(case, verdict)| case.inside != *verdict)
+        .map(|(case, verdict)| {
+            format!(
+                "{} {}: this test says {}, jsonschema says {}",
+                case.tool,
+                clip(&case.arguments.to_string(), 160),
+                if case.inside { "inside" } else { "outside" },
+                if verdict { "inside" } else { "outside" },
+            )
+        })
+        .collect();
+    assert!(
+        disagreements.is_empty(),
+        "{} of {} verdicts differ from jsonschema's:\n    {}",
+        disagreements.len(),
+        judged.len(),
+        disagreements.join("\n    ")
+    );
 }
 
 /// The generator checked on its own, without a server: both sides of every constraint it

@@ -119,8 +119,9 @@ pub const PROMPTS: &[Prompt] = &[
 ];
 
 /// The closing line of every prompt that can lead to irreversible actions.
-const GO_AHEAD: &str = "Never finalise an invoice, email anything, issue a credit note or \
-    delete anything without my explicit go-ahead for that very action.";
+const GO_AHEAD: &str = "Never make an invoice final (finalising a draft, creating one without \
+    `type_doc: \"draft\"`, converting a quote), email anything, issue a credit note or delete \
+    anything without my explicit go-ahead for that very action.";
 
 pub fn list() -> Cached<Vec<Value>> {
     let prompts = PROMPTS
@@ -319,12 +320,14 @@ fn quote_to_paid_invoice(given: &Given) -> String {
          its id. Show me its customer, lines, total and status.\n\
          2. If it is still pending and I confirm the customer accepted it, mark it accepted \
          with `update_quote_status` and `quote_status: 1`.\n\
-         3. Check with `list_invoices` (argument `customer_id`) that it was not invoiced \
-         already, then turn it into an invoice with `convert_quote_to_invoice`, once: each \
-         call creates another invoice.\n\
-         4. If the new invoice is a draft, show it to me and, only once I confirm, finalise \
-         it with `update_invoice` and `type_doc: \"final\"` (irreversible: it gets its \
-         number).\n\
+         3. Check that it was not invoiced already (its `invoice_ids`, or `list_invoices` \
+         with its `customer_id`). Then, only once I confirm, turn it into an invoice with \
+         `convert_quote_to_invoice`, once: the API makes a FINAL, numbered invoice at once \
+         (it can never be deleted), and each call creates another.\n\
+         4. If I would rather check a draft first, create it instead with `create_invoice`, \
+         `type_doc: \"draft\"`, the quote's `customer_id` and its lines as `items`; show it \
+         to me and, only once I confirm, finalise it with `update_invoice` and `type_doc: \
+         \"final\"` (irreversible: it gets its number).\n\
          5. Ask me before emailing it with `send_invoice_email`.\n\
          6. When I tell you the payment came in, record it with `create_settlement` \
          (`paid_on`, `payment_mode`, `total`) and check with `get_invoice` that the invoice \

@@ -14,6 +14,23 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// target/tools/python/bin/python: the venv holding the official MCP Python SDK (and the
+/// `jsonschema` validator it depends on), pinned by scripts/install-test-tools.sh. Tests
+/// that need it fail without it rather than skip.
+pub fn sdk_python() -> PathBuf {
+    made_by(
+        workspace_root().join("target/tools/python/bin/python"),
+        "run scripts/install-test-tools.sh (it installs the MCP Python SDK)",
+    )
+}
+
+/// `path` when it exists; otherwise a panic naming it and what makes it, so a missing tool
+/// or build fails the test that needs it, saying what to run.
+pub(crate) fn made_by(path: PathBuf, remedy: &str) -> PathBuf {
+    assert!(path.exists(), "{} is missing: {remedy}", path.display());
+    path
+}
+
 /// The host binary next to the running executable (`target/<profile>/`), or
 /// `FACTURATION_MCP_BIN` when set.
 pub fn host_binary() -> PathBuf {
@@ -26,29 +43,22 @@ pub fn host_binary() -> PathBuf {
     if dir.ends_with("deps") {
         dir.pop();
     }
-    let binary = dir.join(format!(
-        "facturation-pro-mcp{}",
-        std::env::consts::EXE_SUFFIX
-    ));
-    assert!(
-        binary.exists(),
-        "{} is missing: build it first (`cargo build --release --workspace --bins`, as scripts/test.sh does)",
-        binary.display()
-    );
-    binary
+    made_by(
+        dir.join(format!(
+            "facturation-pro-mcp{}",
+            std::env::consts::EXE_SUFFIX
+        )),
+        "build it first (`cargo build --release --workspace --bins`, as scripts/test.sh does)",
+    )
 }
 
 /// The bare guest component, as host/build.rs builds it (the host embeds it precompiled;
 /// other wasi:http hosts take this file).
 pub fn guest_component() -> PathBuf {
-    let path =
-        workspace_root().join("target/guest/wasm32-wasip2/component/facturation_pro_guest.wasm");
-    assert!(
-        path.exists(),
-        "{} is missing: build the host first (`cargo build --release --workspace --bins`)",
-        path.display()
-    );
-    path
+    made_by(
+        workspace_root().join("target/guest/wasm32-wasip2/component/facturation_pro_guest.wasm"),
+        "build the host first (`cargo build --release --workspace --bins`)",
+    )
 }
 
 /// The sandbox probe component, built for wasm32-wasip2 once per test process.

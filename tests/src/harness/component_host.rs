@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use tempfile::TempDir;
 
-use super::artifacts::{guest_component, workspace_root};
+use super::artifacts::{guest_component, made_by, workspace_root};
 use super::http_client::HttpEndpoint;
 
 /// Starting compiles the whole component (Cranelift for wasmtime, which keeps no cache here;
@@ -124,12 +124,7 @@ impl Host {
 
 /// A tool under target/tools; panics, naming the script that installs it, when missing.
 fn tool(path: PathBuf) -> PathBuf {
-    assert!(
-        path.is_file(),
-        "{} is missing: run scripts/install-test-tools.sh",
-        path.display()
-    );
-    path
+    made_by(path, "run scripts/install-test-tools.sh")
 }
 
 fn wasmtime_command(tools: &Path, component: &Path, env: &[(&str, &str)]) -> Command {

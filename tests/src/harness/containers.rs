@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::ServerSetup;
-use super::artifacts::workspace_root;
+use super::artifacts::{made_by, workspace_root};
 
 /// The local name scripts/build-images.sh gives the images.
 pub const LOCAL_IMAGE: &str = "localhost/facturation-pro-mcp";
@@ -23,27 +23,23 @@ pub fn linux_image(arch: &str) -> String {
     format!("{LOCAL_IMAGE}:{}-linux-{arch}", env!("CARGO_PKG_VERSION"))
 }
 
+/// What makes the images, their store and their exports.
+const BUILD_IMAGES: &str = "run scripts/build-images.sh";
+
 /// Where scripts/build-images.sh exports the multi-arch index and the wasm image.
 pub fn oci_layout(name: &str) -> PathBuf {
     let path = workspace_root().join("target/image").join(name);
-    assert!(
-        path.join("index.json").is_file(),
-        "{} is missing: run scripts/build-images.sh",
-        path.display()
-    );
+    made_by(path.join("index.json"), BUILD_IMAGES);
     path
 }
 
 /// The project's own image store (vfs), which scripts/container-store.sh sets up for the
 /// scripts that build and push the images; podman and the scripts must all use it.
 pub fn storage_conf() -> PathBuf {
-    let path = workspace_root().join("target/containers/storage.conf");
-    assert!(
-        path.is_file(),
-        "{} is missing: run scripts/build-images.sh",
-        path.display()
-    );
-    path
+    made_by(
+        workspace_root().join("target/containers/storage.conf"),
+        BUILD_IMAGES,
+    )
 }
 
 /// podman, on the store the images were built in.

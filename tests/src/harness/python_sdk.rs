@@ -1,0 +1,86 @@
+//! Runs a script of tests/sdk, a client built on the official MCP Python SDK, against the
+//! real server: over stdio (the SDK spawns the host itself) or over Streamable HTTP (a host
+//! started here). The script gets a JSON spec naming the server, prints a JSON summary on
+//! its last line, and exits non-zero with the SDK's traceback when anything failed.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::{Map, Value, json};
+
+use super::artifacts::{host_binary, sdk_python, workspace_root};
+use super::client::ServerSetup;
+use super::http_client::{HttpEndpoint, HttpMcpServer};
+
+#[derive(Clone, Copy, Debug)]
+pub enum SdkTransport {
+    Stdio,
+    Http,
+}
+
+/// Runs `tests/sdk/<script>` with `spec` (an object: the mode and whatever the script
+/// needs) plus the server to reach, started from `setup` with `home` as its HOME. Returns
+/// the script's summary; panics with everything the script and server said when it failed.
+pub fn run_sdk_script(
+    script: &str,
+    transport: SdkTransport,
+    setup: &ServerSetup,
+    home: &Path,
+    spec: Value,
+) -> Value {
+    // Kept alive until the script is done; None on stdio, where the SDK spawns the server.
+    let mut http_server = None;
+    let server = match transport {
+        SdkTransport::Stdio => {
+            // The SDK adds a few variables of its own environment (PATH, HOME, ...) to what
+            // it is given; HOME here keeps the audit log in the temporary home.
+            let mut env: Map<String, Value> = setup
+                .env
+                .iter()
+                .map(|(name, value)| (name.clone(), json!(value)))
+                .collect();
+            env.insert("HOME".into(), json!(home));
+            json!({ "stdio": {
+                "command": host_binary(), "args": setup.args, "env": env, "cwd": setup.cwd,
+            } })
+        }
+        SdkTransport::Http => {
+            let started = HttpMcpServer::start(setup);
+            let url = format!("http://{}/mcp", started.address());
+            http_server = Some(started);
+            json!({ "http": url })
+        }
+    };
+    let mut spec = spec;
+    spec["server"] = server;
+
+    let output = Command::new(sdk_python())
+        .arg(workspace_root().join("tests/sdk").join(script))
+        .arg(spec.to_string())
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .expect("run the Python SDK client");
+    let said = || {
+        format!(
+            "\n--- script stdout:\n{}\n--- script stderr:\n{}\n--- server stderr:\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+            http_server
+                .as_ref()
+                .map(HttpMcpServer::stderr)
+                .unwrap_or_else(|| "(spawned by the SDK, which shows it above)".into()),
+        )
+    };
+    assert!(
+        output.status.success(),
+        "{script} over {transport:?} ({}): the SDK session failed ({}){}",
+        spec["mode"],
+        output.status,
+        said()
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .last()
+        .and_then(|line| serde_json::from_str(line).ok())
+        .unwrap_or_else(|| panic!("no JSON summary on the last line{}", said()))
+}

@@ -126,9 +126,10 @@ fn listed_tools() -> Vec<Value> {
 
 /// Ceilings for all 72 tools: what the model reads, and the whole `tools/list` result.
 /// Before the definitions were made lean these were 101,786 and 200,638 bytes. The goal for
-/// the visible part is 50 KB; what is left is mostly structure (667 typed properties with
-/// their bounds), see README "What the model sees". A change that grows them fails here.
-const MODEL_VISIBLE_LIMIT: usize = 70_000;
+/// the visible part is 50 KB; what is left is mostly structure (719 typed properties with
+/// their bounds take 40 KB), see README "What the model sees". A change that grows them
+/// fails here.
+const MODEL_VISIBLE_LIMIT: usize = 68_000;
 const TOOLS_LIST_LIMIT: usize = 100_000;
 
 #[test]

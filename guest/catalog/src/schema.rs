@@ -1,7 +1,10 @@
 //! Turns a [`ToolSpec`] into the MCP `Tool` object clients see: the input schema from the
-//! route's path, query and body fields; the output schema from the record's field table;
-//! annotations from what the tool does to the user's data; and, in `_meta`, the API route
-//! and toolset (the route-coverage test and the README catalogue read them).
+//! route's path, query and body fields, stating every rule the executor enforces; the
+//! output schema from the shape of the answer; annotations from what the tool does to the
+//! user's data; and, in `_meta`, the API route and toolset (the route-coverage test and the
+//! README catalogue read them). A model reads every byte of the names, titles, descriptions
+//! and input schemas of all the tools it is given, so descriptions say only what the name
+//! and type do not, and say it once.
 
 use serde_json::{Map, Value, json};
 
@@ -67,21 +70,21 @@ fn path_param_schema(name: &str) -> Value {
 
 /// What `order_url` may be: an order's PDF path as the API gives it, possibly as a full URL.
 /// The executor checks the same rule before any request.
-pub const ORDER_URL_PATTERN: &str = r"^(https?://[^/]+)?/firms/[0-9]+/orders/[A-Za-z0-9._-]+\.pdf$";
+const ORDER_URL_PATTERN: &str = r"^(https?://[^/]+)?/firms/[0-9]+/orders/[A-Za-z0-9._-]+\.pdf$";
 
 /// What a decimal written as text may look like; JSON numbers are taken as they are.
-pub const DECIMAL_TEXT_PATTERN: &str = r"^-?[0-9]+([.,][0-9]+)?$";
+const DECIMAL_TEXT_PATTERN: &str = r"^-?[0-9]+([.,][0-9]+)?$";
 
 /// What a month or a day of a period filter looks like; the day must exist.
-pub const PERIOD_PATTERN: &str = "^[0-9]{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?$";
+const PERIOD_PATTERN: &str = "^[0-9]{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?$";
 
-pub const CURRENCY_PATTERN: &str = "^[A-Z]{3}$";
+const CURRENCY_PATTERN: &str = "^[A-Z]{3}$";
 
-pub const COUNTRY_PATTERN: &str = "^[A-Z]{2}$";
+const COUNTRY_PATTERN: &str = "^[A-Z]{2}$";
 
 /// Standard base64 with its padding, the last symbol carrying no stray bits: exactly what
 /// the executor decodes.
-pub const BASE64_PATTERN: &str =
+const BASE64_PATTERN: &str =
     "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$";
 
 fn input_schema(spec: &ToolSpec) -> Value {
@@ -96,20 +99,15 @@ fn input_schema(spec: &ToolSpec) -> Value {
     for param in spec.query {
         properties.insert(
             param.name.into(),
-            input_property(param.ty, param.description),
+            input_property(param.ty, Some(param.description)),
         );
         if param.required {
             required.push(param.name);
         }
     }
-    let described_elsewhere = described_in(spec).is_some();
+    let described_here = described_in(spec).is_none();
     for field in body_fields(spec) {
-        let description = if described_elsewhere {
-            ""
-        } else {
-            field.description
-        };
-        let mut schema = input_property(field.ty, description);
+        let mut schema = input_property(field.ty, described_here.then_some(field.description));
         if clears_with_null(spec, field) {
             admit_null(&mut schema);
         }
@@ -118,7 +116,7 @@ fn input_schema(spec: &ToolSpec) -> Value {
     for field in local_fields(spec) {
         properties.insert(
             field.name.into(),
-            input_property(field.ty, field.description),
+            input_property(field.ty, Some(field.description)),
         );
     }
     if let Body::Json {
@@ -137,8 +135,9 @@ fn input_schema(spec: &ToolSpec) -> Value {
 }
 
 /// One argument's schema: every rule the executor enforces, stated; the description only
-/// when it tells the model more than the name and the type do.
-fn input_property(ty: FieldType, description: &str) -> Value {
+/// when it tells the model more than the name and the type do, and None when another tool
+/// describes the field (then the fields of document lines go undescribed too).
+fn input_property(ty: FieldType, description: Option<&str>) -> Value {
     let mut schema = match ty {
         FieldType::Text(Some(max)) => json!({ "type": "string", "maxLength": max }),
         FieldType::Text(None) | FieldType::DateTime | FieldType::Suggested(_) => {
@@ -174,7 +173,7 @@ fn input_property(ty: FieldType, description: &str) -> Value {
                 .map(|field| {
                     (
                         field.name.to_string(),
-                        input_property(field.ty, field.description),
+                        input_property(field.ty, description.map(|_| field.description)),
                     )
                 })
                 .collect();
@@ -183,6 +182,9 @@ fn input_property(ty: FieldType, description: &str) -> Value {
                 "items": { "type": "object", "properties": properties, "additionalProperties": false },
             })
         }
+    };
+    let Some(description) = description else {
+        return schema;
     };
     let glossary = match ty {
         FieldType::OneOf(choices) | FieldType::IntOneOf(choices) => glossary(choices),

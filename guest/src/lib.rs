@@ -129,11 +129,12 @@ fn answer(request: &HttpRequest) -> HttpResponse {
     let access = access(&config);
     let seal_key = SealKey::from_env(config.basic_credentials.as_ref());
     // Our host passes the folder's real path, for messages; elsewhere there is no folder.
-    let downloads = std::env::var_os("FACTURATION_DOWNLOADS_DIR").is_some();
-    let downloads_on_host = std::env::var("FACTURATION_DOWNLOADS_DIR")
-        .ok()
-        .filter(|dir| !dir.is_empty());
-    let library = Library::new(ApiClient::new(config.clone()), downloads_on_host);
+    let downloads_on_host = std::env::var("FACTURATION_DOWNLOADS_DIR").ok();
+    let downloads = downloads_on_host.is_some();
+    let library = Library::new(
+        ApiClient::new(config.clone()),
+        downloads_on_host.filter(|dir| !dir.is_empty()),
+    );
     let toolbox = Toolbox::new(
         ApiClient::new(config),
         &selection,

@@ -213,11 +213,12 @@ fn admit_null(schema: &mut Value) {
     }
 }
 
-/// `1 PayPal, 2 card, ...`: the values whose meaning is not plain from the value itself.
+/// `1 PayPal, 2 card, ...`: the values with a meaning (an empty one marks a value that
+/// explains itself).
 fn glossary(choices: &[Choice]) -> String {
     choices
         .iter()
-        .filter(|c| !c.meaning.is_empty() && c.meaning != c.value)
+        .filter(|c| !c.meaning.is_empty())
         .map(|c| format!("{} {}", c.value, c.meaning))
         .collect::<Vec<_>>()
         .join(", ")

@@ -11,6 +11,8 @@
 #   target/tools/python/           a venv with the official MCP Python SDK, pinned
 #   target/tools/mcpb/             @anthropic-ai/mcpb, pinned (packs the .mcpb bundles;
 #                                  `validate`, `info` and `unpack` check them)
+#   target/tools/mcp-client/       @modelcontextprotocol/client, pinned (the official MCP
+#                                  TypeScript SDK's client, driven by tests/sdk/*.mjs)
 #
 # Re-running is cheap: each step is skipped when its tool already answers with
 # the expected version.
@@ -40,6 +42,9 @@ JCO_VERSION=1.35.0
 MCP_PY_VERSION=2.3.0
 # The MCP Bundle CLI; scripts/bundle.sh and tests/tests/distribution_files.rs use it.
 MCPB_VERSION=2.1.2
+# The official MCP TypeScript SDK's client; 2.x speaks 2026-07-28 as well as the legacy
+# revisions. tests/sdk/typescript_client.mjs imports it from target/tools/mcp-client/.
+MCP_TS_VERSION=2.4.0
 
 mkdir -p "$TOOLS/bin"
 
@@ -114,10 +119,12 @@ npm_tool() {
     fi
 }
 
-# The conformance suite; jco (its preview2 shim wants a recent node); the MCP Bundle CLI.
+# The conformance suite; jco (its preview2 shim wants a recent node); the MCP Bundle CLI;
+# the MCP TypeScript SDK's client.
 npm_tool conformance @modelcontextprotocol/conformance "$CONFORMANCE_VERSION"
 npm_tool jco @bytecodealliance/jco "$JCO_VERSION"
 npm_tool mcpb @anthropic-ai/mcpb "$MCPB_VERSION"
+npm_tool mcp-client @modelcontextprotocol/client "$MCP_TS_VERSION"
 # The MCP Python SDK in its own venv, so the machine's Python stays untouched.
 PY="$TOOLS/python/bin/python"
 installed=$("$PY" -c 'import importlib.metadata as m; print(m.version("mcp"))' 2>/dev/null || true)
@@ -142,4 +149,5 @@ echo "node:        $NODE ($("$NODE" --version))"
 echo "conformance: $NODE $TOOLS/conformance/node_modules/@modelcontextprotocol/conformance/dist/index.js ($CONFORMANCE_VERSION)"
 echo "jco:         $TOOLS/jco/node_modules/.bin/jco ($JCO_VERSION)"
 echo "mcpb:        $NODE $TOOLS/mcpb/node_modules/@anthropic-ai/mcpb/dist/cli/cli.js ($MCPB_VERSION)"
+echo "mcp (ts):    $TOOLS/mcp-client/node_modules/@modelcontextprotocol/client ($MCP_TS_VERSION)"
 echo "mcp (py):    $PY ($("$PY" -c 'import importlib.metadata as m; print(m.version("mcp"))'))"

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig};
 use facturation_pro_emulator::harness::ServerSetup;
 use facturation_pro_emulator::harness::http_client::{HttpEndpoint, HttpMcpServer};
-use facturation_pro_emulator::harness::workspace_root;
+use facturation_pro_emulator::harness::{node, workspace_root};
 use serde_json::Value;
 
 const INSTALL_HINT: &str = "run scripts/install-test-tools.sh";
@@ -199,12 +199,7 @@ const SUITE_PATIENCE: Duration = Duration::from_secs(600);
 /// scripts/conformance.sh looks for them: a missing tool must not pass for a clean run.
 fn require_tools() {
     let root = workspace_root();
-    let local = root.join("target/tools/bin/node");
-    let node = if local.exists() {
-        local
-    } else {
-        PathBuf::from("node")
-    };
+    let node = node();
     let version = Command::new(&node)
         .arg("--version")
         .output()

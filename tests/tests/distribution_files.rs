@@ -18,11 +18,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig};
-use facturation_pro_emulator::harness::{McpServer, ServerSetup};
+use facturation_pro_emulator::harness::{McpServer, ServerSetup, node};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Value, json};
 
@@ -983,12 +983,7 @@ fn mcpb() -> Command {
         "the mcpb CLI (npm @anthropic-ai/mcpb) is missing at {}: run scripts/install-test-tools.sh",
         cli.display()
     );
-    let node = tools.join("bin/node");
-    let mut command = Command::new(if node.exists() {
-        node
-    } else {
-        PathBuf::from("node")
-    });
+    let mut command = Command::new(node());
     command.arg(cli).current_dir(workspace());
     command
 }

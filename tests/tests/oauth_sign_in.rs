@@ -341,6 +341,71 @@ fn two_processes_share_one_sign_in_while_it_rotates() {
 }
 
 #[test]
+fn calls_in_flight_together_share_one_refresh_and_each_write_lands_once() {
+    let machine = Machine::new();
+    machine.login();
+    let mut server = machine.server();
+    success(&server.call_tool("list_customers", json!({})));
+    machine.emulator.clear_requests();
+    machine.emulator.expire_access_tokens();
+
+    // Eight calls at once, each in its own instance, all holding the expired token: the
+    // host must refresh once, not eight times (a second refresh would spend a rotated-away
+    // refresh token and sign the user out), and send each request again once.
+    const CALLS: u64 = 8;
+    for id in 0..CALLS {
+        let arguments = if id % 2 == 0 {
+            json!({ "name": "list_customers", "arguments": {} })
+        } else {
+            json!({ "name": "create_customer",
+                    "arguments": { "company_name": format!("Charge {id}") } })
+        };
+        server.send_line(
+            json!({ "jsonrpc": "2.0", "id": 200 + id, "method": "tools/call", "params": arguments })
+                .to_string()
+                .as_bytes(),
+        );
+    }
+    let mut answered = Vec::new();
+    for _ in 0..CALLS {
+        let reply = server.read_message();
+        assert_eq!(reply["result"]["isError"], false, "{reply}");
+        answered.push(reply["id"].as_u64().unwrap());
+    }
+    answered.sort_unstable();
+    assert_eq!(answered, (200..200 + CALLS).collect::<Vec<_>>());
+
+    assert_eq!(machine.emulator.oauth_refresh_count(), 1);
+    let refreshes = machine.emulator.oauth_refreshes();
+    assert!(
+        refreshes.iter().all(|attempt| attempt.error.is_none()),
+        "a refresh failed: {refreshes:?}"
+    );
+    // Every request that went out again went out with the one new token, and the four
+    // creations each made exactly one customer.
+    let stored = machine.stored().unwrap();
+    let fresh = stored["access_token"].as_str().unwrap();
+    let bearers = api_bearers(&machine.emulator);
+    let accepted: Vec<_> = bearers
+        .iter()
+        .filter(|(_, _, status)| *status < 400)
+        .collect();
+    assert_eq!(accepted.len() as u64, CALLS, "{bearers:?}");
+    assert!(
+        accepted.iter().all(|(_, token, _)| token == fresh),
+        "{bearers:?}"
+    );
+    assert!(
+        bearers
+            .iter()
+            .all(|(_, _, status)| matches!(status, 200 | 201 | 401)),
+        "{bearers:?}"
+    );
+    assert_eq!(machine.emulator.customers(1001).len(), (CALLS / 2) as usize);
+    server.finish();
+}
+
+#[test]
 fn a_revoked_sign_in_drops_the_tokens_and_names_the_command() {
     let machine = Machine::new();
     machine.login();

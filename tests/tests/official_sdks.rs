@@ -1,13 +1,19 @@
-//! The official MCP Python SDK (2.x) as an independent client: tests/sdk/python_client.py
-//! runs one session (list, read, create, read back, delete with a confirmation) over stdio
-//! and over Streamable HTTP, in each way the SDK can negotiate:
+//! The official MCP SDKs as independent clients: tests/sdk/python_client.py (the Python
+//! SDK, 2.x) and tests/sdk/typescript_client.mjs (the TypeScript SDK's
+//! `@modelcontextprotocol/client`, 2.x) run the same session (list, read, create, read
+//! back, delete with a confirmation) over stdio and over Streamable HTTP, in each way the
+//! SDKs can negotiate (both call the modes alike):
 //!
-//! - `legacy`: the `initialize` handshake, at the newest handshake-era revision;
-//! - `auto` (the SDK's default): `server/discover` first, `initialize` only as a fallback;
-//! - `2026-07-28`: that revision adopted outright, with no probe.
+//! - `legacy`: the `initialize` handshake, at the newest handshake-era revision (the
+//!   TypeScript SDK's default);
+//! - `auto` (the Python SDK's default): `server/discover` first, `initialize` only as a
+//!   fallback;
+//! - `2026-07-28`: that revision adopted outright, with no fallback (the TypeScript SDK
+//!   pins it, still through `server/discover`; the Python SDK skips the probe).
 //!
-//! Each test checks the script's summary and what the emulator received. The venv comes
-//! from scripts/install-test-tools.sh; without it the tests fail rather than skip.
+//! Each test checks the script's summary and what the emulator received. The Python venv
+//! and the TypeScript SDK come from scripts/install-test-tools.sh; without them the tests
+//! fail rather than skip.
 
 use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig};
 use facturation_pro_emulator::harness::{SdkTransport, ServerSetup, assert_route, run_sdk_script};
@@ -16,46 +22,82 @@ use serde_json::json;
 const MODERN: &str = "2026-07-28";
 const LEGACY: &str = "2025-11-25";
 
+const PYTHON: &str = "python_client.py";
+const TYPESCRIPT: &str = "typescript_client.mjs";
+
 #[test]
-fn stdio_legacy() {
-    session(SdkTransport::Stdio, "legacy", LEGACY);
+fn python_stdio_legacy() {
+    session(PYTHON, SdkTransport::Stdio, "legacy", LEGACY);
 }
 
 #[test]
-fn stdio_auto() {
-    session(SdkTransport::Stdio, "auto", MODERN);
+fn python_stdio_auto() {
+    session(PYTHON, SdkTransport::Stdio, "auto", MODERN);
 }
 
 #[test]
-fn stdio_modern() {
-    session(SdkTransport::Stdio, MODERN, MODERN);
+fn python_stdio_modern() {
+    session(PYTHON, SdkTransport::Stdio, MODERN, MODERN);
 }
 
 #[test]
-fn http_legacy() {
-    session(SdkTransport::Http, "legacy", LEGACY);
+fn python_http_legacy() {
+    session(PYTHON, SdkTransport::Http, "legacy", LEGACY);
 }
 
 #[test]
-fn http_auto() {
-    session(SdkTransport::Http, "auto", MODERN);
+fn python_http_auto() {
+    session(PYTHON, SdkTransport::Http, "auto", MODERN);
 }
 
 #[test]
-fn http_modern() {
-    session(SdkTransport::Http, MODERN, MODERN);
+fn python_http_modern() {
+    session(PYTHON, SdkTransport::Http, MODERN, MODERN);
 }
 
-/// Runs the script's session over `transport` in `mode` against a fresh emulator, and
-/// checks it negotiated `expected_version` and did exactly what it was asked.
-fn session(transport: SdkTransport, mode: &str, expected_version: &str) {
+#[test]
+fn typescript_stdio_legacy() {
+    session(TYPESCRIPT, SdkTransport::Stdio, "legacy", LEGACY);
+}
+
+#[test]
+fn typescript_stdio_auto() {
+    session(TYPESCRIPT, SdkTransport::Stdio, "auto", MODERN);
+}
+
+#[test]
+fn typescript_stdio_modern() {
+    session(TYPESCRIPT, SdkTransport::Stdio, MODERN, MODERN);
+}
+
+#[test]
+fn typescript_http_legacy() {
+    session(TYPESCRIPT, SdkTransport::Http, "legacy", LEGACY);
+}
+
+#[test]
+fn typescript_http_auto() {
+    session(TYPESCRIPT, SdkTransport::Http, "auto", MODERN);
+}
+
+#[test]
+fn typescript_http_modern() {
+    session(TYPESCRIPT, SdkTransport::Http, MODERN, MODERN);
+}
+
+/// Runs `script`'s session over `transport` in `mode` against a fresh emulator, and checks
+/// it negotiated `expected_version` and did exactly what it was asked.
+fn session(script: &str, transport: SdkTransport, mode: &str, expected_version: &str) {
     let emulator =
         Emulator::start(EmulatorConfig::without_demo_data()).expect("start the emulator");
     let home = tempfile::tempdir().expect("a temporary home");
-    let setup = ServerSetup::against(&emulator.base_url(), &home.path().join("downloads"));
+    // Pages of 30 tools, so listing all 72 takes three `tools/list` calls: each SDK has to
+    // follow `nextCursor` (by default the server sends them all at once).
+    let setup = ServerSetup::against(&emulator.base_url(), &home.path().join("downloads"))
+        .with_env("FACTURATION_TOOLS_PAGE_SIZE", "30");
 
     let spec = json!({ "mode": mode });
-    let summary = run_sdk_script("python_client.py", transport, &setup, home.path(), spec);
+    let summary = run_sdk_script(script, transport, &setup, home.path(), spec);
 
     assert_eq!(summary["protocol_version"], expected_version, "{summary}");
     assert_eq!(summary["tool_count"], 72, "{summary}");
@@ -66,7 +108,7 @@ fn session(transport: SdkTransport, mode: &str, expected_version: &str) {
         "{summary}"
     );
     assert_eq!(summary["fetched_company_name"], "SDK SARL", "{summary}");
-    // The SDK declares elicitation (it has a callback), so the delete is confirmed through
+    // Both SDKs declare elicitation (they have a handler), so the delete is confirmed through
     // it, except in one case: a handshake-era client over HTTP. The server keeps no state
     // between HTTP requests, so what `initialize` declared is gone by the tool call, and the
     // delete goes ahead on the client's own approval (the tool is marked destructive), as

@@ -24,6 +24,39 @@ pub fn sdk_python() -> PathBuf {
     )
 }
 
+/// The node that runs the scripts of tests/sdk written against the official MCP TypeScript
+/// SDK, once that SDK is where they import it from: target/tools/mcp-client/, pinned by
+/// scripts/install-test-tools.sh. Tests that need them fail without them rather than skip.
+pub fn sdk_node() -> PathBuf {
+    made_by(
+        workspace_root()
+            .join("target/tools/mcp-client/node_modules/@modelcontextprotocol/client/package.json"),
+        "run scripts/install-test-tools.sh (it installs the MCP TypeScript SDK)",
+    );
+    node()
+}
+
+/// The node for the npm tools (jco, the conformance suite, mcpb, the TypeScript SDK): the
+/// one scripts/install-test-tools.sh links into target/tools/bin when the machine's is too
+/// old, else the machine's own, found on PATH.
+pub fn node() -> PathBuf {
+    let local = workspace_root().join("target/tools/bin/node");
+    if local.is_file() {
+        return local;
+    }
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join("node"))
+        .find(|candidate| candidate.is_file())
+        .unwrap_or_else(|| {
+            made_by(
+                local,
+                "run scripts/install-test-tools.sh (it installs Node 22)",
+            )
+        })
+}
+
 /// `path` when it exists; otherwise a panic naming it and what makes it, so a missing tool
 /// or build fails the test that needs it, saying what to run.
 pub(crate) fn made_by(path: PathBuf, remedy: &str) -> PathBuf {

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use tempfile::TempDir;
 
-use super::artifacts::{guest_component, made_by, workspace_root};
+use super::artifacts::{guest_component, made_by, node, workspace_root};
 use super::http_client::HttpEndpoint;
 
 /// Starting compiles the whole component (Cranelift for wasmtime, which keeps no cache here;
@@ -160,7 +160,7 @@ fn wasmtime_command(tools: &Path, component: &Path, env: &[(&str, &str)]) -> Com
 /// jco with the port it must listen on and the directory it transpiles into.
 fn jco_command(tools: &Path, component: &Path, env: &[(&str, &str)]) -> (Command, u16, TempDir) {
     let jco = tool(tools.join("jco/node_modules/.bin/jco"));
-    let node = node(tools);
+    let node = node();
     // With `--port 0` jco listens on a free port but reports "0", so the port is chosen
     // here: one the system just handed out and took back. Another process could grab it in
     // between; the start would then fail loudly, not test the wrong server.
@@ -189,22 +189,6 @@ fn jco_command(tools: &Path, component: &Path, env: &[(&str, &str)]) -> (Command
         .arg(dir.path())
         .arg(component);
     (command, port, dir)
-}
-
-/// The node jco runs on: the one install-test-tools.sh links into target/tools/bin when the
-/// machine's is too old, else the machine's own (found on the test's PATH, as the component
-/// gets none of it).
-fn node(tools: &Path) -> PathBuf {
-    let local = tools.join("bin/node");
-    if local.is_file() {
-        return local;
-    }
-    std::env::var_os("PATH")
-        .iter()
-        .flat_map(std::env::split_paths)
-        .map(|dir| dir.join("node"))
-        .find(|candidate| candidate.is_file())
-        .unwrap_or_else(|| panic!("no node: run scripts/install-test-tools.sh"))
 }
 
 /// The `ip:port` a host prints once it listens, if `line` is that line.

@@ -13,16 +13,18 @@ mod json;
 mod multipart;
 pub mod oci;
 pub mod probe;
-mod python_sdk;
 mod recorded;
+mod sdk_scripts;
 mod session;
 mod tool_sizes;
 
-pub use artifacts::{guest_component, host_binary, probe_component, sdk_python, workspace_root};
+pub use artifacts::{
+    guest_component, host_binary, node, probe_component, sdk_python, workspace_root,
+};
 pub use client::{McpServer, ServerSetup, TEST_USER_AGENT};
 pub use json::{decimal, id_of, ids, without};
 pub use multipart::{FormPart, form_parts, upload_part};
-pub use python_sdk::{SdkTransport, run_sdk_script};
 pub use recorded::{assert_json_body, assert_route, sorted_pairs, sorted_query};
+pub use sdk_scripts::{SdkTransport, run_sdk_script};
 pub use session::{ServerFixture, TestSession, error_text, success};
 pub use tool_sizes::{ToolSizes, tool_sizes};

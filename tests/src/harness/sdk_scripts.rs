@@ -1,14 +1,16 @@
-//! Runs a script of tests/sdk, a client built on the official MCP Python SDK, against the
-//! real server: over stdio (the SDK spawns the host itself) or over Streamable HTTP (a host
-//! started here). The script gets a JSON spec naming the server, prints a JSON summary on
-//! its last line, and exits non-zero with the SDK's traceback when anything failed.
+//! Runs a script of tests/sdk, a client built on an official MCP SDK, against the real
+//! server: over stdio (the SDK spawns the host itself) or over Streamable HTTP (a host
+//! started here). A `.py` script runs on the Python SDK's venv, a `.mjs` one on Node with
+//! the TypeScript SDK; both kinds take the same JSON spec naming the server, print a JSON
+//! summary on their last line, and exit non-zero with the SDK's traceback or stack when
+//! anything failed.
 
 use std::path::Path;
 use std::process::Command;
 
 use serde_json::{Map, Value, json};
 
-use super::artifacts::{host_binary, sdk_python, workspace_root};
+use super::artifacts::{host_binary, sdk_node, sdk_python, workspace_root};
 use super::client::ServerSetup;
 use super::http_client::{HttpEndpoint, HttpMcpServer};
 
@@ -54,12 +56,11 @@ pub fn run_sdk_script(
     let mut spec = spec;
     spec["server"] = server;
 
-    let output = Command::new(sdk_python())
+    let output = runner_of(script)
         .arg(workspace_root().join("tests/sdk").join(script))
         .arg(spec.to_string())
-        .env("PYTHONDONTWRITEBYTECODE", "1")
         .output()
-        .expect("run the Python SDK client");
+        .unwrap_or_else(|error| panic!("run {script}: {error}"));
     let said = || {
         format!(
             "\n--- script stdout:\n{}\n--- script stderr:\n{}\n--- server stderr:\n{}",
@@ -83,4 +84,18 @@ pub fn run_sdk_script(
         .last()
         .and_then(|line| serde_json::from_str(line).ok())
         .unwrap_or_else(|| panic!("no JSON summary on the last line{}", said()))
+}
+
+/// The interpreter of `script`, told by its extension; a missing one fails the test, saying
+/// how to install it.
+fn runner_of(script: &str) -> Command {
+    match Path::new(script).extension().and_then(|ext| ext.to_str()) {
+        Some("py") => {
+            let mut command = Command::new(sdk_python());
+            command.env("PYTHONDONTWRITEBYTECODE", "1");
+            command
+        }
+        Some("mjs") => Command::new(sdk_node()),
+        _ => panic!("{script}: tests/sdk holds .py and .mjs scripts only"),
+    }
 }

@@ -21,6 +21,7 @@ use crate::api_gate::GateShared;
 use crate::config::Settings;
 use crate::engine_config::engine_config;
 use crate::sandbox::{self, GuestState};
+use crate::spent_states::SpentStates;
 use crate::watchdog;
 
 /// The tool component, built by build.rs for wasm32-wasip2 and compiled there to machine
@@ -47,6 +48,8 @@ pub struct Runner {
     gate: Arc<GateShared>,
     /// The guest's environment, the same for every instance.
     environment: Arc<[(String, String)]>,
+    /// Confirmation states already redeemed, so that each confirms one call.
+    spent: Arc<SpentStates>,
 }
 
 /// Why a request got no answer from the component.
@@ -90,6 +93,7 @@ impl Runner {
             environment: sandbox::environment(&settings).into(),
             settings: Arc::new(settings),
             gate,
+            spent: Arc::default(),
         })
     }
 
@@ -164,9 +168,21 @@ impl Runner {
         &self,
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, Crash> {
-        self.run(request)
+        let (mut parts, body) = request.into_parts();
+        let (body, claim) = self.spent.redeem(body);
+        if parts.headers.contains_key(http::header::CONTENT_LENGTH) {
+            parts
+                .headers
+                .insert(http::header::CONTENT_LENGTH, body.len().into());
+        }
+        let response = self
+            .run(http::Request::from_parts(parts, body))
             .await
-            .map_err(|error| Crash(describe(&error)))
+            .map_err(|error| Crash(describe(&error)))?;
+        if let Some(claim) = claim {
+            self.spent.settle(claim, response.body());
+        }
+        Ok(response)
     }
 
     async fn run(&self, request: http::Request<Bytes>) -> Result<http::Response<Bytes>> {

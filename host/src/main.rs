@@ -12,6 +12,7 @@ mod http_server;
 mod oauth;
 mod pacing;
 mod sandbox;
+mod spent_states;
 mod stdio;
 mod watchdog;
 

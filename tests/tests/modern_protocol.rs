@@ -604,6 +604,51 @@ fn a_request_state_for_another_call_altered_or_forged_confirms_nothing() {
 }
 
 #[test]
+fn an_accepted_state_sent_again_sends_nothing_again_and_the_user_is_asked_anew() {
+    let mut world = World::new();
+    let customer = world.customer("Relancé SARL");
+    let invoice = world.emulator.insert_record(
+        1001,
+        "invoices",
+        json!({ "customer_id": customer, "title": "Maintenance",
+                "items": [{ "title": "Forfait", "quantity": 1, "unit_price": 300 }] }),
+    );
+    let arguments = json!({ "invoice_id": invoice, "to": "compta@relance.test" });
+    let form = json!({ "elicitation": {} });
+    let asked = world.call("send_invoice_email", arguments.clone(), form.clone());
+    assert_eq!(asked["resultType"], "input_required", "{asked}");
+    let state = asked["requestState"].as_str().unwrap().to_string();
+    let answered = json!({
+        "name": "send_invoice_email",
+        "arguments": arguments,
+        "inputResponses": accepted(),
+        "requestState": state,
+    });
+
+    let sent = world.modern("tools/call", answered.clone(), form.clone());
+    assert_eq!(sent["result"]["isError"], false, "{sent}");
+    assert_eq!(world.emulator.sent_emails().len(), 1);
+
+    // The same answer again, as a client retrying after a lost response would send it, and
+    // from a second connection to the same server: the state confirmed one call, so each
+    // time the user is asked again, with a state of its own, and no second e-mail leaves.
+    for attempt in 0..2 {
+        let again = world.modern("tools/call", answered.clone(), form.clone());
+        let result = &again["result"];
+        assert_eq!(result["resultType"], "input_required", "{attempt}: {again}");
+        let new_state = result["requestState"].as_str().unwrap();
+        assert_ne!(new_state, state, "{attempt}: a question gets a fresh state");
+    }
+    assert_eq!(world.emulator.sent_emails().len(), 1, "sent once");
+    let posts: Vec<_> = world
+        .api_requests()
+        .into_iter()
+        .filter(|request| request.method == "POST")
+        .collect();
+    assert_eq!(posts.len(), 1, "{posts:#?}");
+}
+
+#[test]
 fn a_client_that_cannot_show_a_form_is_never_asked() {
     let mut world = World::new();
     // Without elicitation, or with only the URL mode, there is no way to ask: the tool acts

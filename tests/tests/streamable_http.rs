@@ -688,11 +688,19 @@ fn a_modern_session_discovers_lists_calls_and_confirms() {
         json!({ "confirm": { "action": "accept", "content": { "confirm": true } } });
     answered["requestState"] = json!(state);
     let done = assert_result(
-        &world.modern(json!(7), "tools/call", answered, form),
+        &world.modern(json!(7), "tools/call", answered.clone(), form.clone()),
         json!(7),
     );
     assert_eq!(done["resultType"], "complete", "{done}");
     assert_eq!(done["isError"], false, "{done}");
+    // The same answer posted again (a retry after a lost response) confirms nothing more:
+    // the user is asked anew.
+    let replayed = assert_result(
+        &world.modern(json!(8), "tools/call", answered, form),
+        json!(8),
+    );
+    assert_eq!(replayed["resultType"], "input_required", "{replayed}");
+    assert_ne!(replayed["requestState"], json!(state));
     let requests = world.api_requests();
     assert_eq!(requests.len(), 1, "{requests:#?}");
     assert_route(

@@ -5,8 +5,10 @@
 //!
 //! The server keeps nothing between requests, so the question travels as an `input_required`
 //! result with a `requestState` that the client sends back with the user's answer. That state
-//! is sealed with HMAC-SHA256 over the tool, a digest of its arguments and an expiry: a
-//! client cannot forge one, reuse one for another call, or keep one past its expiry.
+//! is sealed with HMAC-SHA256 over the tool, a digest of its arguments, an expiry and a
+//! nonce: a client cannot forge one, reuse one for another call, or keep one past its
+//! expiry. Using one twice for the same call is what the component alone cannot see; our
+//! host remembers the states redeemed (host/src/spent_states.rs).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -156,12 +158,21 @@ fn ask(
     }
 }
 
-/// `payload.mac`, both base64url: the payload names the tool, the digest of its arguments
-/// and the expiry, so the state confirms this call and nothing else.
+/// `payload.mac`, both base64url: the payload names the tool, the digest of its arguments,
+/// the expiry and a nonce, so the state confirms this call and nothing else, and no two
+/// questions share one.
 fn seal(spec: &ToolSpec, arguments: &Map<String, Value>, key: &SealKey, expires: u64) -> String {
-    let payload =
-        json!({ "tool": spec.name, "arguments": arguments_digest(arguments), "expires": expires })
-            .to_string();
+    let mut nonce = [0u8; 16];
+    // Without randomness the state would still be sealed, only not unique: asking again
+    // within the same second would give the same state, which the host remembers as used.
+    let _ = getrandom::fill(&mut nonce);
+    let payload = json!({
+        "tool": spec.name,
+        "arguments": arguments_digest(arguments),
+        "expires": expires,
+        "nonce": BASE64_URL_SAFE_NO_PAD.encode(nonce),
+    })
+    .to_string();
     let tag = key.mac(payload.as_bytes()).finalize().into_bytes();
     format!(
         "{}.{}",

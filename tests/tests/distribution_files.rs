@@ -41,7 +41,9 @@ const IMAGE_REPOSITORY: &str = "ghcr.io/facturation-pro-mcp/facturation-pro-mcp"
 /// The image Docker builds from our Dockerfile for its catalog.
 const DOCKER_CATALOG_IMAGE: &str = "mcp/facturation-pro";
 /// The only host the container may reach (enforced by the gateway's `--block-network`).
-const API_HOST: &str = "www.facturation.pro:443";
+/// `/tcp` asks the gateway for a plain TCP relay, so TLS runs from our host to the API; an
+/// entry without it gets an HTTP proxy that the server would have to be told to use.
+const API_HOST: &str = "www.facturation.pro:443/tcp";
 /// A named volume: the gateway lets it be written, unlike host folders (read-only unless
 /// listed in MCP_GATEWAY_DOCKER_BIND_ALLOW_WRITABLE_PATHS), and Docker gives it the image's
 /// /downloads, owned by the image's user.

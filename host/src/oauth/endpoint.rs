@@ -57,7 +57,7 @@ pub async fn refresh(
         .await
         .map_err(RefreshFailure::Other)?;
     if status == 200 {
-        return tokens_from(&body, &current.client_id).map_err(RefreshFailure::Other);
+        return refreshed(current, &body).map_err(RefreshFailure::Other);
     }
     if body["error"] == "invalid_grant" {
         return Err(RefreshFailure::InvalidGrant);
@@ -75,6 +75,21 @@ pub async fn revoke(settings: &OAuthSettings, client_id: &str, token: &str) -> R
         bail!("revoking failed: {}", describe_error(status, &body));
     }
     Ok(())
+}
+
+/// The tokens after a refresh answered `body`. Doorkeeper sends a new refresh token every
+/// time, but RFC 6749 (section 6) lets a server keep the old one and leave an unchanged
+/// scope out: then the current ones still hold, and dropping them would sign the user out
+/// at the next refresh.
+fn refreshed(current: &Tokens, body: &Value) -> Result<Tokens> {
+    let mut tokens = tokens_from(body, &current.client_id)?;
+    if tokens.refresh_token.is_none() {
+        tokens.refresh_token.clone_from(&current.refresh_token);
+    }
+    if tokens.scope.is_empty() {
+        tokens.scope.clone_from(&current.scope);
+    }
+    Ok(tokens)
 }
 
 fn tokens_from(body: &Value, client_id: &str) -> Result<Tokens> {
@@ -144,4 +159,41 @@ async fn post(
     let _ = io.await;
     let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     Ok((status, json))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn current() -> Tokens {
+        Tokens {
+            access_token: "old access".into(),
+            refresh_token: Some("old refresh".into()),
+            expires_at: 0,
+            scope: "read_write".into(),
+            client_id: "app".into(),
+        }
+    }
+
+    #[test]
+    fn a_refresh_answer_that_rotates_replaces_both_tokens() {
+        let body = json!({ "access_token": "new access", "refresh_token": "new refresh",
+                           "expires_in": 60, "scope": "read" });
+        let tokens = refreshed(&current(), &body).unwrap();
+        assert_eq!(tokens.access_token, "new access");
+        assert_eq!(tokens.refresh_token.as_deref(), Some("new refresh"));
+        assert_eq!(tokens.scope, "read");
+        assert_eq!(tokens.client_id, "app");
+        assert!(tokens.expires_at >= now_secs() + 59);
+    }
+
+    #[test]
+    fn a_refresh_answer_without_refresh_token_or_scope_keeps_the_current_ones() {
+        let body = json!({ "access_token": "new access", "expires_in": 60 });
+        let tokens = refreshed(&current(), &body).unwrap();
+        assert_eq!(tokens.access_token, "new access");
+        assert_eq!(tokens.refresh_token.as_deref(), Some("old refresh"));
+        assert_eq!(tokens.scope, "read_write");
+    }
 }

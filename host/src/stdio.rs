@@ -198,12 +198,15 @@ impl Connection {
             (Some(_), Some(id)) => {
                 let connection = self.clone();
                 let key = id.to_string();
+                // Held until the handle is in: a call that finishes at once must find its
+                // entry there to remove, or a stale one would outlive it.
+                let mut in_flight = lock(&self.in_flight);
                 let handle = tasks.spawn(async move {
                     let reply = connection.answer(id.clone(), message).await;
                     lock(&connection.in_flight).remove(&id.to_string());
                     connection.send_reply(reply);
                 });
-                lock(&self.in_flight).insert(key, handle);
+                in_flight.insert(key, handle);
             }
             (None, Some(id))
                 if message.get("result").is_some() || message.get("error").is_some() =>

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::jsonrpc::{
     self, HEADER_MISMATCH, INVALID_PARAMS, INVALID_REQUEST, Incoming, METHOD_NOT_FOUND,
-    MISSING_CLIENT_CAPABILITY, PARSE_ERROR, RpcError, UNSUPPORTED_PROTOCOL_VERSION,
+    PARSE_ERROR, RpcError, UNSUPPORTED_PROTOCOL_VERSION,
 };
 use super::library::LibraryProvider;
 use super::protocol::{Answer, Server, ToolProvider, meta_version};
@@ -219,7 +219,7 @@ fn status_for(code: i64, modern: bool) -> u16 {
         // for a body that names its version), a version we do not have.
         PARSE_ERROR | INVALID_REQUEST | HEADER_MISMATCH | UNSUPPORTED_PROTOCOL_VERSION => 400,
         METHOD_NOT_FOUND if modern => 404,
-        INVALID_PARAMS | MISSING_CLIENT_CAPABILITY if modern => 400,
+        INVALID_PARAMS if modern => 400,
         _ => 200,
     }
 }

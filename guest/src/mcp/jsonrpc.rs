@@ -12,10 +12,11 @@ pub const INVALID_PARAMS: i64 = -32602;
 pub const INTERNAL_ERROR: i64 = -32603;
 /// "Resource not found" before 2026-07-28, which uses INVALID_PARAMS for it instead.
 pub const LEGACY_RESOURCE_NOT_FOUND: i64 = -32002;
-/// Codes MCP 2026-07-28 defines: HTTP headers that contradict the body, a capability the
-/// request needs but the client did not declare, and a protocol version we do not speak.
+/// Codes MCP 2026-07-28 defines: HTTP headers that contradict the body, and a protocol
+/// version we do not speak. Its third, -32021 (a client capability the request needs), never
+/// arises here: no request needs one, as a client that cannot show a form is simply not
+/// asked to confirm.
 pub const HEADER_MISMATCH: i64 = -32020;
-pub const MISSING_CLIENT_CAPABILITY: i64 = -32021;
 pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
 
 /// One incoming line, classified.

@@ -19,8 +19,14 @@ ARG BINARIES=source
 
 # ---- builders: run on the build machine's platform, cross-compile for the target --------
 FROM --platform=$BUILDPLATFORM ${RUST_IMAGE} AS builder
-RUN apt-get update \
- && apt-get install -y --no-install-recommends musl-tools gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
+# musl-gcc for the machine's own architecture, Debian's cross gcc for the other one.
+RUN case "$(dpkg --print-architecture)" in \
+        amd64) cross="gcc-aarch64-linux-gnu libc6-dev-arm64-cross" ;; \
+        arm64) cross="gcc-x86-64-linux-gnu libc6-dev-amd64-cross" ;; \
+        *) echo "build the images on an amd64 or arm64 machine" >&2; exit 1 ;; \
+    esac \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends musl-tools $cross \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .

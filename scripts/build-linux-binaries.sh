@@ -27,36 +27,38 @@ triple_for() {
     esac
 }
 
-# The C parts of dependencies (ring) need a C compiler for the target (Debian's names).
-c_compiler_for() {
-    case "$1" in
-        x86_64-unknown-linux-musl) echo musl-gcc ;;
-        aarch64-unknown-linux-musl) echo aarch64-linux-gnu-gcc ;;
-    esac
+# The machine's own architecture, in the spelling of Rust's and Debian's tool names.
+machine=$(uname -m)
+
+# The tools that build for the target's architecture: the C compiler for the C parts of
+# dependencies (ring), the linker and strip. On a machine of that architecture, Debian's
+# musl-gcc compiles and the plain cc links (musl-gcc would link dynamically; Rust brings
+# musl's start files and libc itself). Elsewhere, Debian's cross gcc for that architecture
+# does both: an amd64 machine building arm64, or an arm64 one (Apple silicon) building amd64.
+tools_for() {
+    local arch=${1%%-*}
+    if [ "$arch" = "$machine" ]; then
+        echo "musl-gcc cc strip"
+    else
+        echo "$arch-linux-gnu-gcc $arch-linux-gnu-gcc $arch-linux-gnu-strip"
+    fi
 }
 
-# The final link needs a linker for the target's architecture. Rust brings musl's start
-# files and libc itself, so any gcc for that architecture will do; musl-gcc would not, as
-# it makes a dynamically linked executable.
-linker_for() {
-    case "$1" in
-        x86_64-unknown-linux-musl) echo cc ;;
-        aarch64-unknown-linux-musl) echo aarch64-linux-gnu-gcc ;;
-    esac
-}
-
-rustup toolchain install
+rustup toolchain install --no-self-update
 for arch in "${architectures[@]}"; do
     triple=$(triple_for "$arch")
     rustup target add "$triple"
-    compiler=$(c_compiler_for "$triple")
-    command -v "$compiler" >/dev/null || {
-        echo "build-linux-binaries.sh: $compiler is missing (Debian: musl-tools, gcc-aarch64-linux-gnu)" >&2
-        exit 1
-    }
+    read -r compiler linker stripper <<<"$(tools_for "$triple")"
+    for tool in "$compiler" "$linker" "$stripper"; do
+        command -v "$tool" >/dev/null || {
+            echo "build-linux-binaries.sh: $tool is missing (Debian: musl-tools, binutils, and" \
+                "gcc-aarch64-linux-gnu on amd64 or gcc-x86-64-linux-gnu on arm64)" >&2
+            exit 1
+        }
+    done
     upper=$(echo "$triple" | tr 'a-z-' 'A-Z_')
     # Without the OS keyring feature: a container has no secret store (host/Cargo.toml).
-    env "CC_${triple//-/_}=$compiler" "CARGO_TARGET_${upper}_LINKER=$(linker_for "$triple")" \
+    env "CC_${triple//-/_}=$compiler" "CARGO_TARGET_${upper}_LINKER=$linker" \
         cargo build --release --locked -p facturation-pro-mcp --target "$triple" \
         --no-default-features
 
@@ -64,10 +66,7 @@ for arch in "${architectures[@]}"; do
     rm -rf "$root"
     mkdir -p "$root/etc" "$root/downloads" "$root/config"
     cp "target/$triple/release/facturation-pro-mcp" "$root/facturation-pro-mcp"
-    case "$arch" in
-        amd64) strip "$root/facturation-pro-mcp" ;;
-        arm64) aarch64-linux-gnu-strip "$root/facturation-pro-mcp" ;;
-    esac
+    "$stripper" "$root/facturation-pro-mcp"
     printf 'mcp:x:%s:%s:facturation-pro-mcp:/:/sbin/nologin\n' "$IMAGE_UID" "$IMAGE_UID" >"$root/etc/passwd"
     printf 'mcp:x:%s:\n' "$IMAGE_UID" >"$root/etc/group"
     echo "built $root/facturation-pro-mcp ($(du -h "$root/facturation-pro-mcp" | cut -f1))"

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rustup toolchain install
+rustup toolchain install --no-self-update
 # The profile and target directory host/build.rs uses, so a native build already made it.
 cargo build --locked --profile component --target wasm32-wasip2 \
     -p facturation-pro-guest --target-dir target/guest

@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # rustup does not always add the targets rust-toolchain.toml lists (wasm32-wasip2): ask.
-rustup toolchain install
+rustup toolchain install --no-self-update
 cargo build --release --workspace --bins --quiet
 exec target/release/facturation-pro-demo "$@"

@@ -190,7 +190,7 @@ install_binary() {
         # rustup may not add the targets rust-toolchain.toml lists (the guest's wasm32-wasip2)
         # until asked; the build needs them.
         if command -v rustup >/dev/null 2>&1; then
-            (cd "$repo" && rustup toolchain install) >&2
+            (cd "$repo" && rustup toolchain install --no-self-update) >&2
         fi
         # The checkout's own target directory: a build already made there is reused.
         (cd "$repo" && cargo install --locked --path host --root "$prefix" \

@@ -6,8 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# rustup does not always add the targets rust-toolchain.toml lists (wasm32-wasip2): ask.
-rustup toolchain install
+# rustup does not always add the targets rust-toolchain.toml lists (wasm32-wasip2): ask,
+# without letting it replace itself on the way.
+rustup toolchain install --no-self-update
 # wasmtime-cli, Node 22 and the conformance suite, under target/tools (once per checkout).
 ./scripts/install-test-tools.sh
 

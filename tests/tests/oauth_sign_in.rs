@@ -199,6 +199,105 @@ fn a_browser_sign_in_keeps_the_tokens_private_and_the_server_sends_them_as_beare
 }
 
 #[test]
+fn a_read_only_sign_in_on_a_fixed_port_keeps_its_tokens_where_it_is_told() {
+    let machine = Machine::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .unwrap()
+        .port();
+    let redirect_uri = format!("http://127.0.0.1:{port}/callback");
+    // The Docker way: the tokens on a volume, the redirect port fixed and published.
+    let token_file = machine.home.path().join("volume/tokens.json");
+    let setup = || {
+        machine
+            .setup()
+            .with_env("FACTURATION_OAUTH_REDIRECT_URI", &redirect_uri)
+            .with_env(
+                "FACTURATION_OAUTH_TOKEN_FILE",
+                &token_file.display().to_string(),
+            )
+    };
+    let output = machine.run(setup(), &["login", "--read-only", "--timeout", "30"]);
+    let text = printed(&output);
+    assert!(output.status.success(), "{text}");
+    // The URL is printed for a user whose browser does not open.
+    assert!(text.contains("/oauth/authorize?"), "{text}");
+    machine.assert_not_in(&text);
+
+    let authorize = machine
+        .emulator
+        .requests()
+        .into_iter()
+        .find(|request| request.path == "/oauth/authorize")
+        .expect("the browser loaded the authorize page");
+    assert_eq!(authorize.query_param("scope"), Some("read"));
+    assert_eq!(
+        authorize.query_param("redirect_uri"),
+        Some(redirect_uri.as_str())
+    );
+    let issued = machine.emulator.oauth_tokens();
+    assert_eq!(issued.len(), 1);
+    assert_eq!(issued[0].scope, "read");
+    assert!(
+        !machine.token_file().exists(),
+        "nothing in the default place"
+    );
+    let stored: Value = serde_json::from_str(&std::fs::read_to_string(&token_file).unwrap())
+        .expect("the named file holds the tokens");
+    assert_eq!(stored["access_token"], issued[0].access_token);
+    assert_eq!(mode(&token_file), 0o600);
+
+    let check = machine.run(setup(), &["check"]);
+    let text = printed(&check);
+    assert!(check.status.success(), "{text}");
+    assert!(text.contains("Signed in with OAuth (scope read)"), "{text}");
+}
+
+#[test]
+fn with_the_key_forced_a_stored_sign_in_is_left_alone() {
+    let machine = Machine::new();
+    machine.login();
+    machine.emulator.clear_requests();
+    let setup = machine
+        .setup()
+        .with_env("FACTURATION_AUTH", "key")
+        .with_env("FACTURATION_API_ID", "demo-api-id")
+        .with_env("FACTURATION_API_KEY", "demo-api-key");
+    let mut server = McpServer::spawn(&setup);
+    server.initialize("2025-11-25");
+    success(&server.call_tool("list_customers", json!({})));
+    server.finish();
+    let requests = machine.emulator.requests();
+    assert_eq!(requests.len(), 1, "{requests:#?}");
+    assert_eq!(
+        requests[0].basic_auth(),
+        Some(("demo-api-id".into(), "demo-api-key".into()))
+    );
+    assert_eq!(requests[0].bearer_token(), None);
+    assert_eq!(machine.emulator.oauth_refresh_count(), 0);
+    assert!(machine.stored().is_some(), "the sign-in is kept for later");
+}
+
+#[test]
+fn a_sign_in_nobody_finishes_times_out_and_stores_nothing() {
+    let machine = Machine::new();
+    // A browser that never loads the page.
+    let output = machine.run(
+        machine.setup().with_env("BROWSER", "/bin/true"),
+        &["login", "--timeout", "1"],
+    );
+    let text = printed(&output);
+    assert!(!output.status.success(), "{text}");
+    assert!(
+        text.contains("no answer from the browser within 1 s")
+            && text.contains("facturation-pro-mcp login"),
+        "{text}"
+    );
+    assert!(machine.emulator.oauth_tokens().is_empty());
+    assert!(!machine.token_file().exists());
+}
+
+#[test]
 fn a_refused_consent_stores_nothing_and_says_so() {
     let machine = Machine::new();
     machine.emulator.set_oauth_consent(Consent::Deny);

@@ -16,7 +16,7 @@ use facturation_pro_emulator::harness::containers::{
 };
 use facturation_pro_emulator::harness::oci::{Image, Layout};
 
-use super::{median, ms, row, secs, start_time_of};
+use super::{median, ms, ratio, row, secs, start_time_of};
 
 /// Fresh containers started per architecture (each costs a few hundred milliseconds, under
 /// qemu a second or more).
@@ -88,14 +88,17 @@ pub fn rows(setup: &ServerSetup, native_start: Duration) -> Vec<String> {
             "",
             String::new(),
         ));
+        // The target compares with the server started natively; what a container can do
+        // at best is podman's own start, so that ratio is given beside it.
+        let target = native_start * 2;
         rows.push(row(
             &format!("fresh container to first MCP answer, linux/{arch}{emulated} (median)"),
             ms(first_answer),
-            "< 2x a bare container start",
+            &format!("< 2x a native start ({})", ms(target)),
             format!(
-                "{:.2}x the --version container (native start alone: {})",
+                "{} (and {:.2}x the --version container)",
+                ratio(first_answer, target),
                 secs(first_answer) / secs(set_up),
-                ms(native_start)
             ),
         ));
     }

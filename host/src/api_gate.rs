@@ -93,12 +93,9 @@ impl GateShared {
     /// take hours): the request fails with words the guest recognises.
     async fn wait_for_quota(&self) -> Result<(), HttpError> {
         loop {
-            let slot = self.pacer().next_slot(Instant::now());
+            let slot = self.pacer().take_slot(Instant::now());
             match slot {
-                Slot::Now => {
-                    self.pacer().record_sent(Instant::now());
-                    return Ok(());
-                }
+                Slot::Now => return Ok(()),
                 Slot::After(wait) => {
                     eprintln!(
                         "facturation-pro-mcp: pacing requests to stay within the API's quota: waiting {wait:?}"

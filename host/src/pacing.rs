@@ -37,8 +37,18 @@ impl Pacer {
         }
     }
 
+    /// When the next request may go; `Now` counts it as sent at `now`, under the same lock
+    /// as the decision, so that instances asking at once cannot both take the last slot.
+    pub fn take_slot(&mut self, now: Instant) -> Slot {
+        let slot = self.next_slot(now);
+        if slot == Slot::Now {
+            self.sent.push_back(now);
+        }
+        slot
+    }
+
     /// When the next request may go, given the requests already sent.
-    pub fn next_slot(&mut self, now: Instant) -> Slot {
+    fn next_slot(&mut self, now: Instant) -> Slot {
         while self
             .sent
             .front()
@@ -69,10 +79,6 @@ impl Pacer {
         }
     }
 
-    pub fn record_sent(&mut self, at: Instant) {
-        self.sent.push_back(at);
-    }
-
     /// Takes note of `X-RateLimit-Remaining`.
     pub fn observe_remaining(&mut self, remaining: u64, at: Instant) {
         self.exhausted_at = (remaining == 0).then_some(at);
@@ -89,26 +95,30 @@ mod tests {
         let mut pacer = Pacer::new(3, 100);
         for second in 0..3 {
             assert_eq!(
-                pacer.next_slot(start + Duration::from_secs(second)),
+                pacer.take_slot(start + Duration::from_secs(second)),
                 Slot::Now
             );
-            pacer.record_sent(start + Duration::from_secs(second));
         }
         assert_eq!(
-            pacer.next_slot(start + Duration::from_secs(10)),
+            pacer.take_slot(start + Duration::from_secs(10)),
             Slot::After(Duration::from_secs(290))
         );
-        assert_eq!(pacer.next_slot(start + Duration::from_secs(300)), Slot::Now);
+        assert_eq!(pacer.take_slot(start + Duration::from_secs(300)), Slot::Now);
+        // That one was counted: the next waits for the second request to leave the window.
+        assert_eq!(
+            pacer.take_slot(start + Duration::from_secs(300)),
+            Slot::After(Duration::from_secs(1))
+        );
     }
 
     #[test]
     fn the_daily_quota_is_not_waited_for() {
         let start = Instant::now();
         let mut pacer = Pacer::new(100, 2);
-        pacer.record_sent(start);
-        pacer.record_sent(start);
-        assert_eq!(pacer.next_slot(start + SHORT_WINDOW), Slot::DailyQuotaSpent);
-        assert_eq!(pacer.next_slot(start + DAY), Slot::Now);
+        assert_eq!(pacer.take_slot(start), Slot::Now);
+        assert_eq!(pacer.take_slot(start), Slot::Now);
+        assert_eq!(pacer.take_slot(start + SHORT_WINDOW), Slot::DailyQuotaSpent);
+        assert_eq!(pacer.take_slot(start + DAY), Slot::Now);
     }
 
     #[test]
@@ -116,9 +126,9 @@ mod tests {
         let start = Instant::now();
         let mut pacer = Pacer::new(100, 1000);
         pacer.observe_remaining(0, start);
-        assert_eq!(pacer.next_slot(start), Slot::After(Duration::from_secs(1)));
+        assert_eq!(pacer.take_slot(start), Slot::After(Duration::from_secs(1)));
         assert_eq!(
-            pacer.next_slot(start),
+            pacer.take_slot(start),
             Slot::Now,
             "only one pause per warning"
         );

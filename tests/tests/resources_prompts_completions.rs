@@ -6,6 +6,7 @@
 //! completions reach the API through the same client as the tools, fixed content reaches
 //! nothing, and a refused URI leaves both the API and the disk untouched.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::PathBuf;
 
@@ -137,6 +138,28 @@ impl World {
         self.result("resources/read", json!({ "uri": uri }))
     }
 
+    /// Completes a prompt's name argument (`customer`, `supplier`) from what was typed; the
+    /// `completion`, checked to have cost exactly one lookup of `plural` (`customers`,
+    /// `suppliers`) filtered by what was typed, or unfiltered when nothing was.
+    fn complete_name(&mut self, prompt: &str, argument: &str, typed: &str, plural: &str) -> Value {
+        let result = self.result(
+            "completion/complete",
+            json!({ "ref": { "type": "ref/prompt", "name": prompt },
+                    "argument": { "name": argument, "value": typed } }),
+        );
+        let requests = self.take_requests();
+        assert_eq!(requests.len(), 1, "{requests:#?}");
+        assert_route(&requests[0], "GET", &format!("/firms/{FIRM}/{plural}.json"));
+        let filter = (!typed.is_empty()).then_some(typed);
+        assert_eq!(
+            requests[0].query_param("company"),
+            filter,
+            "{:?}",
+            requests[0].query
+        );
+        result["completion"].clone()
+    }
+
     /// Everything the emulator received since the last look, which it then forgets.
     fn take_requests(&self) -> Vec<RecordedRequest> {
         let requests = self.emulator.requests();
@@ -173,12 +196,23 @@ impl World {
     }
 }
 
+/// Customers or suppliers (`resource` as in the URL) stored directly in the emulator under
+/// these company names, without any API request; their ids, in the same order.
+fn insert_parties(emulator: &Emulator, resource: &str, names: &[&str]) -> Vec<u64> {
+    names
+        .iter()
+        .map(|name| emulator.insert_record(FIRM, resource, json!({ "company_name": name })))
+        .collect()
+}
+
 fn seed(emulator: &Emulator) -> Seeded {
-    let customer = |name: &str| emulator.insert_customer(FIRM, json!({ "company_name": name }));
-    let acme = customer("Acme SAS");
-    let friends_of_acme = customer("Les Amis d'Acme");
-    let acme_bis = customer("ACME Bis");
-    customer("Zeta SARL");
+    let [acme, friends_of_acme, acme_bis, _zeta] = insert_parties(
+        emulator,
+        "customers",
+        &["Acme SAS", "Les Amis d'Acme", "ACME Bis", "Zeta SARL"],
+    )[..] else {
+        unreachable!("four names, four ids")
+    };
     let line = json!({ "title": "Conseil", "quantity": 3, "unit_price": 600, "vat": 20 });
     let invoice = emulator.insert_record(
         FIRM,
@@ -590,34 +624,307 @@ fn prompts_are_listed_and_rendered_with_their_arguments_checked() {
     }
 }
 
+/// The sentence closing every prompt that can lead to irreversible actions.
+const GO_AHEAD: &str = "Never make an invoice final (finalising a draft, creating one without \
+    `type_doc: \"draft\"`, converting a quote), email anything, issue a credit note or delete \
+    anything without my explicit go-ahead for that very action.";
+
+/// What each prompt says must wait for the user's go-ahead, or that it changes nothing, in
+/// its own words (guest/src/library/prompts.rs).
+const CONFIRMATIONS: [(&str, &[&str]); 5] = [
+    (
+        "invoice_customer",
+        &[
+            "Only once I confirm, finalise it with `update_invoice`",
+            "only if I say yes, send it with `send_invoice_email`",
+            "(`create_invoice_refund`, which also needs my go-ahead)",
+            GO_AHEAD,
+        ],
+    ),
+    (
+        "chase_unpaid_invoices",
+        &[
+            "`create_settlement` (date, mode, amount) after I confirm the figures",
+            "Send a reminder with `send_invoice_email` (its `subject` and `message`) only after \
+             I approve that customer's text",
+            GO_AHEAD,
+        ],
+    ),
+    (
+        "quote_to_paid_invoice",
+        &[
+            "only once I confirm, turn it into an invoice with `convert_quote_to_invoice`",
+            "only once I confirm, finalise it with `update_invoice`",
+            "Ask me before emailing it with `send_invoice_email`",
+            GO_AHEAD,
+        ],
+    ),
+    (
+        "record_purchase_with_receipt",
+        &[
+            "Show me the figures before saving",
+            "do not delete the purchase (`delete_purchase`) without my explicit go-ahead",
+        ],
+    ),
+    (
+        "month_end_summary",
+        &[
+            "Read only: change nothing",
+            "each irreversible step needs my go-ahead",
+        ],
+    ),
+];
+
+/// A plausible value for a prompt argument.
+fn sample_value(argument: &str) -> &'static str {
+    match argument {
+        "month" => "2025-10",
+        "firm_id" => "1002",
+        "customer" => "Acme SAS",
+        "supplier" => "Fournil Dupont",
+        "quote" => "D-2025-014",
+        "receipt" => "receipts/taxi.pdf",
+        _ => "Exemple",
+    }
+}
+
+/// Every tool of `tools/list`, all pages, by name.
+fn listed_tools(world: &mut World) -> BTreeMap<String, Value> {
+    let mut tools = BTreeMap::new();
+    let mut cursor = None;
+    loop {
+        let params = match &cursor {
+            Some(cursor) => json!({ "cursor": cursor }),
+            None => json!({}),
+        };
+        let page = world.result("tools/list", params);
+        for tool in page["tools"].as_array().unwrap() {
+            tools.insert(tool["name"].as_str().unwrap().to_string(), tool.clone());
+        }
+        match page["nextCursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => return tools,
+        }
+    }
+}
+
+/// Words of `text` written like our tool names: one of the verbs the tool names start with
+/// (`list`, `get`, `create`...), an underscore, more lower-case words.
+fn tool_like_names<'a>(text: &'a str, verbs: &BTreeSet<&str>) -> BTreeSet<&'a str> {
+    text.split(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+        .filter(|word| {
+            word.split_once('_')
+                .is_some_and(|(verb, rest)| verbs.contains(verb) && !rest.is_empty())
+        })
+        .collect()
+}
+
+/// The required arguments of a listed prompt.
+fn required_arguments(prompt: &Value) -> Vec<&str> {
+    prompt["arguments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|argument| argument["required"] == true)
+        .map(|argument| argument["name"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn every_listed_prompt_renders_naming_real_tools_and_what_waits_for_the_go_ahead() {
+    for era in ERAS {
+        let mut world = World::new(era);
+        let tools = listed_tools(&mut world);
+        let verbs: BTreeSet<&str> = tools
+            .keys()
+            .map(|name| name.split_once('_').expect("verb_object").0)
+            .collect();
+        let prompts = world.result("prompts/list", json!({}))["prompts"].clone();
+        let prompts = prompts.as_array().unwrap();
+        assert_eq!(prompts.len(), PROMPTS.len(), "{prompts:#?}");
+
+        for prompt in prompts {
+            let name = prompt["name"].as_str().unwrap();
+            // Only what is required: the rendering must stand without the rest.
+            let required = required_arguments(prompt);
+            let arguments: serde_json::Map<String, Value> = required
+                .iter()
+                .map(|argument| (argument.to_string(), json!(sample_value(argument))))
+                .collect();
+            let got = world.result(
+                "prompts/get",
+                json!({ "name": name, "arguments": arguments }),
+            );
+            assert_eq!(got["description"], prompt["description"], "{got}");
+            let messages = got["messages"].as_array().unwrap();
+            assert_eq!(messages.len(), 1, "{got}");
+            assert_eq!(messages[0]["role"], "user", "{got}");
+            assert_eq!(messages[0]["content"]["type"], "text", "{got}");
+            let text = messages[0]["content"]["text"].as_str().unwrap();
+            for argument in &required {
+                assert!(
+                    text.contains(sample_value(argument)),
+                    "{name}: `{argument}` missing from {text}"
+                );
+            }
+            assert!(text.contains("configured firm"), "{name}: {text}");
+
+            // Every tool the text names is one the server offers, written as code.
+            let named = tool_like_names(text, &verbs);
+            assert!(named.len() >= 3, "{name} names too few tools: {named:?}");
+            for tool in &named {
+                assert!(
+                    tools.contains_key(*tool),
+                    "{name} names `{tool}`, which tools/list does not offer"
+                );
+                assert!(text.contains(&format!("`{tool}`")), "{name}: {tool}");
+            }
+
+            // What needs the user's confirmation is said: a prompt naming a tool that can do
+            // what cannot be undone (`destructiveHint`) asks for an explicit go-ahead, one
+            // naming only reading tools says it changes nothing; and each its own steps.
+            let irreversible: Vec<&&str> = named
+                .iter()
+                .filter(|tool| tools[**tool]["annotations"]["destructiveHint"] == true)
+                .collect();
+            if irreversible.is_empty() {
+                assert!(
+                    named
+                        .iter()
+                        .all(|tool| tools[*tool]["annotations"]["readOnlyHint"] == true),
+                    "{name}: {named:?}"
+                );
+                assert!(text.contains("Read only"), "{name}: {text}");
+            } else {
+                assert!(
+                    text.contains("without my explicit go-ahead"),
+                    "{name} names {irreversible:?}: {text}"
+                );
+            }
+            let (_, said) = CONFIRMATIONS
+                .iter()
+                .find(|(prompt, _)| *prompt == name)
+                .unwrap_or_else(|| panic!("{name}: say what it must ask confirmation for"));
+            for words in *said {
+                assert!(
+                    text.contains(words),
+                    "{name}: {words:?} missing from {text}"
+                );
+            }
+        }
+        world.assert_api_untouched();
+    }
+}
+
+#[test]
+fn a_prompt_without_a_required_argument_is_refused_naming_it() {
+    for era in ERAS {
+        let mut world = World::new(era);
+        let prompts = world.result("prompts/list", json!({}))["prompts"].clone();
+        for prompt in prompts.as_array().unwrap() {
+            let name = prompt["name"].as_str().unwrap();
+            let required = required_arguments(prompt);
+            for missing in &required {
+                // The other required arguments are given, and so is the optional firm.
+                let mut arguments: serde_json::Map<String, Value> = required
+                    .iter()
+                    .filter(|argument| argument != &missing)
+                    .map(|argument| (argument.to_string(), json!(sample_value(argument))))
+                    .collect();
+                arguments.insert("firm_id".into(), json!("1001"));
+                let mut blank = arguments.clone();
+                blank.insert(missing.to_string(), json!("   "));
+                for arguments in [arguments, blank] {
+                    let params = json!({ "name": name, "arguments": arguments });
+                    let (code, message, _) = world.error("prompts/get", params.clone());
+                    assert_eq!(code, INVALID_PARAMS, "{params}: {message}");
+                    assert!(
+                        message.contains(&format!("prompt {name} needs the argument `{missing}`")),
+                        "{params}: {message}"
+                    );
+                }
+            }
+        }
+        world.assert_api_untouched();
+    }
+}
+
+#[test]
+fn a_prompts_supplier_completes_to_supplier_names_by_prefix() {
+    for era in ERAS {
+        let mut world = World::new(era);
+        let prompt = "record_purchase_with_receipt";
+        insert_parties(
+            &world.emulator,
+            "suppliers",
+            &[
+                "Les Fournisseurs Réunis",
+                "Zeta Transport",
+                "Fournitures Martin",
+                "FOURNIL Dupont",
+            ],
+        );
+
+        let completion = world.complete_name(prompt, "supplier", "four", "suppliers");
+        // Names starting with what was typed first, whatever its case, then those merely
+        // containing it; each group in the API's order (by short name). No customer name.
+        assert_eq!(
+            completion["values"],
+            json!([
+                "FOURNIL Dupont",
+                "Fournitures Martin",
+                "Les Fournisseurs Réunis"
+            ]),
+            "{completion}"
+        );
+        assert_eq!(completion["total"], 3);
+        assert_eq!(completion["hasMore"], false);
+
+        let everyone = world.complete_name(prompt, "supplier", "", "suppliers");
+        assert_eq!(
+            everyone["values"].as_array().unwrap().len(),
+            4,
+            "{everyone}"
+        );
+        let none = world.complete_name(prompt, "supplier", "acme", "suppliers");
+        assert_eq!(none["values"], json!([]), "{none}");
+
+        // The name picked is what the prompt then carries.
+        let got = world.result(
+            "prompts/get",
+            json!({ "name": prompt, "arguments": { "supplier": completion["values"][0] } }),
+        );
+        let text = got["messages"][0]["content"]["text"].as_str().unwrap();
+        assert!(text.contains("\"FOURNIL Dupont\""), "{text}");
+
+        // Only the prompts taking a supplier complete one.
+        let (code, message, _) = world.error(
+            "completion/complete",
+            json!({ "ref": { "type": "ref/prompt", "name": "invoice_customer" },
+                    "argument": { "name": "supplier", "value": "four" } }),
+        );
+        assert_eq!(code, INVALID_PARAMS, "{message}");
+        assert!(message.contains("`supplier`"), "{message}");
+        world.assert_api_untouched();
+    }
+}
+
 #[test]
 fn completions_look_names_and_ids_up_through_the_api() {
     for era in ERAS {
         let mut world = World::new(era);
         let prompt_ref = json!({ "type": "ref/prompt", "name": "invoice_customer" });
 
-        let names = world.result(
-            "completion/complete",
-            json!({ "ref": prompt_ref, "argument": { "name": "customer", "value": "acm" } }),
-        );
-        let completion = &names["completion"];
+        let completion = world.complete_name("invoice_customer", "customer", "acm", "customers");
         // Names starting with what was typed first, then those merely containing it, each
         // group in the API's order (by short name).
         assert_eq!(
             completion["values"],
             json!(["ACME Bis", "Acme SAS", "Les Amis d'Acme"]),
-            "{names}"
+            "{completion}"
         );
         assert_eq!(completion["total"], 3);
         assert_eq!(completion["hasMore"], false);
-        let requests = world.take_requests();
-        assert_eq!(requests.len(), 1, "{requests:#?}");
-        assert_route(
-            &requests[0],
-            "GET",
-            &format!("/firms/{FIRM}/customers.json"),
-        );
-        assert_eq!(requests[0].query_param("company"), Some("acm"));
 
         let ids = world.result(
             "completion/complete",
@@ -638,21 +945,8 @@ fn completions_look_names_and_ids_up_through_the_api() {
         assert_eq!(requests[0].query_param("company"), Some("Acme"));
 
         // Nothing typed yet: the first page, unfiltered.
-        let everyone = world.result(
-            "completion/complete",
-            json!({ "ref": prompt_ref, "argument": { "name": "customer", "value": "" } }),
-        );
-        assert_eq!(
-            everyone["completion"]["values"].as_array().unwrap().len(),
-            4
-        );
-        let requests = world.take_requests();
-        assert_eq!(
-            requests[0].query_param("company"),
-            None,
-            "{:?}",
-            requests[0].query
-        );
+        let everyone = world.complete_name("invoice_customer", "customer", "", "customers");
+        assert_eq!(everyone["values"].as_array().unwrap().len(), 4);
 
         let firms = world.result(
             "completion/complete",

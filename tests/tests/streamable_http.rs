@@ -7,9 +7,15 @@
 //! Every refusal is checked on both sides: the status and body the client got, and an
 //! emulator that received nothing.
 
+use std::io::Write as _;
+use std::net::TcpStream;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
 use base64::Engine as _;
 use base64::prelude::BASE64_STANDARD;
-use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig, RecordedRequest};
+use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig, Fault, RecordedRequest};
 use facturation_pro_emulator::harness::http_client::{
     HttpEndpoint, HttpMcpServer, HttpReply, http_request,
 };
@@ -29,6 +35,19 @@ const HEADER_MISMATCH: i64 = -32020;
 const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
 
 const TOKEN: &str = "a-long-random-token-for-the-tests-0123456789";
+
+/// The largest body the server accepts.
+const MAX_BODY_BYTES: usize = 32 << 20;
+
+/// How long the emulator holds back a slow answer: long enough that a reply received before
+/// it ends shows a request did not wait on another; never compared with a measured duration.
+const SLOW: Duration = Duration::from_secs(5);
+
+/// For an answer nobody will wait for.
+const NEVER: Duration = Duration::from_secs(3600);
+
+/// A guard against hanging when something is broken, not a claim about speed.
+const PATIENCE: Duration = Duration::from_secs(60);
 
 struct World {
     emulator: Emulator,
@@ -76,6 +95,22 @@ impl World {
             &headers,
             &json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }),
         )
+    }
+
+    /// Waits until the emulator has received `count` requests; returns them.
+    fn wait_for_requests(&self, count: usize) -> Vec<RecordedRequest> {
+        let started = Instant::now();
+        loop {
+            let requests = self.emulator.requests();
+            if requests.len() >= count {
+                return requests;
+            }
+            assert!(
+                started.elapsed() < PATIENCE,
+                "the emulator never received {count} requests: {requests:#?}"
+            );
+            thread::sleep(Duration::from_millis(10));
+        }
     }
 
     fn customer(&self, name: &str) -> u64 {
@@ -473,6 +508,45 @@ fn modern_headers_must_agree_with_the_body() {
     assert_eq!(requests.len(), 2, "{requests:#?}");
 }
 
+#[test]
+fn a_body_past_32_mib_is_refused_and_one_at_the_cap_is_served() {
+    let world = World::new();
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("MCP-Protocol-Version", MODERN),
+        ("Mcp-Method", "tools/call"),
+        ("Mcp-Name", "get_account"),
+    ];
+    // The same message each time, padded with whitespace: valid JSON whatever its size, so
+    // the size alone decides.
+    let padded = |size: usize| {
+        let mut body = modern_get_account(json!("big")).to_string().into_bytes();
+        body.resize(size, b' ');
+        body
+    };
+
+    // One byte too many: the host passes it on, and the component refuses it unread.
+    let reply = world
+        .server
+        .send("POST", "/mcp", &headers, &padded(MAX_BODY_BYTES + 1));
+    assert_refusal(&reply, 413);
+    assert_eq!(
+        reply.json()["error"]["message"],
+        format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+        "{reply:?}"
+    );
+    world.assert_api_untouched();
+
+    // Exactly at the cap, the largest body there is, the message is served.
+    let reply = world
+        .server
+        .send("POST", "/mcp", &headers, &padded(MAX_BODY_BYTES));
+    assert_is_account(&assert_result(&reply, json!("big")));
+    let requests = world.api_requests();
+    assert_eq!(requests.len(), 1, "{requests:#?}");
+    assert_route(&requests[0], "GET", "/account.json");
+}
+
 // ---- status codes -----------------------------------------------------------------------
 
 #[test]
@@ -792,4 +866,161 @@ fn a_legacy_client_initializes_lists_and_calls_without_a_session() {
     for request in &requests {
         assert_route(request, "GET", "/account.json");
     }
+}
+
+// ---- side by side -----------------------------------------------------------------------
+
+/// A modern tools/call body.
+fn modern_call(id: Value, tool: &str, arguments: Value) -> Value {
+    rpc(
+        id,
+        "tools/call",
+        json!({ "name": tool, "arguments": arguments,
+            "_meta": { META_VERSION: MODERN, META_CAPABILITIES: {} } }),
+    )
+}
+
+/// The headers a modern client sends with a call of `tool`.
+fn call_headers(tool: &str) -> [(&str, &str); 4] {
+    [
+        ("Content-Type", "application/json"),
+        ("MCP-Protocol-Version", MODERN),
+        ("Mcp-Method", "tools/call"),
+        ("Mcp-Name", tool),
+    ]
+}
+
+#[test]
+fn a_call_waiting_on_the_api_holds_up_no_other_connection() {
+    let world = World::new();
+    let id = world.customer("Lent");
+    world.emulator.inject(Fault::Slow {
+        times: 1,
+        delay: SLOW,
+    });
+    // Which replies came back, in the order they did.
+    let arrivals = Arc::new(Mutex::new(Vec::new()));
+    let slow = {
+        let arrivals = Arc::clone(&arrivals);
+        let address = world.server.address();
+        let body = modern_call(json!("slow"), "get_customer", json!({ "customer_id": id }));
+        thread::spawn(move || {
+            let reply = http_request(
+                address,
+                "POST",
+                "/mcp",
+                &call_headers("get_customer"),
+                body.to_string().as_bytes(),
+            );
+            arrivals.lock().unwrap().push("slow");
+            reply
+        })
+    };
+    // The call is now waiting on the API, which holds its answer back.
+    world.wait_for_requests(1);
+
+    // Each on a connection of its own, answered while the call still waits.
+    let discovered = world.modern(json!("discover"), "server/discover", json!({}), json!({}));
+    arrivals.lock().unwrap().push("discover");
+    let listed = world.modern(json!("list"), "tools/list", json!({}), json!({}));
+    arrivals.lock().unwrap().push("list");
+    assert_eq!(*arrivals.lock().unwrap(), ["discover", "list"]);
+    let discovered = assert_result(&discovered, json!("discover"));
+    assert_eq!(discovered["supportedVersions"][0], MODERN, "{discovered}");
+    let listed = assert_result(&listed, json!("list"));
+    assert_eq!(listed["tools"].as_array().map(Vec::len), Some(72));
+
+    // Then the call gets its own answer, whole.
+    let called = slow.join().expect("the slow call's client");
+    assert_eq!(*arrivals.lock().unwrap(), ["discover", "list", "slow"]);
+    let called = assert_result(&called, json!("slow"));
+    assert_eq!(called["resultType"], "complete", "{called}");
+    assert_eq!(called["isError"], false, "{called}");
+    assert_eq!(called["structuredContent"]["id"], id, "{called}");
+    assert_eq!(called["structuredContent"]["company_name"], "Lent");
+    let requests = world.api_requests();
+    assert_eq!(requests.len(), 1, "{requests:#?}");
+    assert_route(
+        &requests[0],
+        "GET",
+        &format!("/firms/1001/customers/{id}.json"),
+    );
+    assert_eq!(requests[0].status, 200);
+}
+
+#[test]
+fn clients_that_hang_up_mid_request_leave_the_server_serving() {
+    let world = World::new();
+    let id = world.customer("Reste");
+    let address = world.server.address();
+    // A request written by hand, so that the client can stop wherever it likes.
+    let start = |tool: &str, body: &[u8], length: usize| {
+        let mut head = format!("POST /mcp HTTP/1.1\r\nHost: {address}\r\n");
+        for (name, value) in call_headers(tool) {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str(&format!("Content-Length: {length}\r\n\r\n"));
+        let mut stream = TcpStream::connect(address).expect("connect to the MCP server");
+        stream
+            .write_all(head.as_bytes())
+            .and_then(|()| stream.write_all(body))
+            .expect("send the request");
+        stream
+    };
+
+    // One client leaves while its call waits on an API that would answer only much later.
+    // A creation, which is never sent twice, so the API's log below is exact.
+    world.emulator.inject(Fault::Slow {
+        times: 1,
+        delay: NEVER,
+    });
+    let create = modern_call(
+        json!("gone"),
+        "create_customer",
+        json!({ "company_name": "Parti" }),
+    )
+    .to_string();
+    let waiting = start("create_customer", create.as_bytes(), create.len());
+    world.wait_for_requests(1);
+    drop(waiting);
+
+    // Another leaves halfway through its body.
+    let read = modern_call(json!("half"), "get_customer", json!({ "customer_id": id })).to_string();
+    let halfway = start(
+        "get_customer",
+        &read.as_bytes()[..read.len() / 2],
+        read.len(),
+    );
+    drop(halfway);
+
+    // The server serves on, API calls included.
+    let discovered = world.modern(json!("discover"), "server/discover", json!({}), json!({}));
+    assert_eq!(
+        assert_result(&discovered, json!("discover"))["supportedVersions"][0],
+        MODERN
+    );
+    let reply = world.server.send(
+        "POST",
+        "/mcp",
+        &call_headers("get_customer"),
+        modern_call(json!("after"), "get_customer", json!({ "customer_id": id }))
+            .to_string()
+            .as_bytes(),
+    );
+    let called = assert_result(&reply, json!("after"));
+    assert_eq!(called["isError"], false, "{called}");
+    assert_eq!(
+        called["structuredContent"]["company_name"], "Reste",
+        "{called}"
+    );
+
+    // The abandoned creation was sent once; the half-sent read never ran.
+    let requests = world.api_requests();
+    assert_eq!(requests.len(), 2, "{requests:#?}");
+    assert_route(&requests[0], "POST", "/firms/1001/customers.json");
+    assert_route(
+        &requests[1],
+        "GET",
+        &format!("/firms/1001/customers/{id}.json"),
+    );
 }

@@ -28,6 +28,10 @@ const META_SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
 
 const INVALID_REQUEST: i64 = -32600;
 const INVALID_PARAMS: i64 = -32602;
+const HEADER_MISMATCH: i64 = -32020;
+
+/// The largest body the component accepts (its `MAX_BODY_BYTES`).
+const MAX_BODY_BYTES: usize = 32 << 20;
 
 const TOKEN: &str = "a-long-random-token-for-wasi-http-hosts-0123456789";
 
@@ -67,6 +71,7 @@ on_every_host!(
     a_redirect_to_another_host_is_refused_by_the_component_itself,
     without_a_token_nobody_is_served_and_with_one_the_bearer_is_required,
     a_download_comes_back_inline_for_want_of_a_downloads_folder,
+    the_component_enforces_the_transport_rules_by_itself,
 );
 
 /// An emulator and the component serving against it under a wasi:http host.
@@ -561,4 +566,125 @@ fn a_download_comes_back_inline_for_want_of_a_downloads_folder(host: Host) {
     );
     assert_eq!(served.status, 200);
     assert_eq!(bytes, served.body);
+}
+
+/// Every rule of the transport holds with no host of ours in front: the component refuses
+/// what is malformed or unwelcome, with the status and JSON-RPC error it would give behind
+/// our host, and nothing reaches the API. Each refused request carries the bearer token and
+/// is otherwise the one that succeeds at the end, so that each refusal is about its one rule.
+fn the_component_enforces_the_transport_rules_by_itself(host: Host) {
+    let world = World::new(host, EmulatorConfig::without_demo_data());
+    let bearer = format!("Bearer {TOKEN}");
+    let message = json!({ "jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+        "name": "get_account", "arguments": {},
+        "_meta": { META_VERSION: MODERN, META_CAPABILITIES: {} },
+    } });
+    let body = message.to_string();
+    let headers = |content_type: Option<&'static str>, method: &'static str| {
+        let mut headers = vec![
+            ("Authorization", bearer.as_str()),
+            ("MCP-Protocol-Version", MODERN),
+            ("Mcp-Method", method),
+            ("Mcp-Name", "get_account"),
+        ];
+        headers.extend(content_type.map(|value| ("Content-Type", value)));
+        headers
+    };
+    let json_headers = headers(Some("application/json"), "tools/call");
+    // A refusal made before any message was read: no id, and the message given.
+    let refused = |reply: &HttpReply, status: u16, expected: &str| {
+        let message = assert_error(reply, status, INVALID_REQUEST);
+        assert_eq!(message, expected, "{reply:?}");
+        assert_eq!(reply.json()["id"], Value::Null, "{reply:?}");
+        assert_eq!(
+            reply.header("content-type"),
+            Some("application/json"),
+            "{reply:?}"
+        );
+        world.assert_api_untouched();
+    };
+
+    for path in ["/", "/mcp/", "/mcp/extra", "/MCP"] {
+        let reply = world
+            .server
+            .send("POST", path, &json_headers, body.as_bytes());
+        refused(&reply, 404, &format!("MCP is served at /mcp, not {path}"));
+    }
+
+    for method in ["GET", "DELETE"] {
+        let reply = world.server.send(
+            method,
+            "/mcp",
+            &[
+                ("Authorization", bearer.as_str()),
+                ("Accept", "text/event-stream"),
+            ],
+            b"",
+        );
+        refused(
+            &reply,
+            405,
+            &format!("{method} is not supported: send each message as a POST"),
+        );
+        assert_eq!(reply.header("allow"), Some("POST"), "{reply:?}");
+    }
+
+    for content_type in [None, Some("text/plain")] {
+        let reply = world.server.send(
+            "POST",
+            "/mcp",
+            &headers(content_type, "tools/call"),
+            body.as_bytes(),
+        );
+        refused(&reply, 415, "the body must be application/json");
+    }
+
+    // A page elsewhere could be a DNS-rebinding attack; the token does not make it welcome.
+    let mut from_elsewhere = json_headers.clone();
+    from_elsewhere.push(("Origin", "https://evil.example.test"));
+    let reply = world
+        .server
+        .send("POST", "/mcp", &from_elsewhere, body.as_bytes());
+    refused(
+        &reply,
+        403,
+        "requests from origin https://evil.example.test are not allowed",
+    );
+
+    // A proxy routing on Mcp-Method would have taken this for a listing.
+    let reply = world.server.send(
+        "POST",
+        "/mcp",
+        &headers(Some("application/json"), "tools/list"),
+        body.as_bytes(),
+    );
+    let mismatch = assert_error(&reply, 400, HEADER_MISMATCH);
+    assert_eq!(
+        mismatch, r#"Mcp-Method header "tools/list" does not match the body's "tools/call""#,
+        "{reply:?}"
+    );
+    assert_eq!(reply.json()["id"], 1, "{reply:?}");
+    world.assert_api_untouched();
+
+    // The same message, padded with whitespace (still valid JSON) to one byte past the cap.
+    let mut oversized = body.clone().into_bytes();
+    oversized.resize(MAX_BODY_BYTES + 1, b' ');
+    let reply = world.server.send("POST", "/mcp", &json_headers, &oversized);
+    refused(
+        &reply,
+        413,
+        &format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+    );
+
+    // With nothing wrong, the same message is served, from a loopback page too.
+    let mut from_here = json_headers.clone();
+    from_here.push(("Origin", "http://localhost:5173"));
+    let reply = world
+        .server
+        .send("POST", "/mcp", &from_here, body.as_bytes());
+    let result = assert_result(&reply, json!(1), &world.server);
+    assert_eq!(success(&result)["email"], "demo@example.test");
+    let requests = world.api_requests();
+    assert_eq!(requests.len(), 1, "{requests:#?}");
+    assert_route(&requests[0], "GET", "/account.json");
 }

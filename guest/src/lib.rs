@@ -52,10 +52,12 @@ mod export {
             Ok(request) => answer(&request),
             Err(response) => response,
         };
-        let length = response.body.len().to_string();
-        let mut builder = waki::Response::builder()
-            .status_code(response.status)
-            .header("content-length", length);
+        // No Content-Length: with one, the host's HTTP server drops the body stream as soon
+        // as it has that many bytes, and waki's last check of the stream, after the body is
+        // written, then finds it closed and panics (harmless to the client, which already
+        // has its answer, but a crash in every host's log). Without one the host waits for
+        // the body's end, which `finish` gives it.
+        let mut builder = waki::Response::builder().status_code(response.status);
         for (name, value) in response.headers {
             builder = builder.header(name, value);
         }

@@ -368,6 +368,10 @@ fn a_modern_session_lists_calls_and_confirms_a_delete(host: Host) {
     );
     assert!(world.emulator.customer(1001, id).is_none());
     assert!(world.emulator.customer(1001, other).is_some());
+    // Every answer was whole, and the component finished each request cleanly too: a panic
+    // after the answer is invisible to the client but not to the host's log.
+    let log = world.server.stderr();
+    assert!(!log.contains("panicked"), "the component panicked:\n{log}");
 }
 
 fn a_legacy_session_works_without_a_session_id(host: Host) {
@@ -687,4 +691,7 @@ fn the_component_enforces_the_transport_rules_by_itself(host: Host) {
     let requests = world.api_requests();
     assert_eq!(requests.len(), 1, "{requests:#?}");
     assert_route(&requests[0], "GET", "/account.json");
+    // Refusing, even a body left unread, ends each request cleanly.
+    let log = world.server.stderr();
+    assert!(!log.contains("panicked"), "the component panicked:\n{log}");
 }

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 
 use anyhow::{Context, Result, bail};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use serde_json::json;
@@ -80,7 +80,11 @@ async fn answer(
     parts.headers.remove(http::header::AUTHORIZATION);
     let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(body) => body.to_bytes(),
-        Err(_) => return refusal(413, "the body is larger than 32 MiB"),
+        Err(error) if error.is::<LengthLimitError>() => {
+            return refusal(413, "the body is larger than 32 MiB");
+        }
+        // The client stopped sending (or the connection broke) before its body was whole.
+        Err(error) => return refusal(400, &format!("the body could not be read: {error}")),
     };
     match runner.handle(http::Request::from_parts(parts, body)).await {
         Ok(response) => response.map(Full::new),

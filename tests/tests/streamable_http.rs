@@ -7,7 +7,7 @@
 //! Every refusal is checked on both sides: the status and body the client got, and an
 //! emulator that received nothing.
 
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -984,13 +984,26 @@ fn clients_that_hang_up_mid_request_leave_the_server_serving() {
     world.wait_for_requests(1);
     drop(waiting);
 
-    // Another leaves halfway through its body.
+    // Another stops sending halfway through its body: it is told its body was cut short
+    // (not that it was too large), and nothing runs.
     let read = modern_call(json!("half"), "get_customer", json!({ "customer_id": id })).to_string();
-    let halfway = start(
+    let mut halfway = start(
         "get_customer",
         &read.as_bytes()[..read.len() / 2],
         read.len(),
     );
+    halfway
+        .shutdown(std::net::Shutdown::Write)
+        .expect("stop sending");
+    // A guard against a server that never answers, not a claim about speed.
+    halfway
+        .set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .expect("a read timeout");
+    let mut answer = Vec::new();
+    let _ = halfway.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("the body could not be read"), "{answer}");
     drop(halfway);
 
     // The server serves on, API calls included.

@@ -13,9 +13,9 @@ use std::process::{Child, ChildStdin, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig, Fault, RecordedRequest};
+use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig, Fault};
 use facturation_pro_emulator::harness::{ServerSetup, assert_route};
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -167,22 +167,6 @@ impl World {
         self.emulator
             .insert_customer(1001, json!({ "company_name": name }))
     }
-
-    /// Waits until the emulator has received `count` requests; returns them.
-    fn wait_for_requests(&self, count: usize) -> Vec<RecordedRequest> {
-        let started = Instant::now();
-        loop {
-            let requests = self.emulator.requests();
-            if requests.len() >= count {
-                return requests;
-            }
-            assert!(
-                started.elapsed() < PATIENCE,
-                "the emulator never received {count} requests: {requests:#?}"
-            );
-            thread::sleep(Duration::from_millis(10));
-        }
-    }
 }
 
 fn call(id: Value, tool: &str, arguments: Value) -> Value {
@@ -224,7 +208,7 @@ fn a_ping_is_answered_while_a_call_waits_on_the_api() {
         json!({ "customer_id": id }),
     ));
     // The call is now waiting on the API, which holds its answer back.
-    world.wait_for_requests(1);
+    world.emulator.wait_for_requests(1);
     world.client.send(ping(json!(11)));
 
     assert_pong(&world.client.read(), json!(11));
@@ -265,7 +249,7 @@ fn two_slow_calls_wait_on_the_api_side_by_side() {
     ));
     // Both requests reach the API while neither has its answer: one call does not queue
     // behind the other.
-    let requests = world.wait_for_requests(2);
+    let requests = world.emulator.wait_for_requests(2);
     let mut paths: Vec<&str> = requests.iter().map(|r| r.path.as_str()).collect();
     paths.sort();
     let mut expected = [
@@ -301,7 +285,7 @@ fn a_slow_modern_call_does_not_hold_up_a_modern_listing() {
         json!({ "jsonrpc": "2.0", "id": "slow", "method": "tools/call",
         "params": { "name": "get_customer", "arguments": { "customer_id": id }, "_meta": meta } }),
     );
-    world.wait_for_requests(1);
+    world.emulator.wait_for_requests(1);
     world.client.send(
         json!({ "jsonrpc": "2.0", "id": "list", "method": "tools/list",
         "params": { "_meta": meta } }),
@@ -332,7 +316,7 @@ fn a_cancelled_call_is_never_answered_and_its_api_request_is_abandoned() {
         "get_customer",
         json!({ "customer_id": id }),
     ));
-    world.wait_for_requests(1);
+    world.emulator.wait_for_requests(1);
     world.client.send(cancel(json!(42)));
     // Cancelling what is not (or no longer) running changes nothing.
     world.client.send(cancel(json!(999)));
@@ -375,7 +359,7 @@ fn a_cancelled_write_is_not_sent_again() {
         "create_customer",
         json!({ "company_name": "Peut-être SARL" }),
     ));
-    world.wait_for_requests(1);
+    world.emulator.wait_for_requests(1);
     world.client.send(cancel(json!(42)));
     world.client.send(ping(json!(43)));
     assert_pong(&world.client.read(), json!(43));

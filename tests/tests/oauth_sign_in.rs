@@ -10,7 +10,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use facturation_pro_emulator::emulator::{Consent, Emulator, EmulatorConfig};
+use facturation_pro_emulator::emulator::{Consent, Emulator, EmulatorConfig, RecordedRequest};
 use facturation_pro_emulator::harness::probe::{probe_outcome, probe_params};
 use facturation_pro_emulator::harness::{McpServer, ServerSetup, probe_component, success};
 use serde_json::{Value, json};
@@ -124,6 +124,15 @@ fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
+/// The authorize page's request, as the browser loaded it.
+fn authorize_request(emulator: &Emulator) -> RecordedRequest {
+    emulator
+        .requests()
+        .into_iter()
+        .find(|request| request.path == "/oauth/authorize")
+        .expect("the browser loaded the authorize page")
+}
+
 /// The Bearer tokens of the API requests (not /oauth) the emulator received, in order, with
 /// their statuses; checked to carry no Basic credentials.
 fn api_bearers(emulator: &Emulator) -> Vec<(String, String, u16)> {
@@ -160,12 +169,7 @@ fn a_browser_sign_in_keeps_the_tokens_private_and_the_server_sends_them_as_beare
     assert_eq!(mode(&machine.token_file()), 0o600);
     assert_eq!(mode(machine.token_file().parent().unwrap()), 0o700);
     // The authorize request used PKCE S256 and a state.
-    let authorize = machine
-        .emulator
-        .requests()
-        .into_iter()
-        .find(|request| request.path == "/oauth/authorize")
-        .expect("the browser loaded the authorize page");
+    let authorize = authorize_request(&machine.emulator);
     assert_eq!(authorize.query_param("code_challenge_method"), Some("S256"));
     assert!(
         authorize
@@ -224,12 +228,7 @@ fn a_read_only_sign_in_on_a_fixed_port_keeps_its_tokens_where_it_is_told() {
     assert!(text.contains("/oauth/authorize?"), "{text}");
     machine.assert_not_in(&text);
 
-    let authorize = machine
-        .emulator
-        .requests()
-        .into_iter()
-        .find(|request| request.path == "/oauth/authorize")
-        .expect("the browser loaded the authorize page");
+    let authorize = authorize_request(&machine.emulator);
     assert_eq!(authorize.query_param("scope"), Some("read"));
     assert_eq!(
         authorize.query_param("redirect_uri"),

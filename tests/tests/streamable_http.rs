@@ -11,7 +11,7 @@ use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::prelude::BASE64_STANDARD;
@@ -45,9 +45,6 @@ const SLOW: Duration = Duration::from_secs(5);
 
 /// For an answer nobody will wait for.
 const NEVER: Duration = Duration::from_secs(3600);
-
-/// A guard against hanging when something is broken, not a claim about speed.
-const PATIENCE: Duration = Duration::from_secs(60);
 
 struct World {
     emulator: Emulator,
@@ -95,22 +92,6 @@ impl World {
             &headers,
             &json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }),
         )
-    }
-
-    /// Waits until the emulator has received `count` requests; returns them.
-    fn wait_for_requests(&self, count: usize) -> Vec<RecordedRequest> {
-        let started = Instant::now();
-        loop {
-            let requests = self.emulator.requests();
-            if requests.len() >= count {
-                return requests;
-            }
-            assert!(
-                started.elapsed() < PATIENCE,
-                "the emulator never received {count} requests: {requests:#?}"
-            );
-            thread::sleep(Duration::from_millis(10));
-        }
     }
 
     fn customer(&self, name: &str) -> u64 {
@@ -917,7 +898,7 @@ fn a_call_waiting_on_the_api_holds_up_no_other_connection() {
         })
     };
     // The call is now waiting on the API, which holds its answer back.
-    world.wait_for_requests(1);
+    world.emulator.wait_for_requests(1);
 
     // Each on a connection of its own, answered while the call still waits.
     let discovered = world.modern(json!("discover"), "server/discover", json!({}), json!({}));
@@ -981,7 +962,7 @@ fn clients_that_hang_up_mid_request_leave_the_server_serving() {
     )
     .to_string();
     let waiting = start("create_customer", create.as_bytes(), create.len());
-    world.wait_for_requests(1);
+    world.emulator.wait_for_requests(1);
     drop(waiting);
 
     // Another stops sending halfway through its body: it is told its body was cut short

@@ -204,6 +204,24 @@ impl Emulator {
         lock(&self.app.recorder).snapshot()
     }
 
+    /// Waits until `count` requests have arrived (a test's call is under way on another
+    /// thread); returns them. Panics after a minute: a guard against a hang, not a timing.
+    pub fn wait_for_requests(&self, count: usize) -> Vec<RecordedRequest> {
+        let patience = std::time::Duration::from_secs(60);
+        let started = std::time::Instant::now();
+        loop {
+            let requests = self.requests();
+            if requests.len() >= count {
+                return requests;
+            }
+            assert!(
+                started.elapsed() < patience,
+                "the emulator never received {count} requests: {requests:#?}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
     pub fn clear_requests(&self) {
         lock(&self.app.recorder).clear();
     }

@@ -2,7 +2,7 @@
 # Every check, as CI runs it: formatting, lints, the release build (host binary with the
 # embedded guest component, emulator, demo), the container images, then all unit and
 # end-to-end tests, including the ones driving independent checkers (wasmtime serve, the MCP
-# conformance suite, the official SDK, podman, skopeo, mcpb).
+# conformance suite, the official Python and TypeScript SDKs, podman, skopeo, mcpb).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

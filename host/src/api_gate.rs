@@ -18,6 +18,7 @@ use wasmtime_wasi_http::{
 
 use crate::audit::{self, AuditLog, Entry};
 use crate::config::{Authentication, Origin, Settings};
+use crate::locking::lock;
 use crate::oauth::SIGN_IN_HINT;
 use crate::oauth::session::OAuthSession;
 use crate::pacing::{Pacer, Slot};
@@ -84,9 +85,7 @@ impl GateShared {
     }
 
     fn pacer(&self) -> std::sync::MutexGuard<'_, Pacer> {
-        self.pacer
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.pacer)
     }
 
     /// Waits for room in the 5-minute window; the daily quota is not waited for (that could

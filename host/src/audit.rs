@@ -13,6 +13,8 @@ use std::time::SystemTime;
 use anyhow::{Context, Result};
 use serde_json::{Value, json};
 
+use crate::locking::lock;
+
 /// Header by which the guest names the tool behind a request.
 pub const TOOL_HEADER: &str = "x-facturation-tool";
 
@@ -62,10 +64,7 @@ impl AuditLog {
             "status": entry.status,
             "id": entry.location.map_or(Value::Null, record_id),
         });
-        let mut file = self
-            .file
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut file = lock(&self.file);
         if let Err(error) = writeln!(file, "{line}") {
             eprintln!("facturation-pro-mcp: could not write the audit log: {error}");
         }

@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use serde_json::Value;
 
+use crate::locking::lock;
+
 /// How long a state is remembered: past the component's answer window (10 minutes) a state
 /// is refused as expired anyway, so remembering it longer would only cost memory.
 const REMEMBER_FOR: Duration = Duration::from_secs(11 * 60);
@@ -73,13 +75,13 @@ impl SpentStates {
         let nothing_done =
             answer.get("error").is_some() || answer["result"]["resultType"] == "input_required";
         if nothing_done {
-            self.lock().remove(&claim.0);
+            lock(&self.redeemed).remove(&claim.0);
         }
     }
 
     /// Records `state` as used; whether it was new.
     fn first_use(&self, state: &str) -> bool {
-        let mut redeemed = self.lock();
+        let mut redeemed = lock(&self.redeemed);
         let now = Instant::now();
         redeemed.retain(|_, at| now.duration_since(*at) < REMEMBER_FOR);
         if redeemed.contains_key(state) {
@@ -95,12 +97,6 @@ impl SpentStates {
         }
         redeemed.insert(state.to_string(), now);
         true
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
-        self.redeemed
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -192,7 +188,7 @@ mod tests {
         for n in 0..MAX_REMEMBERED + 5 {
             assert!(spent.first_use(&format!("state {n}")));
         }
-        assert_eq!(spent.lock().len(), MAX_REMEMBERED);
+        assert_eq!(lock(&spent.redeemed).len(), MAX_REMEMBERED);
         // The newest are still remembered.
         assert!(!spent.first_use(&format!("state {}", MAX_REMEMBERED + 4)));
     }

@@ -23,6 +23,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::{AbortHandle, JoinSet};
 
 use crate::component::{META_CAPABILITIES, META_VERSION, Runner, modern_headers};
+use crate::locking::lock;
 
 /// The longest line accepted, in bytes: the component refuses larger bodies anyway, and an
 /// inline upload is the only large message.
@@ -54,12 +55,6 @@ struct Connection {
     next_question: AtomicU64,
     /// Requests being handled, by their id as JSON text, so a cancellation can stop them.
     in_flight: Mutex<HashMap<String, AbortHandle>>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// One framed input line, or the news that a line was too long to take.

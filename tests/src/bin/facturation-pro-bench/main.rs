@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use base64::prelude::{BASE64_STANDARD, Engine as _};
 use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig, Fault};
 use facturation_pro_emulator::harness::{
-    McpServer, ServerSetup, ToolSizes, guest_component, host_binary, tool_sizes,
+    McpServer, ServerSetup, guest_component, host_binary, tool_sizes,
 };
 use serde_json::{Value, json};
 
@@ -297,20 +297,19 @@ fn main() -> anyhow::Result<()> {
 
 /// Every tool's share, largest first: where trimming would pay.
 fn print_sizes_per_tool(tools: &[Value]) {
-    let mut sizes: Vec<(String, ToolSizes)> = tools
+    let mut sizes: Vec<(String, usize, usize)> = tools
         .iter()
         .map(|tool| {
+            let visible = tool_sizes(std::slice::from_ref(tool)).visible;
             let name = tool["name"].as_str().unwrap_or("?").to_string();
-            (name, tool_sizes(std::slice::from_ref(tool)))
+            (name, visible, tool.to_string().len() - visible)
         })
         .collect();
-    sizes.sort_by_key(|(name, sizes)| (std::cmp::Reverse(sizes.visible), name.clone()));
+    sizes.sort_by_key(|(name, visible, _)| (std::cmp::Reverse(*visible), name.clone()));
     println!("\n| tool | model-visible bytes | the rest (output schema, annotations, _meta) |");
     println!("|---|---|---|");
-    for (name, sizes) in sizes {
-        // `whole` wraps one tool in `{"tools":[...]}`: those 12 bytes belong to the list.
-        let rest = sizes.rest() - r#"{"tools":[]}"#.len();
-        println!("| {name} | {} | {rest} |", sizes.visible);
+    for (name, visible, rest) in sizes {
+        println!("| {name} | {visible} | {rest} |");
     }
 }
 

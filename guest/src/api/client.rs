@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 pub use facturation_pro_catalog::Method;
 
-use super::{ApiConfig, ApiError, Pagination};
+use super::{ApiConfig, ApiError, Pagination, redirect};
 
 /// How many redirects we follow before giving up; the API's own shortcuts need one.
 const MAX_REDIRECTS: usize = 5;
@@ -182,13 +182,18 @@ impl ApiClient {
             let response = self.exchange(request, method, &url, &query, body)?;
             let status = response.status_code();
             if matches!(status, 301 | 302 | 303 | 307 | 308) {
-                let location = header(&response, "location").ok_or_else(|| {
-                    ApiError::BadResponse(format!("HTTP {status} without a Location header"))
-                })?;
-                url = self.resolve(&location)?;
+                // Read as bytes: a Location with a tab or a byte that is not ASCII must reach
+                // the check (and be refused there, saying why), not vanish as "no header".
+                let location = response
+                    .header("location")
+                    .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+                    .ok_or_else(|| {
+                        ApiError::BadResponse(format!("HTTP {status} without a Location header"))
+                    })?;
+                url = self.follow(&url, &location)?;
                 // The Location carries the query the API wants (the customer shortcuts add
                 // `customer_id`); ours still applies where it does not say otherwise (`page`).
-                let target_query = location.split_once('?').map_or("", |(_, query)| query);
+                let target_query = redirect::query_of(&url);
                 query.retain(|(name, _)| {
                     !target_query
                         .split('&')
@@ -229,7 +234,10 @@ impl ApiClient {
                 body: bytes,
             });
         }
-        Err(ApiError::BadResponse(format!("more than {MAX_REDIRECTS} redirects")).into())
+        Err(ApiError::BadResponse(format!(
+            "more than {MAX_REDIRECTS} redirects in a row (a redirect loop?); the last one was not followed"
+        ))
+        .into())
     }
 
     /// One HTTP exchange for `request`, at `url` (which redirects may have changed).
@@ -278,25 +286,19 @@ impl ApiClient {
         format!("{}{path}", self.config.base_url)
     }
 
-    /// Locations may be absolute URLs or absolute paths on the API host. An absolute URL
-    /// elsewhere is refused here, before anything is sent: our host would refuse it too, but
-    /// other runtimes let the component reach any host.
-    fn resolve(&self, location: &str) -> Result<String, Failure> {
-        if !(location.starts_with("http://") || location.starts_with("https://")) {
-            return Ok(self.url_for(location));
-        }
+    /// Where a redirect from `current` to `location` leads, refused (before anything is
+    /// sent) unless it stays on the base URL's scheme, host and port: our host would refuse
+    /// it too, but other runtimes let the component reach any host, with the credentials it
+    /// then holds itself.
+    fn follow(&self, current: &str, location: &str) -> Result<String, Failure> {
         let base = &self.config.base_url;
-        let same_origin = location
-            .strip_prefix(base.as_str())
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?']));
-        if same_origin {
-            Ok(location.to_string())
-        } else {
-            Err(ApiError::Transport(format!(
-                "the API redirected to {location}, outside {base}; this server may only contact {base}"
+        redirect::follow(base, current, location).map_err(|refusal| {
+            ApiError::Transport(format!(
+                "the API redirected to {refusal}, which was not followed: this server may only \
+                 contact {base}, and nothing was sent elsewhere"
             ))
-            .into())
-        }
+            .into()
+        })
     }
 
     /// What a failed exchange means, and whether the API may have acted on the request:

@@ -6,6 +6,7 @@ mod client;
 mod config;
 mod error;
 mod pagination;
+mod redirect;
 
 pub use client::{ApiClient, ApiRequest, ApiResponse, RequestBody, percent_decode};
 pub use config::ApiConfig;

@@ -14,6 +14,9 @@
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code, unused_imports))]
 
 mod api;
+// The reference fixtures of the MCP conformance suite: test builds only (see the module).
+#[cfg(feature = "conformance-fixtures")]
+mod fixtures;
 mod library;
 mod mcp;
 mod tools;

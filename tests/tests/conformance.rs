@@ -2,13 +2,21 @@
 //! scripts/install-test-tools.sh) against `facturation-pro-mcp serve --http`, at both wires:
 //! 2026-07-28 (stateless, per-request `_meta`) and 2025-11-25 (initialize handshake).
 //!
-//! The suite is written for its own reference server: many scenarios call fixture tools,
-//! prompts and resources (`test_simple_text`, `test_simple_prompt`, `test://static-text`...)
-//! that a real server has no reason to carry. Those failures are listed below, each with its
-//! reason, and the test demands that the scored failures be exactly that list: a new failure
-//! is a regression to fix (not to add here without a reason of the same kind), and a listed
-//! one that passes must leave the list so it stays honest. Unscored scenarios (extensions,
-//! pending proposals) are reported but not judged.
+//! The suite is written for its own reference server: many scored scenarios call fixture
+//! tools, prompts and resources (`test_simple_text`, `test_simple_prompt`,
+//! `test://static-text`, the `input_required` tools...) that an invoicing server has no
+//! reason to carry. So each wire is run twice, under the real host, at once:
+//!
+//! - against the *fixture variant* of the guest (the `conformance-fixtures` feature, built
+//!   into target/guest-fixtures and run with the host's `--component`), which adds exactly
+//!   those fixtures in front of the real server. Every scored check must pass, except the
+//!   few listed below that no server answering each request on its own can pass;
+//! - against the real, embedded component: a scored check may fail there only if it passed
+//!   against the fixture variant, i.e. only for want of a fixture. No hand-kept list of
+//!   "fixture failures" to go stale: the fixture run is the proof.
+//!
+//! A third test shows the fixtures never reach a shipped artifact. Unscored scenarios
+//! (extensions, pending proposals) are reported but not judged.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
@@ -17,179 +25,73 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig};
-use facturation_pro_emulator::harness::ServerSetup;
 use facturation_pro_emulator::harness::http_client::{HttpEndpoint, HttpMcpServer};
-use facturation_pro_emulator::harness::{node, workspace_root};
-use serde_json::Value;
+use facturation_pro_emulator::harness::{
+    ServerSetup, fixture_component, guest_component, host_binary, node, workspace_root,
+};
+use serde_json::{Value, json};
 
 const INSTALL_HINT: &str = "run scripts/install-test-tools.sh";
 
-/// Both wires, run against the reference fixtures our server does not carry. Each entry is
-/// `scenario:check-id`, as scripts/conformance.sh writes failures.txt.
-const FIXTURES_ABSENT_BOTH: &[(&str, &str)] = &[
-    (
-        "completion-complete:completion-complete",
-        "completion/complete targets the fixture prompt test_prompt_with_arguments, which \
-         is not one of ours (unknown prompt: -32602)",
-    ),
-    (
-        "prompts-get-simple:prompts-get-simple",
-        "fixture prompt test_simple_prompt absent (our prompts are invoicing jobs)",
-    ),
-    (
-        "prompts-get-with-args:prompts-get-with-args",
-        "fixture prompt test_prompt_with_arguments absent",
-    ),
-    (
-        "prompts-get-embedded-resource:prompts-get-embedded-resource",
-        "fixture prompt test_prompt_with_embedded_resource absent",
-    ),
-    (
-        "prompts-get-with-image:prompts-get-with-image",
-        "fixture prompt test_prompt_with_image absent",
-    ),
-    (
-        "resources-read-text:resources-read-text",
-        "fixture resource test://static-text absent (ours are facturation-pro:// and the \
-         downloaded files)",
-    ),
-    (
-        "resources-read-binary:resources-read-binary",
-        "fixture resource test://static-binary absent",
-    ),
-    (
-        "resources-templates-read:resources-templates-read",
-        "fixture resource template test://template/{id}/data absent",
-    ),
-    (
-        "tools-call-simple-text:tools-call-simple-text",
-        "fixture tool test_simple_text absent",
-    ),
-    (
-        "tools-call-image:tools-call-image",
-        "fixture tool test_image_content absent",
-    ),
-    (
-        "tools-call-audio:tools-call-audio",
-        "fixture tool test_audio_content absent",
-    ),
-    (
-        "tools-call-embedded-resource:tools-call-embedded-resource",
-        "fixture tool test_embedded_resource absent",
-    ),
-    (
-        "tools-call-mixed-content:tools-call-mixed-content",
-        "fixture tool test_multiple_content_types absent",
-    ),
-    (
-        "tools-call-error:tools-call-error",
-        "fixture tool test_error_handling absent",
-    ),
-    (
-        "tools-call-with-progress:tools-call-with-progress",
-        "fixture tool test_tool_with_progress absent",
-    ),
-];
-
-/// Only at the 2026-07-28 wire.
-const FIXTURES_ABSENT_2026: &[(&str, &str)] = &[
-    (
-        "input-required-result-basic-elicitation:sep-2322-elicitation-incomplete",
-        "fixture tool test_input_required_result_elicitation absent",
-    ),
-    (
-        "input-required-result-result-type:sep-2322-result-type-included",
-        "fixture tool test_input_required_result_elicitation absent",
-    ),
-    (
-        "input-required-result-basic-sampling:sep-2322-sampling-incomplete",
-        "fixture tool test_input_required_result_sampling absent",
-    ),
-    (
-        "input-required-result-basic-list-roots:sep-2322-list-roots-incomplete",
-        "fixture tool test_input_required_result_list_roots absent",
-    ),
-    (
-        "input-required-result-request-state:sep-2322-request-state-incomplete",
-        "fixture tool test_input_required_result_request_state absent",
-    ),
-    (
-        "input-required-result-multiple-input-requests:sep-2322-multiple-inputs-incomplete",
-        "fixture tool test_input_required_result_multiple_inputs absent",
-    ),
-    (
-        "input-required-result-multi-round:sep-2322-multi-round-r1",
-        "fixture tool test_input_required_result_multi_round absent",
-    ),
-    (
-        "input-required-result-tampered-state:sep-2322-reject-tampered-state",
-        "fixture tool test_input_required_result_tampered_state absent (our own sealed \
-         requestState is tested by modern_protocol.rs and wasi_http_hosts.rs)",
-    ),
-    (
-        "input-required-result-capability-check:sep-2322-respect-client-capabilities",
-        "fixture tool test_input_required_result_capabilities absent",
-    ),
-    (
-        "input-required-result-non-tool-request:sep-2322-non-tool-incomplete",
-        "fixture prompt test_input_required_result_prompt absent",
-    ),
-    (
-        "server-stateless:sep-2575-server-rejects-undeclared-capability",
-        "diagnostic fixture tool test_missing_capability absent",
-    ),
-    (
-        "server-stateless:sep-2575-missing-capability-http-400",
-        "diagnostic fixture tool test_missing_capability absent",
-    ),
-    (
-        "server-stateless:sep-2575-http-server-no-independent-requests-on-stream",
-        "diagnostic fixture tool test_streaming_elicitation absent",
-    ),
-    (
-        "server-stateless:sep-2575-server-no-log-without-loglevel",
-        "diagnostic fixture tool test_logging_tool absent",
-    ),
-];
-
-/// Only at the 2025-11-25 wire.
-const FIXTURES_ABSENT_2025: &[(&str, &str)] = &[
-    (
-        "logging-set-level:logging-set-level",
-        "no logging capability: the server sends no log notifications and does not declare \
-         `logging`, so logging/setLevel is -32601 (not a fixture, but the same kind: an \
-         optional feature of the reference server)",
-    ),
-    (
-        "tools-call-with-logging:tools-call-with-logging",
-        "fixture tool test_tool_with_logging absent (and no logging capability)",
-    ),
+/// Only at 2025-11-25, and only a server that holds a call open across HTTP requests can
+/// pass these: the tool must send the client a request in the middle of the call, and the
+/// answer comes back in another POST. Ours answers each request on its own (and asks through
+/// `input_required` at 2026-07-28, which the suite checks there); the fixture says so in an
+/// error result, so the suite sees no request and fails the check.
+const NEEDS_A_HELD_CALL_2025: &[(&str, &str)] = &[
     (
         "tools-call-sampling:tools-call-sampling",
-        "fixture tool test_sampling absent",
+        "sampling/createMessage in the middle of test_sampling",
     ),
     (
         "tools-call-elicitation:tools-call-elicitation",
-        "fixture tool test_elicitation absent",
+        "elicitation/create in the middle of test_elicitation",
     ),
     (
         "elicitation-sep1034-defaults:elicitation-sep1034-general",
-        "fixture tool test_elicitation_sep1034_defaults absent",
+        "elicitation/create in the middle of test_elicitation_sep1034_defaults",
     ),
     (
         "elicitation-sep1330-enums:elicitation-sep1330-general",
-        "fixture tool test_elicitation_sep1330_enums absent",
+        "elicitation/create in the middle of test_elicitation_sep1330_enums",
     ),
-    (
-        "resources-subscribe:resources-subscribe",
-        "fixture resource test://watched-resource absent, and no subscriptions: each request \
-         is handled on its own, so nobody is left to notify",
-    ),
-    (
-        "resources-unsubscribe:resources-unsubscribe",
-        "fixture resource test://watched-resource absent, and no subscriptions: each request \
-         is handled on its own, so nobody is left to notify",
-    ),
+];
+
+/// Every name the fixture variant adds (tools, prompts, resources, the template). None may
+/// appear in what we ship.
+const FIXTURE_NAMES: &[&str] = &[
+    "test_simple_text",
+    "test_image_content",
+    "test_audio_content",
+    "test_embedded_resource",
+    "test_multiple_content_types",
+    "test_error_handling",
+    "test_tool_with_progress",
+    "test_tool_with_logging",
+    "test_logging_tool",
+    "test_sampling",
+    "test_elicitation",
+    "test_elicitation_sep1034_defaults",
+    "test_elicitation_sep1330_enums",
+    "test_missing_capability",
+    "test_streaming_elicitation",
+    "test_input_required_result_elicitation",
+    "test_input_required_result_sampling",
+    "test_input_required_result_list_roots",
+    "test_input_required_result_request_state",
+    "test_input_required_result_multiple_inputs",
+    "test_input_required_result_multi_round",
+    "test_input_required_result_tampered_state",
+    "test_input_required_result_capabilities",
+    "test_simple_prompt",
+    "test_prompt_with_arguments",
+    "test_prompt_with_embedded_resource",
+    "test_prompt_with_image",
+    "test_input_required_result_prompt",
+    "test://static-text",
+    "test://static-binary",
+    "test://watched-resource",
+    "test://template/{id}/data",
 ];
 
 /// One run of the suite takes seconds; this only keeps a wedged run from hanging the test.
@@ -355,110 +257,187 @@ fn run_suite(url: &str, version: &str, results: &Path) -> SuiteRun {
     }
 }
 
-/// Starts an emulator and `serve --http` against it, runs the suite at `version`, prints the
-/// counts, and checks the scored failures are exactly `expected`.
-fn conformance(version: &str, expected: &[&[(&str, &str)]]) {
-    require_tools();
-    let emulator = Emulator::start(EmulatorConfig::default()).expect("start the emulator");
-    let home = tempfile::tempdir().expect("a temporary home");
-    let server = HttpMcpServer::start(&ServerSetup::against(
-        &emulator.base_url(),
-        &home.path().join("downloads"),
-    ));
+/// Which component the host runs.
+#[derive(Clone, Copy, PartialEq)]
+enum Variant {
+    /// The one the host embeds: what we ship.
+    Real,
+    /// The guest built with `conformance-fixtures`, run with `--component`.
+    Fixtures,
+}
+
+impl Variant {
+    fn start(self, emulator: &Emulator, downloads: &Path) -> HttpMcpServer {
+        let setup = ServerSetup::against(&emulator.base_url(), downloads);
+        let setup = match self {
+            Variant::Real => setup,
+            Variant::Fixtures => {
+                let component = fixture_component();
+                setup.with_args(&["--component", component.to_str().expect("a UTF-8 path")])
+            }
+        };
+        HttpMcpServer::start(&setup)
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Variant::Real => "real component",
+            Variant::Fixtures => "fixture variant",
+        }
+    }
+}
+
+/// What the suite found at one wire against one variant, scored scenarios only.
+struct Verdict {
+    /// `scenario:check-id` → SUCCESS, FAILURE, WARNING, SKIPPED or INFO.
+    outcomes: BTreeMap<String, String>,
+    /// Failing scored checks, crashed scenarios included.
+    failures: BTreeSet<String>,
+    run: SuiteRun,
+    /// Kept until the verdict is read, so its files can be shown.
+    results: tempfile::TempDir,
+}
+
+impl Verdict {
+    fn count(&self, status: &str) -> usize {
+        self.outcomes
+            .values()
+            .filter(|outcome| *outcome == status)
+            .count()
+    }
+
+    /// A report line per failure, with what the suite said, and where its files are kept.
+    fn explain(self, failures: &[String]) -> String {
+        let mut report = String::new();
+        for failure in failures {
+            report.push_str(&format!(
+                "\n  {failure}\n      {}",
+                self.run.explain(failure)
+            ));
+        }
+        let kept = self.results.keep();
+        format!(
+            "{report}\n  (results kept in {})",
+            kept.join("out").display()
+        )
+    }
+}
+
+/// Runs the suite at `version` against `server`, and sorts what it found.
+fn judge(server: &HttpMcpServer, version: &str, variant: Variant) -> Verdict {
     let url = format!("http://{}/mcp", server.address());
     let results = tempfile::tempdir().expect("a results directory");
     let run = run_suite(&url, version, results.path());
-
     let not_scored = run.not_scored();
     let is_scored = |scenario: &str| !not_scored.contains_key(scenario);
-    let (mut scored, mut unscored) = ([0u32; 2], [0u32; 2]);
+    let mut outcomes = BTreeMap::new();
+    let mut unscored = [0u32; 2];
     for (scenario, check) in run.checks() {
-        let tally = if is_scored(&scenario) {
-            &mut scored
-        } else {
-            &mut unscored
-        };
-        match check["status"].as_str() {
-            Some("SUCCESS") => tally[0] += 1,
-            Some("FAILURE") => tally[1] += 1,
-            _ => {}
+        let status = check["status"].as_str().unwrap_or("").to_string();
+        if is_scored(&scenario) {
+            let id = check["id"].as_str().unwrap_or("").to_string();
+            outcomes.insert(format!("{scenario}:{id}"), status);
+        } else if status == "SUCCESS" {
+            unscored[0] += 1;
+        } else if status == "FAILURE" {
+            unscored[1] += 1;
         }
     }
-    let summary = &run.summary;
+    let failures: BTreeSet<String> = run
+        .failures()
+        .into_iter()
+        .filter(|failure| is_scored(failure.split(':').next().unwrap_or_default()))
+        .collect();
+    let verdict = Verdict {
+        outcomes,
+        failures,
+        run,
+        results,
+    };
     eprintln!(
-        "conformance {version}: {} passed, {} failed, {} skipped, {} warnings in all; \
-         scored: {} passed, {} failed; not scored ({} scenarios): {} passed, {} failed",
-        summary["passed"],
-        summary["failed"],
-        summary["skipped"],
-        summary["warnings"],
-        scored[0],
-        scored[1],
+        "conformance {version}, {}: scored checks: {} passed, {} failed, {} warned, {} skipped; \
+         not scored ({} scenarios): {} passed, {} failed",
+        variant.name(),
+        verdict.count("SUCCESS"),
+        verdict.failures.len(),
+        verdict.count("WARNING"),
+        verdict.count("SKIPPED"),
         not_scored.len(),
         unscored[0],
         unscored[1],
     );
     assert!(
-        summary["passed"].as_u64().is_some_and(|passed| passed > 0) && scored[0] > 0,
-        "the suite passed nothing, so it did not really run: {summary}"
+        verdict.count("SUCCESS") > 0,
+        "the suite passed nothing against the {}, so it did not really run: {}",
+        variant.name(),
+        verdict.run.summary
     );
+    verdict
+}
 
-    let failures = run.failures();
-    let (scored_failures, unscored_failures): (BTreeSet<String>, BTreeSet<String>) = failures
-        .into_iter()
-        .partition(|failure| is_scored(failure.split(':').next().unwrap_or_default()));
-    if !unscored_failures.is_empty() {
-        eprintln!(
-            "conformance {version}: {} unscored failures (not judged), in {:?}",
-            unscored_failures.len(),
-            unscored_failures
-                .iter()
-                .filter_map(|failure| failure.split(':').next())
-                .collect::<BTreeSet<_>>()
+/// Both variants at `version`, side by side, each judged as the module says.
+/// `held_call_only` lists the checks the fixture variant cannot pass at this wire.
+fn conformance(version: &str, held_call_only: &[(&str, &str)]) {
+    require_tools();
+    let emulator = Emulator::start(EmulatorConfig::default()).expect("start the emulator");
+    let home = tempfile::tempdir().expect("a temporary home");
+    let downloads = home.path().join("downloads");
+    let real = Variant::Real.start(&emulator, &downloads);
+    let fixtures = Variant::Fixtures.start(&emulator, &downloads);
+    let (real, fixtures) = std::thread::scope(|scope| {
+        let real = scope.spawn(|| judge(&real, version, Variant::Real));
+        let fixtures = judge(&fixtures, version, Variant::Fixtures);
+        (real.join().expect("the real run"), fixtures)
+    });
+
+    // The fixture variant: every scored check passes, but those only a held call can pass.
+    let allowed: BTreeMap<&str, &str> = held_call_only.iter().copied().collect();
+    let unexpected: Vec<String> = fixtures
+        .failures
+        .iter()
+        .filter(|failure| !allowed.contains_key(failure.as_str()))
+        .cloned()
+        .collect();
+    let stale: Vec<String> = allowed
+        .iter()
+        .filter(|(check, _)| !fixtures.failures.contains(**check))
+        .map(|(check, why)| format!("\n  {check} ({why}) passed: remove it from the list"))
+        .collect();
+    if !unexpected.is_empty() || !stale.is_empty() {
+        let stale = stale.concat();
+        panic!(
+            "conformance {version}, fixture variant: scored checks failed:{}{stale}",
+            fixtures.explain(&unexpected)
         );
     }
 
-    let expected: BTreeMap<&str, &str> = expected
+    // The real component: a check may fail only for want of a fixture, that is, if the
+    // fixture variant (the same server plus the fixtures) passed it; or for the reason
+    // above.
+    let not_for_fixtures: Vec<String> = real
+        .failures
         .iter()
-        .flat_map(|list| list.iter())
-        .copied()
-        .collect();
-    let unexpected: Vec<&String> = scored_failures
-        .iter()
-        .filter(|failure| !expected.contains_key(failure.as_str()))
-        .collect();
-    let stale: Vec<(&&str, &&str)> = expected
-        .iter()
-        .filter(|(check, _)| !scored_failures.contains(**check))
+        .filter(|failure| {
+            fixtures.outcomes.get(*failure).map(String::as_str) != Some("SUCCESS")
+                && !allowed.contains_key(failure.as_str())
+        })
+        .cloned()
         .collect();
     eprintln!(
-        "conformance {version}: {} scored failures, {} of them expected (fixtures absent)",
-        scored_failures.len(),
-        scored_failures.len() - unexpected.len()
+        "conformance {version}, real component: {} scored failures, all for want of a fixture \
+         unless listed below",
+        real.failures.len()
     );
-    let mut report = String::new();
-    for failure in &unexpected {
-        report.push_str(&format!(
-            "\n  UNEXPECTED FAILURE {failure}\n      {}",
-            run.explain(failure)
-        ));
-    }
-    for (check, reason) in &stale {
-        report.push_str(&format!(
-            "\n  EXPECTED TO FAIL BUT DID NOT {check} ({reason}): remove it from the list"
-        ));
-    }
-    if !report.is_empty() {
-        // Kept, so that the suite's own log and every checks.json can be read afterwards.
-        let kept = results.keep();
+    if !not_for_fixtures.is_empty() {
         panic!(
-            "conformance {version} against {url}:{report}\n  (results kept in {})",
-            kept.join("out").display()
+            "conformance {version}, real component: scored checks failed that the fixtures do \
+             not explain:{}",
+            real.explain(&not_for_fixtures)
         );
     }
 
-    // The suite only ever calls fixture names and, for header checks, the first listed tool
-    // with no arguments: nothing it does may have changed the firm's data.
+    // The suite calls fixtures, and for its header checks the first listed tool with no
+    // arguments: nothing it did may have changed the firm's data.
     let writes: Vec<String> = emulator
         .requests()
         .iter()
@@ -472,13 +451,126 @@ fn conformance(version: &str, expected: &[&[(&str, &str)]]) {
 }
 
 #[test]
-fn the_2026_07_28_wire_passes_all_but_the_fixture_scenarios() {
-    conformance("2026-07-28", &[FIXTURES_ABSENT_BOTH, FIXTURES_ABSENT_2026]);
+fn the_2026_07_28_wire_passes_every_scored_check_with_the_fixtures() {
+    conformance("2026-07-28", &[]);
 }
 
 #[test]
-fn the_2025_11_25_wire_passes_all_but_the_fixture_scenarios() {
-    conformance("2025-11-25", &[FIXTURES_ABSENT_BOTH, FIXTURES_ABSENT_2025]);
+fn the_2025_11_25_wire_passes_every_scored_check_a_stateless_server_can() {
+    conformance("2025-11-25", NEEDS_A_HELD_CALL_2025);
+}
+
+/// What a 2026-07-28 `method` (a list) returns, as (name or URI) strings.
+fn listed(server: &HttpMcpServer, method: &str) -> Vec<String> {
+    let reply = server.post_json(
+        &[
+            ("Accept", "application/json, text/event-stream"),
+            ("MCP-Protocol-Version", "2026-07-28"),
+            ("Mcp-Method", method),
+        ],
+        &json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": { "_meta": {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {},
+        }}}),
+    );
+    let result = &reply.json()["result"];
+    let (field, key) = match method {
+        "tools/list" => ("tools", "name"),
+        "prompts/list" => ("prompts", "name"),
+        "resources/list" => ("resources", "uri"),
+        _ => ("resourceTemplates", "uriTemplate"),
+    };
+    result[field]
+        .as_array()
+        .unwrap_or_else(|| panic!("{method} lists no {field}: {result}"))
+        .iter()
+        .map(|item| item[key].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+const LISTS: [&str; 4] = [
+    "tools/list",
+    "prompts/list",
+    "resources/list",
+    "resources/templates/list",
+];
+
+/// The fixtures stay in the test build: the embedded component lists none of them (where
+/// the fixture variant, asked the same way, lists them all), and neither the shipped .wasm
+/// nor the host binary that embeds it holds any fixture name, where the fixture build does.
+#[test]
+fn no_shipped_artifact_carries_the_fixtures() {
+    let emulator = Emulator::start(EmulatorConfig::default()).expect("start the emulator");
+    let home = tempfile::tempdir().expect("a temporary home");
+    let downloads = home.path().join("downloads");
+    let real = Variant::Real.start(&emulator, &downloads);
+    let fixtures = Variant::Fixtures.start(&emulator, &downloads);
+    let mut offered = BTreeSet::new();
+    for method in LISTS {
+        let shipped = listed(&real, method);
+        let leaked: Vec<&String> = shipped
+            .iter()
+            .filter(|name| FIXTURE_NAMES.contains(&name.as_str()))
+            .collect();
+        assert!(
+            leaked.is_empty(),
+            "the embedded component's {method} offers fixtures: {leaked:?}"
+        );
+        let with_fixtures = listed(&fixtures, method);
+        // The fixtures come on top of the real offer, which they leave as it is.
+        assert_eq!(
+            with_fixtures[..shipped.len()],
+            shipped[..],
+            "{method}: the fixture variant changed the real entries"
+        );
+        offered.extend(with_fixtures[shipped.len()..].to_vec());
+    }
+    let expected: BTreeSet<String> = FIXTURE_NAMES.iter().map(|name| name.to_string()).collect();
+    assert_eq!(
+        offered, expected,
+        "the fixture variant lists exactly the fixtures this test looks for"
+    );
+
+    let fixture_build = std::fs::read(fixture_component()).expect("read the fixture build");
+    let in_fixture_build = fixture_names_in(&fixture_build);
+    assert_eq!(
+        in_fixture_build.len(),
+        FIXTURE_NAMES.len(),
+        "the fixture build should hold every fixture name as a string, or their absence \
+         elsewhere would prove nothing; it holds {in_fixture_build:?}"
+    );
+    for shipped in [guest_component(), host_binary()] {
+        let bytes = std::fs::read(&shipped).expect("read a shipped artifact");
+        let found = fixture_names_in(&bytes);
+        assert!(
+            found.is_empty(),
+            "{} holds fixture names: {found:?}",
+            shipped.display()
+        );
+    }
+}
+
+/// The fixture names found in `bytes`, in one pass (the host binary is tens of megabytes).
+fn fixture_names_in(bytes: &[u8]) -> BTreeSet<&'static str> {
+    let mut found = BTreeSet::new();
+    for start in memchr_all(bytes, b"test") {
+        let rest = &bytes[start..];
+        found.extend(
+            FIXTURE_NAMES
+                .iter()
+                .filter(|name| rest.starts_with(name.as_bytes())),
+        );
+    }
+    found
+}
+
+/// Where `needle` starts in `haystack`.
+fn memchr_all<'a>(haystack: &'a [u8], needle: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+    haystack
+        .windows(needle.len())
+        .enumerate()
+        .filter(move |(_, window)| *window == needle)
+        .map(|(start, _)| start)
 }
 
 #[test]

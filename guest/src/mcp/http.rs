@@ -110,7 +110,17 @@ pub fn serve<P: ToolProvider, L: LibraryProvider>(
     match jsonrpc::parse_bytes(&request.body) {
         Incoming::Request { id, method, params } => {
             let modern = request_version(request, &params);
-            let outcome = check_headers(request, &method, &params).and_then(|()| {
+            let checked = check_headers(request, &method, &params);
+            // The conformance suite's fixtures, in the test-only build: past every transport
+            // check, before the real server (guest/src/fixtures).
+            #[cfg(feature = "conformance-fixtures")]
+            if checked.is_ok()
+                && let Some(response) =
+                    crate::fixtures::serve(server, request, &id, &method, &params)
+            {
+                return response;
+            }
+            let outcome = checked.and_then(|()| {
                 server.handle(&method, params, request.header("mcp-protocol-version"))
             });
             let status = match &outcome {

@@ -14,4 +14,7 @@ pub use library::{
     Arguments, CacheScope, Cached, Completion, CompletionRequest, LibraryError, LibraryProvider,
     Reference,
 };
+// The conformance fixtures (a test-only build) extend the answers of the real server.
+#[cfg(feature = "conformance-fixtures")]
+pub use protocol::Answer;
 pub use protocol::{CallOutcome, Server, ServerInfo, ToolCall, ToolCallError, ToolProvider};

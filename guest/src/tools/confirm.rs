@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use facturation_pro_catalog::spec::ToolSpec;
 
 /// How long the user has to answer.
-const ANSWER_WITHIN_SECS: u64 = 10 * 60;
+pub(crate) const ANSWER_WITHIN_SECS: u64 = 10 * 60;
 
 /// The key of the one question we ask, in `inputRequests` and `inputResponses`.
 const QUESTION: &str = "confirm";
@@ -158,16 +158,26 @@ fn ask(
     }
 }
 
-/// `payload.mac`, both base64url: the payload names the tool, the digest of its arguments,
-/// the expiry and a nonce, so the state confirms this call and nothing else, and no two
-/// questions share one.
 fn seal(spec: &ToolSpec, arguments: &Map<String, Value>, key: &SealKey, expires: u64) -> String {
+    seal_call(spec.name, arguments, key, expires)
+}
+
+/// `payload.mac`, both base64url: the payload names the call (a tool's name), the digest of
+/// its arguments, the expiry and a nonce, so the state confirms this call and nothing else,
+/// and no two questions share one. The conformance fixtures seal their states here too, so
+/// the suite's tampered-state check exercises this very seal.
+pub(crate) fn seal_call(
+    call: &str,
+    arguments: &Map<String, Value>,
+    key: &SealKey,
+    expires: u64,
+) -> String {
     let mut nonce = [0u8; 16];
     // Without randomness the state would still be sealed, only not unique: asking again
     // within the same second would give the same state, which the host remembers as used.
     let _ = getrandom::fill(&mut nonce);
     let payload = json!({
-        "tool": spec.name,
+        "tool": call,
         "arguments": arguments_digest(arguments),
         "expires": expires,
         "nonce": BASE64_URL_SAFE_NO_PAD.encode(nonce),
@@ -181,7 +191,7 @@ fn seal(spec: &ToolSpec, arguments: &Map<String, Value>, key: &SealKey, expires:
     )
 }
 
-enum Verified {
+pub(crate) enum Verified {
     Valid,
     Expired,
     Invalid(&'static str),
@@ -190,6 +200,17 @@ enum Verified {
 fn verify(
     state: &str,
     spec: &ToolSpec,
+    arguments: &Map<String, Value>,
+    key: &SealKey,
+    now: u64,
+) -> Verified {
+    verify_call(state, spec.name, arguments, key, now)
+}
+
+/// Whether `state` is one [`seal_call`] made for this call with this key, and still valid.
+pub(crate) fn verify_call(
+    state: &str,
+    call: &str,
     arguments: &Map<String, Value>,
     key: &SealKey,
     now: u64,
@@ -210,7 +231,7 @@ fn verify(
     let Ok(payload) = serde_json::from_slice::<Value>(&payload) else {
         return Verified::Invalid("it is not a state this server issued");
     };
-    if payload["tool"] != spec.name || payload["arguments"] != arguments_digest(arguments) {
+    if payload["tool"] != call || payload["arguments"] != arguments_digest(arguments) {
         return Verified::Invalid("it was issued for another call");
     }
     match payload["expires"].as_u64() {
@@ -227,7 +248,7 @@ fn arguments_digest(arguments: &Map<String, Value>) -> String {
     BASE64_URL_SAFE_NO_PAD.encode(Sha256::digest(text.as_bytes()))
 }
 
-fn now_secs() -> u64 {
+pub(crate) fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs())

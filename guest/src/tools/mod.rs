@@ -17,6 +17,9 @@ use crate::mcp::{CallOutcome, ToolCall, ToolCallError, ToolProvider};
 use confirm::Decision;
 pub use confirm::SealKey;
 pub use confirm::enabled_from_env as confirmation_from_env;
+// The conformance fixtures seal their questions' states with the tools' own seal.
+#[cfg(feature = "conformance-fixtures")]
+pub(crate) use confirm::{ANSWER_WITHIN_SECS, Verified, now_secs, seal_call, verify_call};
 use executor::{CallContext, CallFailure};
 use facturation_pro_catalog::spec::ToolSpec;
 pub use selection::Selection;

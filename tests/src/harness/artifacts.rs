@@ -128,3 +128,46 @@ pub fn probe_component() -> PathBuf {
         })
         .clone()
 }
+
+/// The guest with the reference fixtures of the MCP conformance suite (the
+/// `conformance-fixtures` feature), for tests/tests/conformance.rs to run under the real host
+/// with `--component`. Built once per test process, in its own target directory: it never
+/// waits on the outer build's lock, never rebuilds the workspace (only the guest and its
+/// dependencies, cached by cargo after the first time), and never touches the component
+/// the host embeds and scripts/build-wasm-component.sh ships.
+pub fn fixture_component() -> PathBuf {
+    static FIXTURES: OnceLock<PathBuf> = OnceLock::new();
+    FIXTURES
+        .get_or_init(|| {
+            let root = workspace_root();
+            let target_dir = root.join("target").join("guest-fixtures");
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = Command::new(cargo)
+                .current_dir(&root)
+                .args([
+                    "build",
+                    "--quiet",
+                    "--profile",
+                    "component",
+                    "--target",
+                    "wasm32-wasip2",
+                    "-p",
+                    "facturation-pro-guest",
+                    "--features",
+                    "conformance-fixtures",
+                ])
+                .arg("--target-dir")
+                .arg(&target_dir)
+                .env_remove("CARGO_TARGET_DIR")
+                .env_remove("RUSTFLAGS")
+                .env_remove("CARGO_ENCODED_RUSTFLAGS")
+                .status()
+                .expect("run cargo to build the conformance fixture component");
+            assert!(
+                status.success(),
+                "building the conformance fixture component failed"
+            );
+            target_dir.join("wasm32-wasip2/component/facturation_pro_guest.wasm")
+        })
+        .clone()
+}

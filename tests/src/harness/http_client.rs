@@ -47,9 +47,12 @@ impl HttpMcpServer {
     /// Starts the server, or returns its exit status and stderr when it ends before it
     /// listens (a refused configuration). Never waits on a server that does start.
     pub fn try_start_at(setup: &ServerSetup, address: &str) -> Result<Self, (ExitStatus, String)> {
+        // Options the setup carries (such as `--component`) come before the subcommand.
+        let mut args: Vec<&str> = setup.args.iter().map(String::as_str).collect();
+        args.extend(["serve", "--http", address]);
         let mut child = setup
             .clone()
-            .with_args(&["serve", "--http", address])
+            .with_args(&args)
             .command()
             .stdin(Stdio::null())
             .stdout(Stdio::null())

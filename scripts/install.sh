@@ -15,6 +15,10 @@ readonly BINARY_NAME=facturation-pro-mcp
 # comes from Cargo.toml (a test keeps the two equal).
 readonly DEFAULT_VERSION=0.1.0
 readonly IMAGE_REPOSITORY=ghcr.io/facturation-pro-mcp/facturation-pro-mcp
+# The tag a build of a checkout gets (README, DOCKER.md): what --method docker uses while the
+# release image cannot be pulled, e.g. before the version is published.
+readonly LOCAL_IMAGE=facturation-pro-mcp:local
+readonly REPOSITORY_URL=https://github.com/facturation-pro-mcp/facturation-pro-mcp
 readonly RELEASES_URL=https://github.com/facturation-pro-mcp/facturation-pro-mcp/releases
 # The named volume holding downloads when the server runs in a container (the image's
 # /downloads); named volumes, unlike bind mounts, need no host path and stay writable.
@@ -35,7 +39,10 @@ How to run the server:
   --binary PATH           native: install this binary instead of building one. Without it,
                           the script builds from the checkout it sits in (cargo install
                           --locked --path host), or says where to download a release
-  --image REF             docker: image to pull (default: $IMAGE_REPOSITORY:VERSION)
+  --image REF             docker: image to pull (default: $IMAGE_REPOSITORY:VERSION;
+                          when that cannot be pulled, as before its release is published,
+                          the image is built from the checkout this script sits in and
+                          tagged $LOCAL_IMAGE)
   --docker-cli PROGRAM    docker: container CLI (default: docker; podman works too)
   --no-pull               docker: use the image already on this machine, do not pull it
 
@@ -84,6 +91,7 @@ method=native
 prefix=
 binary=
 image=
+image_given=0
 docker_cli=docker
 claude_config=
 claude=1
@@ -103,7 +111,7 @@ while [ $# -gt 0 ]; do
         --method) need_value "$1" $#; method=$2; shift ;;
         --prefix) need_value "$1" $#; prefix=$2; shift ;;
         --binary) need_value "$1" $#; binary=$2; shift ;;
-        --image) need_value "$1" $#; image=$2; shift ;;
+        --image) need_value "$1" $#; image=$2; image_given=1; shift ;;
         --docker-cli) need_value "$1" $#; docker_cli=$2; shift ;;
         --api-id) need_value "$1" $#; api_id=$2; api_id_given=1; shift ;;
         --api-key) need_value "$1" $#; api_key=$2; api_key_given=1; shift ;;
@@ -227,9 +235,30 @@ pull_image() {
         # Offline, or an image built on this machine: the local copy will do.
         note "could not pull $image; using the copy already on this machine"
         done_step "kept the local image $image ($docker_cli could not pull it)"
-    else
+    elif [ "$image_given" = 1 ]; then
         die "could not pull $image with $docker_cli"
+    else
+        build_local_image
     fi
+}
+
+# The release image could not be pulled and is not on this machine: most likely this
+# version is not published yet. A checkout holds the Dockerfile, so build the image from it
+# (as README's Docker quick start does); a copy of this script alone can only say how.
+build_local_image() {
+    local published=$image
+    note "could not pull $published: this version may not be published yet"
+    if [ "$in_checkout" = 0 ]; then
+        die "$published is not available. Build the image from a checkout instead:
+  git clone $REPOSITORY_URL && cd facturation-pro-mcp
+  $docker_cli build --target linux -t $LOCAL_IMAGE .
+then rerun with --image $LOCAL_IMAGE --no-pull (or run scripts/install.sh --method docker from the checkout, which builds it)"
+    fi
+    note "building $LOCAL_IMAGE from $repo instead (the first build compiles everything and takes several minutes)"
+    "$docker_cli" build --target linux -t "$LOCAL_IMAGE" "$repo" >&2 ||
+        die "could not build $LOCAL_IMAGE from $repo with $docker_cli (see the output above)"
+    image=$LOCAL_IMAGE
+    done_step "built $LOCAL_IMAGE from $repo with $docker_cli ($published could not be pulled)"
 }
 
 # ---- 2. the settings file -----------------------------------------------------------------

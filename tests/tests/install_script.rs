@@ -3,7 +3,9 @@
 //! our entry and keeps everything else (after a backup), and `check` reaches the emulator.
 //! Run twice it changes nothing; rerun with one flag it changes that value only. The entry
 //! it writes is then started exactly as Claude Desktop would start it. The docker method is
-//! run for real under podman, with the image scripts/build-images.sh built.
+//! run for real under podman, with the image scripts/build-images.sh built; with a stand-in
+//! docker CLI, an image that is not published yet is built from the checkout, or, for a copy
+//! of the script alone, the install stops and names the command that builds it.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -473,6 +475,156 @@ fn a_docker_install_writes_a_docker_run_entry_with_the_settings_in_dockers_forma
         home.claude()["mcpServers"]["filesystem"],
         original_claude_config()["mcpServers"]["filesystem"]
     );
+}
+
+/// A stand-in for the docker CLI on a machine where the release image was never published:
+/// every pull fails, no image is on the machine, a build succeeds. It logs each command
+/// line it gets, one per line, so a test can tell what the installer asked of Docker.
+struct UnpublishedDocker {
+    dir: TempDir,
+}
+
+impl UnpublishedDocker {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let cli = dir.path().join("docker");
+        let log = dir.path().join("calls.log");
+        std::fs::write(
+            &cli,
+            format!(
+                "#!/usr/bin/env bash\n\
+                 printf '%s\\n' \"$*\" >>'{}'\n\
+                 case \"$1\" in\n\
+                 pull) echo 'Error response from daemon: manifest unknown' >&2; exit 1 ;;\n\
+                 image) echo 'Error: No such image' >&2; exit 1 ;;\n\
+                 build) exit 0 ;;\n\
+                 esac\n\
+                 exit 3\n",
+                log.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&cli, std::fs::Permissions::from_mode(0o755)).unwrap();
+        Self { dir }
+    }
+
+    fn cli(&self) -> String {
+        self.dir.path().join("docker").to_str().unwrap().to_string()
+    }
+
+    fn calls(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join("calls.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+/// A docker install with the default image (no --image, pulling allowed).
+fn default_image_install_args(home: &Home, cli: &str) -> Vec<String> {
+    docker_install_args(home, cli, "unused")
+        .into_iter()
+        .filter(|arg| arg != "--image" && arg != "unused" && arg != "--no-pull")
+        .collect()
+}
+
+fn published_image() -> String {
+    format!(
+        "ghcr.io/facturation-pro-mcp/facturation-pro-mcp:{}",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+#[test]
+fn an_unpublished_image_is_built_from_the_checkout_and_the_entry_runs_the_local_build() {
+    let home = Home::new();
+    let docker = UnpublishedDocker::new();
+    let output = home.install_ok(&default_image_install_args(&home, &docker.cli()), &[]);
+
+    // Pull the release, find no copy, then build the checkout under the local tag.
+    let calls = docker.calls();
+    assert_eq!(calls.len(), 3, "{calls:#?}");
+    assert_eq!(calls[0], format!("pull {}", published_image()));
+    assert_eq!(calls[1], format!("image inspect {}", published_image()));
+    let context = calls[2]
+        .strip_prefix("build --target linux -t facturation-pro-mcp:local ")
+        .unwrap_or_else(|| panic!("not the local build: {}", calls[2]));
+    assert_eq!(
+        std::fs::canonicalize(context).unwrap(),
+        std::fs::canonicalize(workspace_root()).unwrap()
+    );
+    // The target the command names is the Dockerfile's Linux image.
+    let dockerfile = std::fs::read_to_string(workspace_root().join("Dockerfile")).unwrap();
+    assert!(
+        dockerfile
+            .lines()
+            .any(|line| line == "FROM scratch AS linux"),
+        "the Dockerfile has no `linux` target"
+    );
+
+    // Claude Desktop runs the image just built, not the one that cannot be pulled.
+    let entry = &home.claude()["mcpServers"]["facturation-pro"];
+    assert_eq!(entry["command"], docker.cli());
+    assert_eq!(
+        entry["args"],
+        json!(docker_entry_args(
+            &home.env_file(),
+            "facturation-pro-mcp:local"
+        ))
+    );
+    assert!(
+        output.contains("built facturation-pro-mcp:local"),
+        "{output}"
+    );
+}
+
+#[test]
+fn an_unpublished_image_outside_a_checkout_stops_with_the_command_that_builds_it() {
+    let home = Home::new();
+    let docker = UnpublishedDocker::new();
+    let claude_before = std::fs::read(home.claude_config()).unwrap();
+    // The script alone, as someone who downloaded only it would have it.
+    let alone = tempfile::tempdir().unwrap();
+    let copy = alone.path().join("install.sh");
+    std::fs::copy(script(), &copy).unwrap();
+    let output = Command::new("bash")
+        .arg(&copy)
+        .args(default_image_install_args(&home, &docker.cli()))
+        .env("HOME", home.path())
+        .env_remove("XDG_CONFIG_HOME")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "could not pull {}: this version may not be published yet",
+            published_image()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "{} build --target linux -t facturation-pro-mcp:local .",
+            docker.cli()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--image facturation-pro-mcp:local --no-pull"),
+        "{stderr}"
+    );
+    // Nothing was built, and nothing written: no settings, Claude Desktop untouched.
+    assert!(
+        !docker.calls().iter().any(|call| call.starts_with("build")),
+        "{:?}",
+        docker.calls()
+    );
+    assert!(!home.env_file().exists());
+    assert_eq!(std::fs::read(home.claude_config()).unwrap(), claude_before);
+    assert!(home.backups().is_empty());
 }
 
 #[test]

@@ -5,6 +5,8 @@
 //! [`LibraryProvider`], both handed in by the caller.
 
 mod http;
+#[cfg(test)]
+mod http_props;
 mod jsonrpc;
 mod library;
 mod protocol;

@@ -5,6 +5,8 @@
 //! and failures look to the model.
 
 mod arguments;
+#[cfg(test)]
+mod argument_props;
 mod confirm;
 mod executor;
 pub(crate) mod files;

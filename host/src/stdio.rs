@@ -469,3 +469,7 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+#[path = "stdio_framing_props.rs"]
+mod framing_props;

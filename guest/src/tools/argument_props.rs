@@ -264,7 +264,7 @@ proptest! {
         let properties = schema["properties"].as_object().expect("properties");
         let (name, property) = properties.iter().nth(pick.index(properties.len())).expect("in range");
         let must_refuse = !type_admitted(property, &value)
-            || (property["minimum"] == 1 && !value.is_null() && !value.as_u64().is_some_and(|id| id >= 1));
+            || (property["minimum"] == 1 && !value.is_null() && value.as_u64().is_none_or(|id| id < 1));
         args.insert(name.clone(), value);
         match place(&TOOLS[tool], args, Some(1)) {
             Ok(_) => prop_assert!(!must_refuse, "`{}` of {} was accepted", name, TOOLS[tool].name),

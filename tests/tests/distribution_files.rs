@@ -1826,3 +1826,76 @@ fn a_linux_bundle_holds_the_manifest_and_the_binary() {
     mcpb_package.as_object_mut().unwrap().remove("fileSha256");
     assert_eq!(published, read_json("server.json"));
 }
+
+// ---------------------------------------------------------------------------------------
+// SECURITY.md's threat model: every test it cites as proof exists.
+
+/// The rows of SECURITY.md's threat-model table: the threat (first cell) and what the last
+/// cell cites, each `path/from/the/workspace.rs::function_name` split in two. Everything in
+/// backticks in that cell must be such a citation, so a misspelt one fails instead of being
+/// skipped.
+fn threat_model_rows(security: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let mut lines = security
+        .lines()
+        .skip_while(|line| !line.starts_with("| threat | defence | test that proves it |"));
+    assert!(
+        lines.next().is_some(),
+        "SECURITY.md has no `| threat | defence | test that proves it |` table"
+    );
+    lines
+        .skip(1) // the |---| line
+        .take_while(|line| line.starts_with('|'))
+        .map(|row| {
+            let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
+            assert_eq!(cells.len(), 3, "a row without three cells: {row}");
+            let citations = cells[2]
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .map(|citation| {
+                    let (file, name) = citation
+                        .split_once(".rs::")
+                        .unwrap_or_else(|| panic!("not a `file.rs::test_name`: {citation}"));
+                    (format!("{file}.rs"), name.to_string())
+                })
+                .collect();
+            (cells[0].to_string(), citations)
+        })
+        .collect()
+}
+
+/// Whether `source` defines a function `name` (a test, or a property or scenario inside a
+/// macro, is written `fn name(` at the start of its line).
+fn defines_function(source: &str, name: &str) -> bool {
+    let definition = format!("fn {name}(");
+    source.lines().any(|line| {
+        let line = line.trim_start();
+        line.strip_prefix("async ")
+            .unwrap_or(line)
+            .starts_with(&definition)
+    })
+}
+
+#[test]
+fn every_test_the_threat_model_cites_exists() {
+    let rows = threat_model_rows(&read("SECURITY.md"));
+    assert!(rows.len() >= 15, "the threat model lost rows: {rows:#?}");
+    let mut problems = Vec::new();
+    for (threat, citations) in &rows {
+        if citations.is_empty() {
+            problems.push(format!("no test cited for: {threat}"));
+        }
+        for (file, name) in citations {
+            match std::fs::read_to_string(workspace().join(file)) {
+                Ok(source) if defines_function(&source, name) => {}
+                Ok(_) => problems.push(format!("{file} has no fn {name}")),
+                Err(error) => problems.push(format!("{file}: {error}")),
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "SECURITY.md cites tests that do not exist:\n{}",
+        problems.join("\n")
+    );
+}

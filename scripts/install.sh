@@ -209,8 +209,9 @@ install_binary() {
             note "cargo is not installed, so $BINARY_NAME cannot be built from this checkout"
             note "(install Rust from https://rustup.rs and rerun, or use one of the ways below)"
         fi
-        note "download the $BINARY_NAME binary for $os $arch from $RELEASES_URL"
-        note "and rerun with --binary PATH, or run the server in a container with --method docker"
+        note "once a release is published, download the $BINARY_NAME binary for $os $arch from"
+        note "$RELEASES_URL and rerun with --binary PATH; or run the server in a container"
+        note "with --method docker (from a checkout, it builds the image when none is published)"
         exit 1
     fi
     # A binary for another system or architecture fails here rather than in Claude Desktop.

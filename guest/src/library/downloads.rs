@@ -12,7 +12,9 @@ use serde_json::{Value, json};
 use super::resources::CHANGING_TTL_MS;
 use crate::api::percent_decode;
 use crate::mcp::{CacheScope, Cached, LibraryError};
-use crate::tools::files::{SANDBOX_DIR, file_uri, mime_type};
+use crate::tools::files::{
+    SANDBOX_DIR, Unfit, file_uri, mime_type, plain_relative_path, regular_file,
+};
 
 /// How many files `resources/list` shows; a folder of years of downloads would otherwise
 /// make every listing huge.
@@ -80,17 +82,16 @@ impl Downloads {
             uri: uri.to_string(),
             reason,
         };
-        let metadata = fs::symlink_metadata(&inside).map_err(|error| match error.kind() {
-            std::io::ErrorKind::NotFound => {
-                not_found(format!("{shown} does not exist in the downloads folder"))
+        let metadata = regular_file(&relative).map_err(|unfit| match unfit {
+            Unfit::Missing => not_found(format!("{shown} does not exist in the downloads folder")),
+            Unfit::NotRegular(kind) => LibraryError::InvalidParams(format!(
+                "{shown} is {kind}, not a regular file (links, folders and special files are \
+                 not served), and nothing was read"
+            )),
+            Unfit::Unreadable(error) => {
+                LibraryError::Failed(format!("cannot read {shown}: {error}"))
             }
-            _ => LibraryError::Failed(format!("cannot read {shown}: {error}")),
         })?;
-        if !metadata.is_file() {
-            return Err(LibraryError::InvalidParams(format!(
-                "{shown} is not a regular file (links and folders are not served)"
-            )));
-        }
         if metadata.len() > MAX_READ_BYTES {
             return Err(LibraryError::Failed(format!(
                 "{shown} is {} bytes; files larger than {MAX_READ_BYTES} bytes are not served \
@@ -139,16 +140,10 @@ impl Downloads {
             .strip_prefix(&self.host_root)
             .and_then(|tail| tail.strip_prefix('/'))
             .ok_or_else(|| outside("is outside the downloads folder"))?;
-        let acceptable = |segment: &str| {
-            !matches!(segment, "" | "." | "..")
-                && !segment.contains(['\\', '\0'])
-                && !segment.starts_with('.')
-        };
-        if !relative.split('/').all(acceptable) {
-            return Err(outside(
-                "does not name a file plainly inside the downloads folder (no `..`, `.`, \
-                 hidden names or backslashes)",
-            ));
+        if let Err(reason) = plain_relative_path(relative) {
+            return Err(outside(&format!(
+                "does not name a file plainly inside the downloads folder: it {reason}"
+            )));
         }
         Ok(relative.to_string())
     }

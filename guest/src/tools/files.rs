@@ -3,8 +3,8 @@
 //! asked; uploads are read from that folder or taken inline and sent as multipart forms.
 
 use std::fs;
-use std::io::{ErrorKind, Write};
-use std::path::{Component, Path};
+use std::io::{ErrorKind, Read as _, Write};
+use std::path::Path;
 
 use base64::prelude::{BASE64_STANDARD, Engine as _};
 use serde_json::{Map, Value, json};
@@ -63,13 +63,17 @@ pub fn save(name: &str, bytes: &[u8], overwrite: bool) -> Result<Saved, String> 
             saved.host_path
         ));
     }
-    let temporary = Path::new(SANDBOX_DIR).join(format!(".{name}.part"));
-    let written = fs::OpenOptions::new()
+    let temporary = Path::new(SANDBOX_DIR).join(temporary_name(&name));
+    // `create_new`: the name is this operation's own, and were it somehow taken, the other
+    // file is left alone rather than truncated.
+    let created = fs::OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&temporary)
-        .and_then(|mut file| file.write_all(bytes).and_then(|()| file.sync_all()));
+        .create_new(true)
+        .open(&temporary);
+    let written = match created {
+        Ok(mut file) => file.write_all(bytes).and_then(|()| file.sync_all()),
+        Err(err) => return Err(format!("could not write into the downloads folder: {err}")),
+    };
     if let Err(err) = written {
         let _ = fs::remove_file(&temporary);
         return Err(format!("could not write into the downloads folder: {err}"));
@@ -91,6 +95,24 @@ pub fn save(name: &str, bytes: &[u8], overwrite: bool) -> Result<Saved, String> 
         });
     }
     Ok(saved)
+}
+
+/// A hidden name for the temporary file of one download of `name`, unique to this
+/// operation: two downloads of the same file at once (two instances, say) each write their
+/// own and never truncate or rename the other's. It keeps the start of the name so that a
+/// file left behind by a crash says what it was.
+fn temporary_name(name: &str) -> String {
+    let mut random = [0u8; 8];
+    // Without randomness (never seen under WASI), the clock still tells operations apart;
+    // `create_new` refuses a clash either way.
+    if getrandom::fill(&mut random).is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_nanos());
+        random = (nanos as u64).to_le_bytes();
+    }
+    let start: String = name.chars().take(40).collect();
+    format!(".{start}.{:016x}.part", u64::from_le_bytes(random))
 }
 
 /// The host tells us where the folder really is, so results show a path the user can open.
@@ -164,11 +186,7 @@ pub fn upload_source(local: &Map<String, Value>, filename: Option<&str>) -> Resu
         (Some(_), Some(_)) => return Err("give either `path` or `content_base64`, not both".into()),
         (None, None) => return Err("give the file: `path` (inside the downloads folder) or `content_base64` with `filename`".into()),
         (Some(relative), None) => {
-            let inside = inside_downloads(relative)?;
-            let bytes = fs::read(&inside).map_err(|err| match err.kind() {
-                ErrorKind::NotFound => format!("{} does not exist in the downloads folder", host_path(relative)),
-                _ => format!("cannot read {}: {err}", host_path(relative)),
-            })?;
+            let bytes = read_for_upload(relative)?;
             let name = filename.map_or_else(|| safe_file_name(relative), safe_file_name);
             Upload { name, bytes }
         }
@@ -181,27 +199,129 @@ pub fn upload_source(local: &Map<String, Value>, filename: Option<&str>) -> Resu
         }
     };
     if upload.bytes.len() > MAX_UPLOAD_BYTES {
-        return Err(format!(
-            "the file is {} bytes; uploads are limited to {MAX_UPLOAD_BYTES} bytes",
-            upload.bytes.len()
-        ));
+        return Err(too_large(upload.bytes.len() as u64));
     }
     Ok(upload)
 }
 
-/// A path relative to the downloads folder that cannot climb out of it. The sandbox would
-/// refuse anyway; refusing here gives a clear message.
-fn inside_downloads(relative: &str) -> Result<String, String> {
-    let path = Path::new(relative);
-    let escapes = path
-        .components()
-        .any(|part| !matches!(part, Component::Normal(_) | Component::CurDir));
-    if relative.is_empty() || escapes {
+/// The bytes of the regular file `relative` names inside the downloads folder. The sandbox
+/// already stops any escape; refusing here says what was refused and why.
+fn read_for_upload(relative: &str) -> Result<Vec<u8>, String> {
+    if let Err(reason) = plain_relative_path(relative) {
         return Err(format!(
-            "`path` must be relative to the downloads folder and stay inside it, got {relative:?}"
+            "`path` {relative:?} was refused: it {reason}. Give a path relative to the downloads \
+             folder naming a file inside it (no hidden names, `.` or `..`, backslashes or \
+             absolute paths)"
         ));
     }
-    Ok(format!("{SANDBOX_DIR}/{relative}"))
+    let shown = host_path(relative);
+    let metadata = regular_file(relative).map_err(|unfit| match unfit {
+        Unfit::Missing => format!("`path` {shown} does not exist in the downloads folder"),
+        Unfit::NotRegular(kind) => format!(
+            "`path` {shown} is {kind}, not a regular file; only regular files inside the \
+             downloads folder can be uploaded"
+        ),
+        Unfit::Unreadable(err) => format!("`path` {shown} cannot be read: {err}"),
+    })?;
+    if metadata.len() > MAX_UPLOAD_BYTES as u64 {
+        return Err(too_large(metadata.len()));
+    }
+    let inside = format!("{SANDBOX_DIR}/{relative}");
+    // Read at most one byte past the limit, in case the file grew since it was looked at.
+    let mut bytes = Vec::new();
+    fs::File::open(&inside)
+        .and_then(|file| {
+            // Opened, it is checked again: it may have been swapped for something else
+            // between the look and the open.
+            if file.metadata()?.is_file() {
+                Ok(file)
+            } else {
+                Err(std::io::Error::other("it is no longer a regular file"))
+            }
+        })
+        .and_then(|file| {
+            file.take(MAX_UPLOAD_BYTES as u64 + 1)
+                .read_to_end(&mut bytes)
+        })
+        .map_err(|err| format!("`path` {shown} cannot be read: {err}"))?;
+    Ok(bytes)
+}
+
+fn too_large(size: u64) -> String {
+    format!("the file is {size} bytes; uploads are limited to {MAX_UPLOAD_BYTES} bytes")
+}
+
+/// Whether `relative` plainly names something inside the downloads folder, checked on its
+/// text before anything is opened; shared by uploads and `resources/read`. `Err` says, as
+/// "it ...", what is wrong. Nothing is normalised away: a path that needs normalising
+/// (`a/./b`, `a//b`, `a/../b`) is refused, so the checked spelling is the one opened.
+pub fn plain_relative_path(relative: &str) -> Result<(), &'static str> {
+    if relative.is_empty() {
+        return Err("is empty");
+    }
+    if relative.starts_with('/') {
+        return Err("is absolute");
+    }
+    if relative.contains('\\') {
+        return Err("holds a backslash");
+    }
+    if relative.chars().any(char::is_control) {
+        return Err("holds a control character");
+    }
+    for segment in relative.split('/') {
+        match segment {
+            "" => return Err("has an empty segment (`//` or a trailing `/`)"),
+            "." | ".." => return Err("has a `.` or `..` segment"),
+            hidden if hidden.starts_with('.') => {
+                return Err("has a hidden segment (a name starting with `.`)");
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Why a path inside the downloads folder is not a file this server reads.
+pub enum Unfit {
+    Missing,
+    /// What it is instead: a folder, a link, or a FIFO, device or socket.
+    NotRegular(&'static str),
+    Unreadable(std::io::Error),
+}
+
+/// The metadata of the regular file at `relative` (already checked by
+/// [`plain_relative_path`]) inside the downloads folder, as the sandbox shows it: every
+/// folder on the way must be a real folder and the file a regular file, links never being
+/// followed (not even to a file inside the folder), so that what is checked is what is read.
+pub fn regular_file(relative: &str) -> Result<fs::Metadata, Unfit> {
+    let mut path = String::from(SANDBOX_DIR);
+    let mut segments = relative.split('/').peekable();
+    while let Some(segment) = segments.next() {
+        path.push('/');
+        path.push_str(segment);
+        let metadata = fs::symlink_metadata(&path).map_err(|err| match err.kind() {
+            ErrorKind::NotFound => Unfit::Missing,
+            _ => Unfit::Unreadable(err),
+        })?;
+        let kind = metadata.file_type();
+        let last = segments.peek().is_none();
+        if kind.is_symlink() {
+            return Err(Unfit::NotRegular("a link"));
+        }
+        if !last && !kind.is_dir() {
+            return Err(Unfit::Missing);
+        }
+        if last {
+            return if kind.is_file() {
+                Ok(metadata)
+            } else if kind.is_dir() {
+                Err(Unfit::NotRegular("a folder"))
+            } else {
+                Err(Unfit::NotRegular("a FIFO, device or socket"))
+            };
+        }
+    }
+    Err(Unfit::Missing)
 }
 
 /// The `multipart/form-data` body with the file as `upload_file`.
@@ -260,14 +380,51 @@ mod tests {
     }
 
     #[test]
-    fn upload_paths_stay_inside_the_folder() {
-        for bad in ["../x.pdf", "/etc/passwd", "a/../../x", ""] {
-            assert!(inside_downloads(bad).is_err(), "{bad}");
+    fn only_plain_paths_inside_the_folder_pass() {
+        for (bad, reason) in [
+            ("", "empty"),
+            ("/etc/passwd", "absolute"),
+            ("../x.pdf", "`..`"),
+            ("a/../../x", "`..`"),
+            ("./x.pdf", "`.`"),
+            ("a/./x.pdf", "`.`"),
+            ("a//x.pdf", "empty segment"),
+            ("a/", "empty segment"),
+            (".env", "hidden"),
+            (".config/x", "hidden"),
+            ("sub/.git/config", "hidden"),
+            ("a/.hidden/x", "hidden"),
+            ("..\\x", "backslash"),
+            ("a\\b.pdf", "backslash"),
+            ("a\0.pdf", "control"),
+            ("a\n.pdf", "control"),
+        ] {
+            match plain_relative_path(bad) {
+                Err(given) => assert!(given.contains(reason), "{bad:?}: {given}"),
+                Ok(()) => panic!("{bad:?} passed"),
+            }
         }
-        assert_eq!(
-            inside_downloads("receipts/taxi.pdf").unwrap(),
-            "/downloads/receipts/taxi.pdf"
+        for good in [
+            "taxi.pdf",
+            "receipts/taxi.pdf",
+            "a/b/facture é 1.pdf",
+            "x.y..z",
+        ] {
+            assert_eq!(plain_relative_path(good), Ok(()), "{good}");
+        }
+    }
+
+    #[test]
+    fn temporary_names_are_hidden_and_unique_per_operation() {
+        let first = temporary_name("facture 42.pdf");
+        let second = temporary_name("facture 42.pdf");
+        assert_ne!(first, second);
+        assert!(
+            first.starts_with(".facture 42.pdf.") && first.ends_with(".part"),
+            "{first}"
         );
+        let long = temporary_name(&"é".repeat(150));
+        assert!(long.len() < 120, "{long}");
     }
 
     #[test]

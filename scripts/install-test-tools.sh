@@ -55,7 +55,9 @@ mkdir -p "$TOOLS/bin"
 # plays the browser in the OAuth sign-in tests.
 # Only root can install them (CI runs as root); anyone else gets the list to install.
 DEBIAN_PACKAGES=(buildah podman runc skopeo qemu-user-static docker-registry
-    musl-tools gcc-aarch64-linux-gnu libc6-dev-arm64-cross shellcheck curl)
+    musl-tools gcc-aarch64-linux-gnu libc6-dev-arm64-cross shellcheck curl
+    # A private session bus, a real Secret Service and its CLI: tests/tests/oauth_keyring.rs.
+    dbus gnome-keyring libsecret-tools)
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")

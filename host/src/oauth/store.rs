@@ -6,11 +6,12 @@
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Once;
 
 use anyhow::{Context, Result, bail};
 
 use super::Tokens;
-use super::keyring_store::Keyring;
+use super::keyring_store::{Keyring, Opened};
 use crate::config::{Origin, Source};
 
 /// Where the tokens of one API origin live.
@@ -80,12 +81,16 @@ impl TokenStore {
     /// The keyring when it answers (an entry read, or "no entry"), else the file. Blocking:
     /// call from a blocking context.
     pub fn open(location: &StoreLocation) -> Self {
-        let keyring = (!location.file_only)
-            .then(|| Keyring::open(&location.keyring_user))
-            .flatten();
-        match keyring {
-            Some(keyring) => TokenStore::Keyring(keyring, location.clone()),
-            None => TokenStore::File(location.clone()),
+        if location.file_only {
+            return TokenStore::File(location.clone());
+        }
+        match Keyring::open(&location.keyring_user) {
+            Opened::Answered(keyring) => TokenStore::Keyring(keyring, location.clone()),
+            Opened::NotExpected => TokenStore::File(location.clone()),
+            Opened::Unreachable(reason) => {
+                say_the_file_stands_in(&reason, &location.file);
+                TokenStore::File(location.clone())
+            }
         }
     }
 
@@ -175,24 +180,69 @@ fn create_private_folder(file: &Path) -> Result<()> {
         .with_context(|| format!("cannot create {}", folder.display()))
 }
 
+/// Tells the user, once per process, that a keyring was expected (a session bus is
+/// announced) but did not answer, so the tokens go to the 0600 file instead: they should
+/// know where their sign-in lives. Several opens in one run say it once.
+fn say_the_file_stands_in(reason: &str, file: &Path) {
+    static SAID: Once = Once::new();
+    SAID.call_once(|| {
+        eprintln!(
+            "facturation-pro-mcp: the system keyring did not answer ({reason}); OAuth tokens \
+             are kept in the file {} instead",
+            file.display()
+        );
+    });
+}
+
 /// Writes `bytes` to a new file readable by the user only, then renames it over `path`, so
-/// a reader sees the old tokens or the new ones, never half of either.
+/// a reader sees the old tokens or the new ones, never half of either. The temporary file
+/// is removed when anything fails.
 fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     create_private_folder(path)?;
-    let temporary = path.with_extension(format!("tmp{}", std::process::id()));
-    let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let written = options.open(&temporary).and_then(|mut file| {
-        file.write_all(bytes)?;
-        file.sync_all()
-    });
-    if let Err(error) = written.and_then(|()| std::fs::rename(&temporary, path)) {
+    let (temporary, mut file) = create_temporary_beside(path)?;
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    drop(file);
+    let written = written.and_then(|()| std::fs::rename(&temporary, path));
+    if let Err(error) = written {
         let _ = std::fs::remove_file(&temporary);
         bail!("cannot write {}: {error}", path.display());
     }
     Ok(())
+}
+
+/// A new empty file beside `path`, mode 0600, under a random name. `create_new` fails on
+/// any existing name, a symlink included (it is not followed), so nothing planted in the
+/// folder is ever written through; and a random name, unlike one made from the process id,
+/// cannot be planted in advance.
+fn create_temporary_beside(path: &Path) -> Result<(PathBuf, File)> {
+    let name = path
+        .file_name()
+        .map_or_else(|| "tokens".into(), |name| name.to_string_lossy());
+    let mut last_error = None;
+    // A clash of 64 random bits means someone is guessing: a few tries, then give up.
+    for _ in 0..4 {
+        let mut random = [0u8; 8];
+        getrandom::fill(&mut random)
+            .map_err(|error| anyhow::anyhow!("no randomness from the system: {error}"))?;
+        let temporary =
+            path.with_file_name(format!(".{name}.{:016x}.tmp", u64::from_le_bytes(random)));
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(&temporary) {
+            Ok(file) => return Ok((temporary, file)),
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                last_error = Some(error);
+            }
+            Err(error) => bail!("cannot write {}: {error}", path.display()),
+        }
+    }
+    bail!(
+        "cannot write {}: {}",
+        path.display(),
+        last_error.map_or_else(String::new, |error| error.to_string())
+    )
 }
 
 #[cfg(test)]
@@ -234,5 +284,54 @@ mod tests {
         drop(store.lock().unwrap());
         store.delete().unwrap();
         assert_eq!(store.load().unwrap(), None);
+    }
+
+    fn file_location(dir: &Path) -> StoreLocation {
+        StoreLocation {
+            file: dir.join("tokens.json"),
+            file_only: true,
+            keyring_user: "x".into(),
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_planted_at_the_old_temporary_name_is_neither_followed_nor_moved() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside.txt");
+        std::fs::write(&outside, "not yours").unwrap();
+        let location = file_location(&dir.path().join("config"));
+        std::fs::create_dir(dir.path().join("config")).unwrap();
+        // The name the store used to write through: tokens.tmp<pid>.
+        let planted = location
+            .file
+            .with_extension(format!("tmp{}", std::process::id()));
+        std::os::unix::fs::symlink(&outside, &planted).unwrap();
+
+        TokenStore::open(&location).save(&tokens()).unwrap();
+
+        assert_eq!(std::fs::read_to_string(&outside).unwrap(), "not yours");
+        assert_eq!(std::fs::read_link(&planted).unwrap(), outside);
+        let stored = std::fs::symlink_metadata(&location.file).unwrap();
+        assert!(stored.file_type().is_file());
+        assert_eq!(TokenStore::open(&location).load().unwrap(), Some(tokens()));
+    }
+
+    #[test]
+    fn a_write_that_fails_leaves_no_temporary_file_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = file_location(dir.path());
+        // A folder where the file should be: the rename over it fails.
+        std::fs::create_dir(&location.file).unwrap();
+        std::fs::write(location.file.join("inside"), "kept").unwrap();
+
+        let error = TokenStore::open(&location).save(&tokens()).unwrap_err();
+
+        assert!(error.to_string().contains("cannot write"), "{error}");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("tokens.json")]);
     }
 }

@@ -8,7 +8,9 @@
 //! - questions for the user: a legacy client cannot answer an `input_required` result, so
 //!   the host asks it with `elicitation/create` and sends the request again with the answers;
 //! - cancellation: `notifications/cancelled` drops the request's instance (and the API
-//!   requests it was waiting on), and no response is sent for it.
+//!   requests it was waiting on), and no response is sent for it;
+//! - a cap on requests in flight: beyond it, a request is told at once that the server is
+//!   busy, rather than piling up tasks and instances.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,10 +21,11 @@ use bytes::Bytes;
 use serde_json::{Map, Value, json};
 use std::io::{BufRead, Write};
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 use tokio::task::{AbortHandle, JoinSet};
 
 use crate::component::{META_CAPABILITIES, META_VERSION, Runner, modern_headers};
+use crate::http_server::limits::{BUSY_CODE, busy_message};
 use crate::locking::lock;
 
 /// The longest line accepted, in bytes: the component refuses larger bodies anyway, and an
@@ -55,6 +58,8 @@ struct Connection {
     next_question: AtomicU64,
     /// Requests being handled, by their id as JSON text, so a cancellation can stop them.
     in_flight: Mutex<HashMap<String, AbortHandle>>,
+    /// One permit per request being handled (FACTURATION_MAX_IN_FLIGHT).
+    permits: Arc<Semaphore>,
 }
 
 /// One framed input line, or the news that a line was too long to take.
@@ -68,6 +73,7 @@ enum Frame {
 /// Stdin and stdout each get a plain thread: the tokio versions hand every read and write
 /// to a blocking pool, which added a visible share of each request's latency.
 pub async fn serve(runner: Runner) -> Result<()> {
+    let max_in_flight = runner.settings().serve_limits.max_in_flight;
     let (frames, mut incoming) = mpsc::unbounded_channel::<Frame>();
     std::thread::spawn(move || {
         let mut input = std::io::stdin().lock();
@@ -102,6 +108,7 @@ pub async fn serve(runner: Runner) -> Result<()> {
         questions: Mutex::new(HashMap::new()),
         next_question: AtomicU64::new(1),
         in_flight: Mutex::new(HashMap::new()),
+        permits: Arc::new(Semaphore::new(max_in_flight)),
     });
     let mut tasks = JoinSet::new();
     while let Some(frame) = incoming.recv().await {
@@ -191,6 +198,9 @@ impl Connection {
                 self.send_reply(reply);
             }
             (Some(_), Some(id)) => {
+                let Some(permit) = self.permit(&id) else {
+                    return;
+                };
                 let connection = self.clone();
                 let key = id.to_string();
                 // Held until the handle is in: a call that finishes at once must find its
@@ -200,6 +210,7 @@ impl Connection {
                     let reply = connection.answer(id.clone(), message).await;
                     lock(&connection.in_flight).remove(&id.to_string());
                     connection.send_reply(reply);
+                    drop(permit);
                 });
                 in_flight.insert(key, handle);
             }
@@ -216,11 +227,26 @@ impl Connection {
 
     /// Passes a message the host cannot classify to the component, for its error answer.
     fn spawn(self: &Arc<Self>, id: Value, body: Bytes, tasks: &mut JoinSet<()>) {
+        let Some(permit) = self.permit(&id) else {
+            return;
+        };
         let connection = self.clone();
         tasks.spawn(async move {
             let reply = connection.run(&id, &[], body).await;
             connection.send_reply(reply);
+            drop(permit);
         });
+    }
+
+    /// Room for one more request in flight, or None once the client has been told the
+    /// server is busy.
+    fn permit(&self, id: &Value) -> Option<OwnedSemaphorePermit> {
+        let permit = self.permits.clone().try_acquire_owned().ok();
+        if permit.is_none() {
+            let message = busy_message(self.runner.settings().serve_limits.max_in_flight);
+            self.send_reply(error(id, BUSY_CODE, &message));
+        }
+        permit
     }
 
     fn send(&self, message: &Value) {

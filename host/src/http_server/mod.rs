@@ -1,0 +1,103 @@
+//! `serve --http`: Streamable HTTP on one address, each POST handled by a fresh instance of
+//! the component, like `wasmtime serve` but behind our capability gate. The component
+//! applies the transport's rules (path, methods, headers, Origin); the host adds what needs
+//! a secret the component must not see (the bearer token), what protects the process itself
+//! (timeouts, caps on connections, requests and bodies), CORS preflights, and a plain 400
+//! for HTTP the component could not be given.
+
+mod accept;
+mod body;
+mod checks;
+mod cors;
+pub mod limits;
+mod request;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioTimer;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use wasmtime_wasi_http::io::TokioIo;
+
+use crate::component::Runner;
+use accept::Acceptor;
+use limits::ServeLimits;
+use request::Shared;
+
+/// The shortest token accepted beyond loopback: guessing it must be hopeless, whatever the
+/// number of tries.
+const MIN_TOKEN_CHARS: usize = 32;
+
+/// The most a connection's read buffer may grow to, which bounds the request head too: a
+/// connection that never gets a permit holds no more than this.
+const MAX_BUFFER_BYTES: usize = 64 << 10;
+
+/// Serves until the process is stopped.
+pub async fn serve(runner: Runner, address: SocketAddr) -> Result<()> {
+    check_token(&runner, address)?;
+    let limits: ServeLimits = runner.settings().serve_limits.clone();
+    let listener = TcpListener::bind(address)
+        .await
+        .with_context(|| format!("cannot listen on {address}"))?;
+    let mut acceptor = Acceptor::new(listener);
+    let local = acceptor.local_addr()?;
+    // Tests and scripts read the actual port from this line (port 0 picks a free one).
+    eprintln!("facturation-pro-mcp: serving MCP on http://{local}/mcp");
+    let connections = Arc::new(Semaphore::new(limits.max_connections));
+    let shared = Arc::new(Shared::new(runner, limits));
+    loop {
+        // Beyond the cap, connections are not accepted: they wait in the system's queue
+        // until one closes, which the read timeout makes sure idle ones do.
+        let permit = connections
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed");
+        let stream = acceptor.accept().await;
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let read_timeout = shared.limits.read_timeout;
+            let service = service_fn(move |request| {
+                let shared = shared.clone();
+                async move { Ok::<_, Infallible>(request::answer(&shared, request).await) }
+            });
+            // The header timeout runs from the moment the connection waits for a request:
+            // it closes an idle keep-alive connection as well as one trickling its headers.
+            // A client that disconnects drops its request's future, and with it the instance.
+            let _ = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(read_timeout)
+                .keep_alive(true)
+                .max_buf_size(MAX_BUFFER_BYTES)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+            drop(permit);
+        });
+    }
+}
+
+/// Beyond loopback, anyone who reaches the port could use the account: a long token is
+/// required.
+fn check_token(runner: &Runner, address: SocketAddr) -> Result<()> {
+    if address.ip().is_loopback() {
+        return Ok(());
+    }
+    match &runner.settings().http_token {
+        None => bail!(
+            "serving on {address}, beyond this machine, needs FACTURATION_HTTP_TOKEN: anyone who \
+             reaches the port would otherwise use your Facturation.PRO account"
+        ),
+        Some(token) if token.chars().count() < MIN_TOKEN_CHARS => bail!(
+            "FACTURATION_HTTP_TOKEN is {} characters long; serving on {address}, beyond this \
+             machine, needs at least {MIN_TOKEN_CHARS} (a random one, e.g. from `openssl rand \
+             -hex 32`)",
+            token.chars().count()
+        ),
+        Some(_) => Ok(()),
+    }
+}

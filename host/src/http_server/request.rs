@@ -1,0 +1,189 @@
+//! One HTTP request, from the host's side: the checks that need no component (well-formed
+//! HTTP, CORS preflight, bearer token, room in flight), then the body within its bounds,
+//! then a fresh instance of the component.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::header::ORIGIN;
+use http::{HeaderValue, Response};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use serde_json::json;
+use tokio::sync::Semaphore;
+
+use super::body::{BodyError, MAX_BODY_BYTES, MAX_LARGE_BODIES, read_body};
+use super::checks::{bearer_matches, well_formed};
+use super::cors::{self, AllowedOrigins};
+use super::limits::{BUSY_CODE, ServeLimits, busy_message};
+use crate::component::Runner;
+
+/// JSON-RPC's code for a request that is not a valid one.
+const INVALID_REQUEST: i64 = -32600;
+
+/// Seconds a client told the server is busy should wait before trying again: a request
+/// usually takes well under that.
+const RETRY_AFTER_SECS: &str = "1";
+
+/// What every request of the server shares.
+pub struct Shared {
+    pub runner: Runner,
+    pub limits: ServeLimits,
+    pub origins: AllowedOrigins,
+    /// Permits for requests being handled.
+    pub in_flight: Arc<Semaphore>,
+    /// Permits for large bodies being held.
+    pub large_bodies: Arc<Semaphore>,
+}
+
+impl Shared {
+    pub fn new(runner: Runner, limits: ServeLimits) -> Shared {
+        let origins = AllowedOrigins::parse(
+            runner
+                .settings()
+                .guest_settings
+                .iter()
+                .find(|(name, _)| name == "FACTURATION_HTTP_ALLOWED_ORIGINS")
+                .map(|(_, value)| value.as_str()),
+        );
+        Shared {
+            in_flight: Arc::new(Semaphore::new(limits.max_in_flight)),
+            large_bodies: Arc::new(Semaphore::new(MAX_LARGE_BODIES)),
+            runner,
+            limits,
+            origins,
+        }
+    }
+}
+
+/// The answer to one request, with the CORS headers a page from an allowed origin needs to
+/// read it.
+pub async fn answer(shared: &Shared, request: http::Request<Incoming>) -> Response<Full<Bytes>> {
+    let origin = request
+        .headers()
+        .get(ORIGIN)
+        .filter(|origin| {
+            origin
+                .to_str()
+                .is_ok_and(|origin| shared.origins.allows(origin))
+        })
+        .cloned();
+    let mut response = handle(shared, request).await;
+    // A 403 is the component refusing the origin; it must not look granted to the browser.
+    if let Some(origin) = origin
+        && response.status() != http::StatusCode::FORBIDDEN
+    {
+        cors::grant_response(response.headers_mut(), origin);
+    }
+    response
+}
+
+async fn handle(shared: &Shared, request: http::Request<Incoming>) -> Response<Full<Bytes>> {
+    let (mut parts, body) = request.into_parts();
+    if let Err((status, message)) = well_formed(&parts) {
+        return refusal(status, INVALID_REQUEST, &message);
+    }
+    if let Some(origin) = cors::preflight_origin(&parts.method, &parts.headers) {
+        return preflight(shared, origin);
+    }
+    if let Some(token) = &shared.runner.settings().http_token
+        && !bearer_matches(parts.headers.get(http::header::AUTHORIZATION), token)
+    {
+        let mut response = refusal(
+            401,
+            INVALID_REQUEST,
+            "a valid bearer token is required (FACTURATION_HTTP_TOKEN)",
+        );
+        response.headers_mut().insert(
+            http::header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer"),
+        );
+        return response;
+    }
+    // The token is the host's secret: the sandbox never sees it.
+    parts.headers.remove(http::header::AUTHORIZATION);
+    // Taken before the body is read, so that bodies in memory are bounded by the cap.
+    let Ok(_in_flight) = shared.in_flight.clone().try_acquire_owned() else {
+        return busy(&busy_message(shared.limits.max_in_flight));
+    };
+    let (body, _large_body) =
+        match read_body(body, shared.limits.read_timeout, &shared.large_bodies).await {
+            Ok(read) => read,
+            Err(error) => return body_refusal(error),
+        };
+    match shared
+        .runner
+        .handle(http::Request::from_parts(parts, body))
+        .await
+    {
+        Ok(response) => response.map(Full::new),
+        Err(crash) => {
+            eprintln!("facturation-pro-mcp: {}", crash.0);
+            refusal(500, INVALID_REQUEST, &crash.0)
+        }
+    }
+}
+
+/// A CORS preflight: granted for an allowed origin, refused without any CORS header for
+/// the others (the browser then sends nothing).
+fn preflight(shared: &Shared, origin: HeaderValue) -> Response<Full<Bytes>> {
+    let allowed = origin
+        .to_str()
+        .is_ok_and(|origin| shared.origins.allows(origin));
+    if !allowed {
+        return refusal(
+            403,
+            INVALID_REQUEST,
+            "requests from this origin are not allowed (FACTURATION_HTTP_ALLOWED_ORIGINS)",
+        );
+    }
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = http::StatusCode::NO_CONTENT;
+    cors::grant_preflight(response.headers_mut(), origin);
+    response
+}
+
+fn body_refusal(error: BodyError) -> Response<Full<Bytes>> {
+    match error {
+        BodyError::TooLarge => refusal(
+            413,
+            INVALID_REQUEST,
+            &format!("the body is larger than {} bytes", MAX_BODY_BYTES - 1),
+        ),
+        BodyError::Busy => busy(
+            "the server is busy: it is already receiving as many large bodies as it holds at \
+             once; try again in a moment",
+        ),
+        BodyError::TooSlow => refusal(
+            408,
+            INVALID_REQUEST,
+            "the body arrived too slowly; it was not read",
+        ),
+        // The client stopped sending (or the connection broke) before its body was whole.
+        BodyError::Broken(error) => refusal(
+            400,
+            INVALID_REQUEST,
+            &format!("the body could not be read: {error}"),
+        ),
+    }
+}
+
+/// A 503 saying when to try again.
+fn busy(message: &str) -> Response<Full<Bytes>> {
+    let mut response = refusal(503, BUSY_CODE, message);
+    response.headers_mut().insert(
+        http::header::RETRY_AFTER,
+        HeaderValue::from_static(RETRY_AFTER_SECS),
+    );
+    response
+}
+
+fn refusal(status: u16, code: i64, message: &str) -> Response<Full<Bytes>> {
+    let body =
+        json!({ "jsonrpc": "2.0", "id": null, "error": { "code": code, "message": message } });
+    Response::builder()
+        .status(status)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(Full::new(Bytes::from(body.to_string())))
+        .expect("a valid response")
+}

@@ -16,7 +16,7 @@ use wasmtime_wasi_http::{
     WasiHttpHooks,
 };
 
-use crate::audit::{self, AuditLog, Entry};
+use crate::audit::{self, AuditLog, Write};
 use crate::config::{Authentication, Origin, Settings};
 use crate::locking::lock;
 use crate::oauth::SIGN_IN_HINT;
@@ -110,21 +110,55 @@ impl GateShared {
         }
     }
 
-    /// Sends one request within the quota.
+    /// Sends one request within the quota. A write (`write` given) is logged before it
+    /// leaves and its outcome after; see [`Self::send_write`].
     async fn send(
         &self,
         request: http::Request<WasiBody>,
         options: RequestOptions,
+        write: Option<&WriteRecord>,
     ) -> Result<(http::Response<WasiBody>, IoFuture), HttpError> {
-        use http_body_util::BodyExt;
         self.wait_for_quota().await?;
-        let (response, io) =
-            wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
+        let (response, io) = match write {
+            Some(write) => Self::send_write(request, options, write).await?,
+            None => boxed(wasmtime_wasi_http::default_send_request(request, Some(options)).await)?,
+        };
         self.observe(&response);
-        Ok((
-            response.map(BodyExt::boxed_unsync),
-            Box::new(io) as IoFuture,
-        ))
+        Ok((response, io))
+    }
+
+    /// Once a write leaves, its exchange runs in a task of its own: cancelling the call,
+    /// dropping the instance or a guest that drops its own response cannot stop the outcome
+    /// from being logged. (A read needs no such care: dropping it loses nothing.)
+    async fn send_write(
+        request: http::Request<WasiBody>,
+        options: RequestOptions,
+        write: &WriteRecord,
+    ) -> Result<(http::Response<WasiBody>, IoFuture), HttpError> {
+        let Some(log) = &write.log else {
+            return boxed(wasmtime_wasi_http::default_send_request(request, Some(options)).await);
+        };
+        let pending = log.sending(&write.entry());
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        tokio::spawn(async move {
+            let sent =
+                boxed(wasmtime_wasi_http::default_send_request(request, Some(options)).await);
+            match &sent {
+                Ok((response, _)) => {
+                    let location = response
+                        .headers()
+                        .get(header::LOCATION)
+                        .and_then(|value| value.to_str().ok());
+                    pending.answered(response.status().as_u16(), location);
+                }
+                Err(error) => pending.no_answer(&error.to_string()),
+            }
+            // Nobody waits any more when the call was cancelled: the answer is dropped.
+            let _ = answer.send(sent);
+        });
+        answered
+            .await
+            .unwrap_or_else(|_| Err(not_sent("the request's task ended without an answer")))
     }
 
     /// Sends with the session's access token, and once more with a new one if the API
@@ -135,6 +169,7 @@ impl GateShared {
         session: &OAuthSession,
         request: http::Request<WasiBody>,
         options: RequestOptions,
+        write: Option<&WriteRecord>,
     ) -> Result<(http::Response<WasiBody>, IoFuture), HttpError> {
         use http_body_util::BodyExt;
         let (parts, body) = request.into_parts();
@@ -160,7 +195,7 @@ impl GateShared {
             .access_token()
             .await
             .map_err(|error| not_sent(&format!("{error:#}")))?;
-        let (response, io) = self.send(with_token(&token)?, options).await?;
+        let (response, io) = self.send(with_token(&token)?, options, write).await?;
         if response.status() != http::StatusCode::UNAUTHORIZED {
             return Ok((response, io));
         }
@@ -169,7 +204,7 @@ impl GateShared {
             .replace_rejected(&token)
             .await
             .map_err(|error| not_sent(&format!("{error:#}")))?;
-        self.send(with_token(&renewed)?, options).await
+        self.send(with_token(&renewed)?, options, write).await
     }
 
     /// Takes note of what the API says it has left (`X-RateLimit-Remaining`).
@@ -239,62 +274,85 @@ impl WasiHttpHooks for ApiGate {
             );
             return Box::new(async { Err(HttpError::HttpRequestDenied) });
         }
-        let method = request.method().as_str().to_string();
-        let path = request
-            .uri()
-            .path_and_query()
-            .map_or("/", |p| p.as_str())
-            .to_string();
-        let audit = (method != "GET").then(|| shared.audit.clone()).flatten();
-        let record = move |status: Option<u16>, location: Option<&str>| {
-            if let Some(log) = &audit {
-                log.record(&Entry {
-                    tool: tool.as_deref(),
-                    method: &method,
-                    path: &path,
-                    status,
-                    location,
-                });
-            }
-        };
-        if shared.read_only && request.method() != http::Method::GET {
+        let write = (request.method() != http::Method::GET).then(|| WriteRecord {
+            log: shared.audit.clone(),
+            tool,
+            method: request.method().to_string(),
+            path: request
+                .uri()
+                .path_and_query()
+                .map_or("/", |p| p.as_str())
+                .to_string(),
+        });
+        if shared.read_only
+            && let Some(write) = &write
+        {
             eprintln!(
                 "facturation-pro-mcp: read-only mode refused {} {}",
                 request.method(),
                 request.uri()
             );
-            record(None, None);
+            if let Some(log) = &write.log {
+                log.refused(&write.entry(), "read-only mode");
+            }
             return Box::new(async { Err(HttpError::HttpRequestDenied) });
         }
         let options = self.capped(options);
         Box::new(async move {
-            let sent = match &shared.credentials {
+            let write = write.as_ref();
+            match &shared.credentials {
                 Credentials::Basic(authorization) => {
                     request
                         .headers_mut()
                         .insert(header::AUTHORIZATION, authorization.clone());
-                    shared.send(request, options).await
+                    shared.send(request, options, write).await
                 }
                 Credentials::OAuth(session) => {
-                    shared.send_signed_in(session, request, options).await
-                }
-            };
-            match sent {
-                Ok((response, io)) => {
-                    let location = response
-                        .headers()
-                        .get(header::LOCATION)
-                        .and_then(|v| v.to_str().ok());
-                    record(Some(response.status().as_u16()), location);
-                    Ok((response, io))
-                }
-                Err(error) => {
-                    record(None, None);
-                    Err(error)
+                    shared
+                        .send_signed_in(session, request, options, write)
+                        .await
                 }
             }
         })
     }
+}
+
+/// A request that may change data, as the audit log describes it.
+struct WriteRecord {
+    log: Option<AuditLog>,
+    tool: Option<String>,
+    method: String,
+    path: String,
+}
+
+impl WriteRecord {
+    fn entry(&self) -> Write<'_> {
+        Write {
+            tool: self.tool.as_deref(),
+            method: &self.method,
+            path: &self.path,
+        }
+    }
+}
+
+/// The response with the body and connection types the hooks deal in.
+fn boxed(
+    sent: Result<
+        (
+            http::Response<
+                impl hyper::body::Body<Data = bytes::Bytes, Error = HttpError> + Send + 'static,
+            >,
+            impl Future<Output = Result<(), HttpError>> + Send + 'static,
+        ),
+        HttpError,
+    >,
+) -> Result<(http::Response<WasiBody>, IoFuture), HttpError> {
+    use http_body_util::BodyExt;
+    let (response, io) = sent?;
+    Ok((
+        response.map(BodyExt::boxed_unsync),
+        Box::new(io) as IoFuture,
+    ))
 }
 
 /// A header value that is never printed (http's debug output shows "Sensitive").

@@ -1,17 +1,24 @@
-//! The audit log: one JSON line per request that may change data (anything but GET), written
-//! by the host after the API answers. It lives outside the downloads folder, so the guest can
-//! neither read nor rewrite its own history. The tool name comes from the guest (a hint
-//! header the host removes before sending); method, path, status and id are the host's own
-//! observations.
+//! The audit log: JSON lines about every request that may change data (anything but GET),
+//! written by the host. It is a write-ahead log: a `sending` line goes out before the
+//! request leaves, and its outcome follows under the same `write` id once the API answers
+//! (`answered`, with the status and the new record's id) or when no answer will come
+//! (`no_answer`, outcome `unknown`: the API may or may not have acted). A write refused by
+//! the gate gets one `refused` line and never leaves. So a write that reached the API is
+//! always in the log, even when the process dies before its answer.
+//!
+//! The log lives outside the downloads folder, so the guest can neither read nor rewrite
+//! its own history. The tool name comes from the guest (a hint header the host removes
+//! before sending); method, path, status and id are the host's own observations.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::Write as _;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use anyhow::{Context, Result};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::locking::lock;
 
@@ -21,17 +28,24 @@ pub const TOOL_HEADER: &str = "x-facturation-tool";
 #[derive(Clone)]
 pub struct AuditLog {
     file: Arc<Mutex<File>>,
+    /// Numbers the writes of this process; with the process id, a `write` id that other
+    /// processes appending to the same file do not reuse.
+    next_write: Arc<AtomicU64>,
 }
 
-/// What the host saw of one write request.
-pub struct Entry<'a> {
+/// What the host knows of a write before sending it.
+pub struct Write<'a> {
     pub tool: Option<&'a str>,
     pub method: &'a str,
     pub path: &'a str,
-    /// None when no answer came (refused, timed out, connection failed).
-    pub status: Option<u16>,
-    /// The `Location` the API answered with, for creations.
-    pub location: Option<&'a str>,
+}
+
+/// A write whose `sending` line is in the log and whose outcome is not yet. Dropping it
+/// without an outcome (a task torn down, a panic) records the outcome as unknown.
+pub struct PendingWrite {
+    log: AuditLog,
+    fields: Map<String, Value>,
+    done: bool,
 }
 
 impl AuditLog {
@@ -52,21 +66,101 @@ impl AuditLog {
             })?;
         Ok(Self {
             file: Arc::new(Mutex::new(file)),
+            next_write: Arc::default(),
         })
     }
 
-    pub fn record(&self, entry: &Entry) {
-        let line = json!({
-            "time": humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
-            "tool": entry.tool,
-            "method": entry.method,
-            "path": entry.path,
-            "status": entry.status,
-            "id": entry.location.map_or(Value::Null, record_id),
-        });
+    /// Records that `write` is about to leave, before it does.
+    pub fn sending(&self, write: &Write) -> PendingWrite {
+        let number = self.next_write.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut fields = Map::new();
+        fields.insert(
+            "write".into(),
+            json!(format!("{}-{number}", std::process::id())),
+        );
+        fields.insert("tool".into(), json!(write.tool));
+        fields.insert("method".into(), json!(write.method));
+        fields.insert("path".into(), json!(write.path));
+        self.append("sending", &fields, []);
+        PendingWrite {
+            log: self.clone(),
+            fields,
+            done: false,
+        }
+    }
+
+    /// Records a write the gate stopped before it left (read-only mode).
+    pub fn refused(&self, write: &Write, reason: &str) {
+        let fields = [
+            ("tool", json!(write.tool)),
+            ("method", json!(write.method)),
+            ("path", json!(write.path)),
+            ("status", Value::Null),
+            ("reason", json!(reason)),
+        ];
+        self.append("refused", &Map::new(), fields);
+    }
+
+    /// One line: the time, the event, then `fields` and `extra`.
+    fn append<const N: usize>(
+        &self,
+        event: &str,
+        fields: &Map<String, Value>,
+        extra: [(&str, Value); N],
+    ) {
+        let mut line = Map::new();
+        line.insert(
+            "time".into(),
+            json!(humantime::format_rfc3339_seconds(SystemTime::now()).to_string()),
+        );
+        line.insert("event".into(), json!(event));
+        line.extend(fields.clone());
+        line.extend(extra.map(|(key, value)| (key.to_string(), value)));
         let mut file = lock(&self.file);
-        if let Err(error) = writeln!(file, "{line}") {
+        // One write call per line, on a file opened for appending: lines from several
+        // processes sharing the log never interleave.
+        let text = format!("{}\n", Value::Object(line));
+        if let Err(error) = file.write_all(text.as_bytes()) {
             eprintln!("facturation-pro-mcp: could not write the audit log: {error}");
+        }
+    }
+}
+
+impl PendingWrite {
+    /// The API answered with `status` (and, for a creation, the new record's `location`).
+    pub fn answered(mut self, status: u16, location: Option<&str>) {
+        self.done = true;
+        let id = location.map_or(Value::Null, record_id);
+        self.log.append(
+            "answered",
+            &self.fields,
+            [("status", json!(status)), ("id", id)],
+        );
+    }
+
+    /// No answer came: the request may or may not have reached the API.
+    pub fn no_answer(mut self, error: &str) {
+        self.done = true;
+        self.record_unknown(error);
+    }
+
+    fn record_unknown(&self, error: &str) {
+        self.log.append(
+            "no_answer",
+            &self.fields,
+            [
+                ("status", Value::Null),
+                ("outcome", json!("unknown")),
+                ("error", json!(error)),
+            ],
+        );
+    }
+}
+
+impl Drop for PendingWrite {
+    fn drop(&mut self) {
+        if !self.done {
+            self.record_unknown("the request was abandoned before its answer came");
         }
     }
 }
@@ -87,5 +181,48 @@ mod tests {
         assert_eq!(record_id("/firms/1/customers/180007.json"), json!(180007));
         assert_eq!(record_id("/firms/1/assets/9"), json!(9));
         assert_eq!(record_id("/firms/1/emails.json"), Value::Null);
+    }
+
+    fn lines(path: &Path) -> Vec<Value> {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn each_write_is_logged_before_it_leaves_and_its_outcome_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        let log = AuditLog::open(&path).unwrap();
+        let write = Write {
+            tool: Some("create_customer"),
+            method: "POST",
+            path: "/firms/1/customers.json",
+        };
+        let pending = log.sending(&write);
+        assert_eq!(lines(&path)[0]["event"], "sending");
+        pending.answered(201, Some("/firms/1/customers/5.json"));
+        drop(log.sending(&write));
+        log.sending(&write).no_answer("timed out");
+        let lines = lines(&path);
+        let events: Vec<&str> = lines.iter().map(|l| l["event"].as_str().unwrap()).collect();
+        assert_eq!(
+            events,
+            [
+                "sending",
+                "answered",
+                "sending",
+                "no_answer",
+                "sending",
+                "no_answer"
+            ]
+        );
+        assert_eq!(lines[1]["write"], lines[0]["write"]);
+        assert_eq!(lines[1]["id"], 5);
+        assert_ne!(lines[2]["write"], lines[0]["write"]);
+        assert_eq!(lines[3]["outcome"], "unknown");
+        assert_eq!(lines[5]["error"], "timed out");
     }
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::{Result, anyhow};
 use base64::prelude::{BASE64_STANDARD, Engine as _};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use wasmtime::component::{Component, Linker};
 use wasmtime::error::Context as _;
 use wasmtime::{Engine, Store};
@@ -21,12 +21,18 @@ use crate::api_gate::GateShared;
 use crate::config::Settings;
 use crate::engine_config::engine_config;
 use crate::sandbox::{self, GuestState};
-use crate::spent_states::SpentStates;
+use crate::spent_states::{Redeemed, SpentStates};
 use crate::watchdog;
 
 /// The tool component, built by build.rs for wasm32-wasip2 and compiled there to machine
 /// code for this program's target and engine settings.
 const GUEST_PRECOMPILED: &[u8] = include_bytes!(env!("GUEST_PRECOMPILED_PATH"));
+
+/// The largest answer taken from the component. Its largest real ones (a file read back
+/// inline, the tool list) are a few MiB; the bound stops a guest that writes without end
+/// from filling the host's memory, which its own memory limit cannot do, since it need not
+/// hold what it writes.
+const MAX_RESPONSE_BYTES: usize = 64 << 20;
 
 /// The protocol revision of the requests the host makes itself, and the per-request
 /// metadata keys of that revision.
@@ -91,9 +97,9 @@ impl Runner {
         Ok(Runner {
             pre,
             environment: sandbox::environment(&settings).into(),
+            spent: Arc::new(SpentStates::new(&settings.state_key)),
             settings: Arc::new(settings),
             gate,
-            spent: Arc::default(),
         })
     }
 
@@ -169,7 +175,10 @@ impl Runner {
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, Crash> {
         let (mut parts, body) = request.into_parts();
-        let (body, claim) = self.spent.redeem(body);
+        let (body, claim) = match self.spent.redeem(body) {
+            Redeemed::Run(body, claim) => (body, claim),
+            Redeemed::Refuse(reply) => return Ok(json_reply(reply)),
+        };
         if parts.headers.contains_key(http::header::CONTENT_LENGTH) {
             parts
                 .headers
@@ -189,7 +198,8 @@ impl Runner {
         let state = GuestState::new(&self.settings, &self.environment, self.gate.clone())?;
         let mut store = Store::new(self.pre.engine(), state);
         store.limiter(GuestState::limiter);
-        watchdog::arm(&mut store, self.settings.cpu_limit);
+        let meter = watchdog::CpuMeter::default();
+        watchdog::arm(&mut store, &meter, self.settings.cpu_limit);
         let request = request.map(|body| {
             Full::new(body).map_err(
                 |never: std::convert::Infallible| -> wasmtime_wasi_http::Error { match never {} },
@@ -201,12 +211,14 @@ impl Runner {
             .http()
             .new_incoming_request(Scheme::Http, request)?;
         let outparam = store.data_mut().http().new_response_outparam(sender)?;
-        let proxy = self.pre.instantiate_async(&mut store).await?;
+        let proxy = meter.charge(self.pre.instantiate_async(&mut store)).await?;
         // The guest writes the body while `handle` runs, so the body is read alongside:
         // waiting for `handle` first would stall a body larger than the pipe.
-        let call = proxy
-            .wasi_http_incoming_handler()
-            .call_handle(&mut store, incoming, outparam);
+        let call = meter.charge(
+            proxy
+                .wasi_http_incoming_handler()
+                .call_handle(&mut store, incoming, outparam),
+        );
         let response = async {
             let response = match receiver.await {
                 Ok(Ok(response)) => response,
@@ -216,11 +228,16 @@ impl Runner {
                 Err(_) => return Err(anyhow!("the component ended without answering")),
             };
             let (parts, body) = response.into_parts();
-            let body = body
-                .collect()
-                .await
-                .map_err(|error| anyhow!("the component's answer was cut off: {error:?}"))?
-                .to_bytes();
+            let body = match Limited::new(body, MAX_RESPONSE_BYTES).collect().await {
+                Ok(body) => body.to_bytes(),
+                Err(error) if error.is::<LengthLimitError>() => {
+                    return Err(anyhow!(
+                        "the component's answer is larger than {} MiB and was dropped",
+                        MAX_RESPONSE_BYTES >> 20
+                    ));
+                }
+                Err(error) => return Err(anyhow!("the component's answer was cut off: {error}")),
+            };
             Ok(http::Response::from_parts(parts, body))
         };
         tokio::pin!(response);
@@ -236,6 +253,16 @@ impl Runner {
             }
         }
     }
+}
+
+/// A JSON-RPC reply of the host's own, as the component would send it.
+fn json_reply(body: Bytes) -> http::Response<Bytes> {
+    let mut response = http::Response::new(body);
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 /// One line saying what happened, in the words the tests and users look for.

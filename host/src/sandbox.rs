@@ -22,6 +22,12 @@ pub const GUEST_DOWNLOADS_DIR: &str = "/downloads";
 /// largest document it can handle as well as any runaway allocation.
 const MEMORY_LIMIT_BYTES: usize = 256 << 20;
 
+/// Handles (open files, streams, HTTP requests and their bodies, pollables...) the guest
+/// may hold at once. A tool call holds a few dozen at most; the bound keeps a guest that
+/// opens files in a loop from taking the process's file descriptors, which every other
+/// request needs too. (wasmtime's own default is a million.)
+const RESOURCE_LIMIT: usize = 2_000;
+
 pub struct GuestState {
     wasi: WasiCtx,
     http: WasiHttpCtx,
@@ -73,7 +79,11 @@ impl GuestState {
             wasi: wasi.build(),
             http: WasiHttpCtx::new(),
             gate: ApiGate::new(gate),
-            table: ResourceTable::new(),
+            table: {
+                let mut table = ResourceTable::new();
+                table.set_max_capacity(RESOURCE_LIMIT);
+                table
+            },
             limits: StoreLimitsBuilder::new()
                 .memory_size(MEMORY_LIMIT_BYTES)
                 .trap_on_grow_failure(true)

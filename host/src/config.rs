@@ -1,6 +1,10 @@
-//! The host's configuration: FACTURATION_* variables from the environment, then from an
-//! optional `.env` file (the environment wins). Everything is checked here, before any MCP
-//! traffic, so a mistake is one clear line naming the variable.
+//! The host's configuration: FACTURATION_* variables from the environment, then from a
+//! `.env` file the user chose (the environment wins): the one `--env-file` names, or else
+//! the one in the configuration folder that `install.sh` writes. Never a `.env` from the
+//! working folder: editors start the server in whatever project is open, and a cloned
+//! repository's `.env` could then point the API key at a server of its choosing.
+//! Everything is checked here, before any MCP traffic, so a mistake is one clear line naming
+//! the variable.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -12,6 +16,8 @@ use http::Uri;
 use crate::oauth::{self, OAuthSettings};
 
 pub const DEFAULT_BASE_URL: &str = "https://www.facturation.pro";
+/// The setting that lets FACTURATION_BASE_URL be plain http:// beyond this machine.
+const ALLOW_PLAIN_HTTP: &str = "FACTURATION_ALLOW_PLAIN_HTTP";
 const DEFAULT_TIMEOUT_SECS: u64 = 30;
 /// Far more than any tool needs between two reads or writes; a loop that long is a bug.
 const DEFAULT_CPU_LIMIT_SECS: u64 = 30;
@@ -41,6 +47,15 @@ impl Origin {
             Ok(other) => other == *self,
             Err(_) => false,
         }
+    }
+
+    /// Whether the host is this machine by its address or its usual name.
+    fn is_loopback(&self) -> bool {
+        let host = self.host.trim_start_matches('[').trim_end_matches(']');
+        host == "localhost"
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|address| address.is_loopback())
     }
 
     fn of(uri: &Uri) -> Result<Origin> {
@@ -79,7 +94,7 @@ impl std::fmt::Debug for Authentication {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Settings {
     pub authentication: Authentication,
     pub origin: Origin,
@@ -110,30 +125,86 @@ pub struct Settings {
     /// Bearer token that `serve --http` requires (FACTURATION_HTTP_TOKEN). The host checks
     /// it; the guest never sees it.
     pub http_token: Option<String>,
+    /// Caps and timeouts of the transports (`serve --http`, and the in-flight cap on stdio).
+    pub serve_limits: crate::http_server::limits::ServeLimits,
+}
+
+/// Lists every field, with the secrets (state key, HTTP token; the API key is already
+/// hidden by [`Authentication`]'s own `Debug`) shown only as set or not.
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Settings {
+            authentication,
+            origin,
+            firm_id,
+            user_agent,
+            downloads_dir,
+            request_timeout,
+            tools_page_size,
+            read_only,
+            guest_settings,
+            cpu_limit,
+            audit_log,
+            requests_per_5_minutes,
+            requests_per_day,
+            state_key: _,
+            http_token,
+            serve_limits,
+        } = self;
+        f.debug_struct("Settings")
+            .field("authentication", authentication)
+            .field("origin", origin)
+            .field("firm_id", firm_id)
+            .field("user_agent", user_agent)
+            .field("downloads_dir", downloads_dir)
+            .field("request_timeout", request_timeout)
+            .field("tools_page_size", tools_page_size)
+            .field("read_only", read_only)
+            .field("guest_settings", guest_settings)
+            .field("cpu_limit", cpu_limit)
+            .field("audit_log", audit_log)
+            .field("requests_per_5_minutes", requests_per_5_minutes)
+            .field("requests_per_day", requests_per_day)
+            .field("state_key", &"<hidden>")
+            .field("http_token", &http_token.as_ref().map(|_| "<hidden>"))
+            .field("serve_limits", serve_limits)
+            .finish()
+    }
 }
 
 /// Where the variables come from: the process environment first, then the `.env` file.
 pub struct Source {
     env: HashMap<String, String>,
     file: HashMap<String, String>,
+    /// The `.env` file read, if any: the downloads folder must not hold it.
+    file_path: Option<PathBuf>,
 }
 
 impl Source {
-    /// Reads the process environment and, if it exists, the given `.env` file.
-    pub fn load(env_file: &Path) -> Result<Source> {
+    /// Reads the process environment and a `.env` file: `env_file` when given (it must
+    /// exist), else the configuration folder's when there is one.
+    pub fn load(env_file: Option<&Path>) -> Result<Source> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        let file_path = match env_file {
+            Some(path) => Some(path.to_path_buf()),
+            None => config_folder(|name| env.get(name).cloned())
+                .map(|folder| folder.join("facturation-pro-mcp").join(".env"))
+                .filter(|path| path.exists()),
+        };
         let mut file = HashMap::new();
-        if env_file.exists() {
-            let entries = dotenvy::from_path_iter(env_file)
-                .with_context(|| format!("cannot read {}", env_file.display()))?;
+        if let Some(path) = &file_path {
+            let entries = dotenvy::from_path_iter(path)
+                .with_context(|| format!("cannot read the settings file {}", path.display()))?;
             for entry in entries {
                 let (key, value) =
-                    entry.with_context(|| format!("{} is malformed", env_file.display()))?;
+                    entry.with_context(|| format!("{} is malformed", path.display()))?;
                 file.insert(key, value);
             }
         }
         Ok(Source {
-            env: std::env::vars().collect(),
+            env,
             file,
+            file_path,
         })
     }
 
@@ -146,11 +217,16 @@ impl Source {
         Source {
             env,
             file: HashMap::new(),
+            file_path: None,
         }
     }
 
     /// A whole number within `range`, if the variable is set.
-    fn number(&self, name: &str, range: std::ops::RangeInclusive<u64>) -> Result<Option<u64>> {
+    pub(crate) fn number(
+        &self,
+        name: &str,
+        range: std::ops::RangeInclusive<u64>,
+    ) -> Result<Option<u64>> {
         let Some(raw) = self.get(name) else {
             return Ok(None);
         };
@@ -235,7 +311,8 @@ impl Settings {
         let tools_page_size = source
             .number("FACTURATION_TOOLS_PAGE_SIZE", 1..=10_000)?
             .map(|size| size as usize);
-        let audit_log = audit_log(source, &downloads_dir)?;
+        let audit_log = audit_log(source);
+        check_downloads_folder(source, &downloads_dir, audit_log.as_deref())?;
         let quota = |name: &str, default: u64| -> Result<usize> {
             Ok(source.number(name, 1..=u64::MAX)?.unwrap_or(default) as usize)
         };
@@ -247,6 +324,7 @@ impl Settings {
                 None => random_key()?,
             },
             http_token: source.get("FACTURATION_HTTP_TOKEN"),
+            serve_limits: crate::http_server::limits::ServeLimits::from_source(source)?,
             cpu_limit,
             audit_log,
             authentication,
@@ -271,12 +349,28 @@ impl Settings {
     }
 
     /// FACTURATION_BASE_URL, checked; what `login` and `logout` need besides OAuth's own.
+    /// Plain `http://` is for an API on this machine (a local emulator, a test): anywhere
+    /// else the key would cross the network readable, so it takes a named setting.
     pub fn origin(source: &Source) -> Result<Origin> {
-        parse_base_url(
+        let origin = parse_base_url(
             &source
                 .get("FACTURATION_BASE_URL")
                 .unwrap_or(DEFAULT_BASE_URL.into()),
-        )
+        )?;
+        let allowed = match source.get(ALLOW_PLAIN_HTTP).as_deref() {
+            None | Some("0" | "false" | "no") => false,
+            Some("1" | "true" | "yes") => true,
+            Some(other) => bail!("{ALLOW_PLAIN_HTTP} must be 1 or 0, got {other:?}"),
+        };
+        if origin.scheme == "http" && !origin.is_loopback() && !allowed {
+            bail!(
+                "FACTURATION_BASE_URL is plain http:// to {}, which is not this machine: the API \
+                 key and your data would cross the network unencrypted. Use https://, or set \
+                 {ALLOW_PLAIN_HTTP}=1 if a trusted proxy on your network really needs this.",
+                origin.host
+            );
+        }
+        Ok(origin)
     }
 
     /// The only environment the guest sees: what its client needs, nothing of the host's.
@@ -327,25 +421,96 @@ fn parse_base_url(raw: &str) -> Result<Origin> {
 }
 
 /// FACTURATION_AUDIT_LOG, `off` for none; by default next to the downloads folder's default
-/// home. Never inside the downloads folder, where the guest could rewrite it.
-fn audit_log(source: &Source, downloads_dir: &Path) -> Result<Option<PathBuf>> {
-    let path = match source.get("FACTURATION_AUDIT_LOG") {
-        Some(value) if value == "off" => return Ok(None),
-        Some(value) => PathBuf::from(value),
-        None => match source.get("HOME").or_else(|| source.get("USERPROFILE")) {
-            Some(home) => PathBuf::from(home)
-                .join("facturation-pro-mcp")
-                .join("audit.jsonl"),
-            None => return Ok(None),
-        },
-    };
-    let absolute = |path: &Path| std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    if absolute(&path).starts_with(absolute(downloads_dir)) {
+/// home.
+fn audit_log(source: &Source) -> Option<PathBuf> {
+    match source.get("FACTURATION_AUDIT_LOG") {
+        Some(value) if value == "off" => None,
+        Some(value) => Some(PathBuf::from(value)),
+        None => source
+            .get("HOME")
+            .or_else(|| source.get("USERPROFILE"))
+            .map(|home| {
+                PathBuf::from(home)
+                    .join("facturation-pro-mcp")
+                    .join("audit.jsonl")
+            }),
+    }
+}
+
+/// Refuses a downloads folder that holds what the sandbox must never reach: the settings
+/// file (the API key), the configuration folder and the OAuth token file, or the audit log
+/// (which the guest could rewrite). Pointing FACTURATION_DOWNLOADS_DIR at the home folder
+/// would otherwise let an upload send the user's own `.env` to the API.
+fn check_downloads_folder(
+    source: &Source,
+    downloads_dir: &Path,
+    audit_log: Option<&Path>,
+) -> Result<()> {
+    let downloads = resolved(downloads_dir);
+    if audit_log.is_some_and(|log| resolved(log).starts_with(&downloads)) {
         bail!(
             "FACTURATION_AUDIT_LOG must be outside the downloads folder, where the sandbox could change it"
         );
     }
-    Ok(Some(path))
+    let guarded = [
+        source.file_path.clone(),
+        config_folder(|name| source.get(name)).map(|folder| folder.join("facturation-pro-mcp")),
+        source
+            .get("FACTURATION_OAUTH_TOKEN_FILE")
+            .map(PathBuf::from),
+    ];
+    if let Some(inside) = guarded
+        .into_iter()
+        .flatten()
+        .find(|path| resolved(path).starts_with(&downloads))
+    {
+        bail!(
+            "FACTURATION_DOWNLOADS_DIR ({}) contains {}, which holds this server's settings or \
+             sign-in: the sandbox could read it and upload it. Choose a folder of its own, such \
+             as ~/facturation-pro-mcp/downloads.",
+            downloads_dir.display(),
+            inside.display()
+        );
+    }
+    Ok(())
+}
+
+/// `path` as the system will find it: absolute, `.` and `..` worked out, and symbolic links
+/// followed as far as the path exists, so that no spelling of a path (`a/../b`, a link to
+/// the folder) passes an inside/outside check that the real path would fail.
+pub fn resolved(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut current = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::Prefix(_) | Component::RootDir | Component::Normal(_) => {
+                current.push(component);
+                // Where the path exists, its real spelling: a link is followed before a
+                // later `..` climbs out of it, as the system does.
+                if let Ok(real) = current.canonicalize() {
+                    current = real;
+                }
+            }
+            Component::CurDir => {}
+            Component::ParentDir => {
+                current.pop();
+            }
+        }
+    }
+    current
+}
+
+/// The user's configuration folder: XDG_CONFIG_HOME, ~/.config, or %APPDATA% on Windows.
+/// `get` reads a variable, from wherever the caller takes them.
+pub fn config_folder(get: impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    if cfg!(windows) {
+        return get("APPDATA").map(PathBuf::from);
+    }
+    get("XDG_CONFIG_HOME")
+        .filter(|folder| !folder.trim().is_empty())
+        .map(PathBuf::from)
+        .or_else(|| get("HOME").map(|home| Path::new(&home).join(".config")))
 }
 
 fn read_only(source: &Source) -> Result<bool> {
@@ -445,5 +610,102 @@ mod tests {
                 "FACTURATION_STATE_KEY"
             ]
         );
+    }
+
+    #[test]
+    fn plain_http_is_for_this_machine_unless_allowed_by_name() {
+        for local in [
+            "http://127.0.0.1:8080",
+            "http://localhost:3000",
+            "http://[::1]:9",
+        ] {
+            assert!(
+                settings(&[("FACTURATION_BASE_URL", local)]).is_ok(),
+                "{local}"
+            );
+        }
+        for remote in [
+            "http://www.facturation.pro",
+            "http://10.0.0.5:8080",
+            "http://127.0.0.1.evil.example",
+        ] {
+            let message = error(&[("FACTURATION_BASE_URL", remote)]);
+            assert!(message.contains(ALLOW_PLAIN_HTTP), "{message}");
+            assert!(settings(&[("FACTURATION_BASE_URL", remote), (ALLOW_PLAIN_HTTP, "1")]).is_ok());
+        }
+    }
+
+    #[test]
+    fn the_downloads_folder_may_not_hold_the_settings_or_the_audit_log() {
+        let home = tempfile::tempdir().unwrap();
+        let home_text = home.path().to_str().unwrap();
+        let base = [("HOME", home_text)];
+        let with = |extra: &[(&str, &str)]| {
+            let mut pairs = base.to_vec();
+            pairs.extend_from_slice(extra);
+            format!("{:#}", settings(&pairs).map(|_| ()).unwrap_err())
+        };
+        // The home folder holds the configuration folder (and the default audit log).
+        let message = with(&[("FACTURATION_DOWNLOADS_DIR", home_text)]);
+        assert!(message.contains("FACTURATION_AUDIT_LOG"), "{message}");
+        let message = with(&[
+            ("FACTURATION_DOWNLOADS_DIR", home_text),
+            ("FACTURATION_AUDIT_LOG", "off"),
+        ]);
+        assert!(message.contains(".config/facturation-pro-mcp"), "{message}");
+        // Other spellings of the same folder are the same folder.
+        let sideways = format!("{home_text}/downloads/../.");
+        let message = with(&[
+            ("FACTURATION_DOWNLOADS_DIR", &sideways),
+            ("FACTURATION_AUDIT_LOG", "off"),
+        ]);
+        assert!(message.contains("FACTURATION_DOWNLOADS_DIR"), "{message}");
+        let link = home.path().join("link");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(home.path(), &link).unwrap();
+        #[cfg(unix)]
+        {
+            let message = with(&[
+                ("FACTURATION_DOWNLOADS_DIR", link.to_str().unwrap()),
+                ("FACTURATION_AUDIT_LOG", "off"),
+            ]);
+            assert!(message.contains("FACTURATION_DOWNLOADS_DIR"), "{message}");
+        }
+        let token_file = format!("{home_text}/dl/tokens.json");
+        let message = with(&[
+            ("FACTURATION_DOWNLOADS_DIR", &format!("{home_text}/dl")),
+            ("FACTURATION_OAUTH_TOKEN_FILE", &token_file),
+        ]);
+        assert!(message.contains("tokens.json"), "{message}");
+        let message = with(&[
+            ("FACTURATION_DOWNLOADS_DIR", &format!("{home_text}/dl")),
+            (
+                "FACTURATION_AUDIT_LOG",
+                &format!("{home_text}/elsewhere/../dl/audit.jsonl"),
+            ),
+        ]);
+        assert!(message.contains("FACTURATION_AUDIT_LOG"), "{message}");
+        // A folder of its own is fine.
+        let mut pairs = base.to_vec();
+        let own = format!("{home_text}/facturation-pro-mcp/downloads");
+        pairs.push(("FACTURATION_DOWNLOADS_DIR", &own));
+        assert!(settings(&pairs).is_ok());
+    }
+
+    #[test]
+    fn debug_output_shows_no_secret() {
+        let s = settings(&[
+            (
+                "FACTURATION_HTTP_TOKEN",
+                "http-token-0123456789abcdef0123456789",
+            ),
+            ("FACTURATION_STATE_KEY", "state-key-0123456789"),
+        ])
+        .unwrap();
+        let shown = format!("{s:?} {s:#?}");
+        for secret in ["http-token-0123456789", "state-key-0123456789", "\"key\""] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("<hidden>"));
     }
 }

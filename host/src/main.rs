@@ -1,6 +1,6 @@
 //! `facturation-pro-mcp`: the native runner. It reads and checks the configuration, then runs
 //! the tool component in a wasmtime sandbox that can reach only the Facturation.PRO API and
-//! the downloads folder. See DESIGN.md for the capability list.
+//! the downloads folder. SECURITY.md lists what the sandbox grants and what it denies.
 
 mod api_gate;
 mod audit;
@@ -37,12 +37,15 @@ const DEFAULT_HTTP_ADDRESS: &str = "127.0.0.1:8750";
     long_about = "Serves the Model Context Protocol on stdin/stdout, or over Streamable HTTP. \
         The tools run in a WebAssembly sandbox, one instance per request, that can reach only \
         the Facturation.PRO API host and the downloads folder. Configuration comes from \
-        FACTURATION_* environment variables or a .env file."
+        FACTURATION_* environment variables, then from a settings file: --env-file, or else \
+        the .env in the configuration folder (~/.config/facturation-pro-mcp/.env, as \
+        install.sh writes it). A .env in the working folder is never read."
 )]
 struct Cli {
-    /// File of KEY=value lines read for settings the environment does not give.
-    #[arg(long, value_name = "PATH", default_value = ".env")]
-    env_file: PathBuf,
+    /// File of KEY=value lines read for settings the environment does not give (default:
+    /// the configuration folder's facturation-pro-mcp/.env, when it exists).
+    #[arg(long, value_name = "PATH")]
+    env_file: Option<PathBuf>,
 
     /// Run another WebAssembly component under the same sandbox (for testing the sandbox).
     #[arg(long, value_name = "PATH", hide = true)]
@@ -85,14 +88,15 @@ fn main() -> ExitCode {
     if let Some(Command::Login { .. } | Command::Logout) = &cli.command {
         return account_command(&cli);
     }
-    let settings =
-        match Source::load(&cli.env_file).and_then(|source| Settings::from_source(&source)) {
-            Ok(settings) => settings,
-            Err(error) => {
-                eprintln!("facturation-pro-mcp: {error:#}");
-                return ExitCode::from(2);
-            }
-        };
+    let settings = match Source::load(cli.env_file.as_deref())
+        .and_then(|source| Settings::from_source(&source))
+    {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("facturation-pro-mcp: {error:#}");
+            return ExitCode::from(2);
+        }
+    };
     if settings.user_agent.is_none() {
         eprintln!(
             "facturation-pro-mcp: warning: FACTURATION_USER_AGENT is not set. Facturation.PRO asks \
@@ -143,7 +147,7 @@ fn main() -> ExitCode {
 /// `login` and `logout`: they need the OAuth settings and the API's address, not a working
 /// configuration for the server (signing in is how one gets it).
 fn account_command(cli: &Cli) -> ExitCode {
-    let settings = Source::load(&cli.env_file).and_then(|source| {
+    let settings = Source::load(cli.env_file.as_deref()).and_then(|source| {
         let origin = Settings::origin(&source)?;
         oauth::OAuthSettings::from_source(&source, &origin)
     });

@@ -70,7 +70,7 @@ pub fn follow(base_url: &str, current: &str, location: &str) -> Result<String, R
     let Some(scheme) = target.scheme.as_deref() else {
         return Err(malformed("is not a URL"));
     };
-    let Some(authority) = target.authority.as_deref() else {
+    let Some(authority) = target.authority else {
         return Err(Refusal::Elsewhere {
             target: format!("{scheme}: without a host ({})", quote(location)),
         });

@@ -230,37 +230,55 @@ fn check_with_a_firm_outside_the_account_names_it() {
     assert_eq!(request.status, 200);
 }
 
-// ---- .env files ---------------------------------------------------------------------------
+// ---- settings files ---------------------------------------------------------------------
+
+/// A home folder whose configuration folder holds `.env` with `contents`, as install.sh
+/// leaves it.
+fn home_with_settings(contents: &str) -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    let folder = home.path().join(".config").join("facturation-pro-mcp");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join(".env"), contents).unwrap();
+    home
+}
+
+fn in_home(setup: ServerSetup, home: &tempfile::TempDir) -> ServerSetup {
+    setup.with_env("HOME", home.path().to_str().unwrap())
+}
 
 #[test]
-fn a_dotenv_file_supplies_a_setting_missing_from_the_environment() {
+fn the_configuration_folders_settings_supply_what_the_environment_lacks() {
     let fixture = ServerFixture::new();
-    fixture.write_file(".env", "FACTURATION_API_KEY=demo-api-key\n");
-    assert_check_succeeds(&fixture.setup().without_env("FACTURATION_API_KEY"));
+    let home = home_with_settings("FACTURATION_API_KEY=demo-api-key\n");
+    assert_check_succeeds(&in_home(
+        fixture.setup().without_env("FACTURATION_API_KEY"),
+        &home,
+    ));
     single_account_request(&fixture, "demo-api-key");
 }
 
 #[test]
-fn the_environment_wins_over_the_dotenv_file() {
+fn the_environment_wins_over_the_settings_file() {
     let fixture = ServerFixture::new();
-    fixture.write_file(".env", "FACTURATION_API_KEY=key-from-the-file\n");
-    assert_check_succeeds(
-        &fixture
+    let home = home_with_settings("FACTURATION_API_KEY=key-from-the-file\n");
+    assert_check_succeeds(&in_home(
+        fixture
             .setup()
             .with_env("FACTURATION_API_KEY", "demo-api-key"),
-    );
+        &home,
+    ));
     single_account_request(&fixture, "demo-api-key");
 }
 
 #[test]
-fn env_file_option_reads_another_file_instead_of_dotenv() {
+fn env_file_option_reads_another_file_instead_of_the_configuration_folders() {
     let fixture = ServerFixture::new();
-    fixture.write_file(".env", "FACTURATION_API_KEY=key-from-dotenv\n");
+    let home = home_with_settings("FACTURATION_API_KEY=key-from-the-folder\n");
     let other = fixture.write_file(
         "other.env",
         "# chosen on the command line\nFACTURATION_API_KEY=demo-api-key\n",
     );
-    let setup = fixture.setup().without_env("FACTURATION_API_KEY");
+    let setup = in_home(fixture.setup().without_env("FACTURATION_API_KEY"), &home);
     let other = path_arg(&other);
     let output = run(&setup.with_args(&["--env-file", &other, "check"]));
     assert!(
@@ -274,15 +292,29 @@ fn env_file_option_reads_another_file_instead_of_dotenv() {
 
 #[test]
 fn env_file_option_with_a_missing_setting_is_refused() {
-    // The chosen file lacks the key and the default .env (which has it) is not consulted.
+    // The chosen file lacks the key and the folder's file (which has it) is not consulted.
     let fixture = ServerFixture::new();
-    fixture.write_file(".env", "FACTURATION_API_KEY=demo-api-key\n");
+    let home = home_with_settings("FACTURATION_API_KEY=demo-api-key\n");
     let other = fixture.write_file("other.env", "FACTURATION_TIMEOUT_SECS=5\n");
-    let setup = fixture.setup().without_env("FACTURATION_API_KEY");
+    let setup = in_home(fixture.setup().without_env("FACTURATION_API_KEY"), &home);
     let other = path_arg(&other);
     assert_refused_naming(
         &fixture,
         &setup.with_args(&["--env-file", &other, "check"]),
+        "FACTURATION_API_KEY",
+    );
+}
+
+#[test]
+fn a_dotenv_in_the_working_folder_is_never_read() {
+    let fixture = ServerFixture::new();
+    fixture.write_file(".env", "FACTURATION_API_KEY=demo-api-key\n");
+    assert_refused_naming(
+        &fixture,
+        &fixture
+            .setup()
+            .without_env("FACTURATION_API_KEY")
+            .with_args(&["check"]),
         "FACTURATION_API_KEY",
     );
 }

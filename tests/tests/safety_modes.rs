@@ -93,6 +93,10 @@ fn in_read_only_mode_the_host_refuses_writes_even_from_a_rogue_guest() {
         "both refused writes are in the audit log: {lines:?}"
     );
     assert!(lines.iter().all(|line| line["status"].is_null()));
+    assert!(
+        lines.iter().all(|line| line["event"] == "refused"),
+        "{lines:?}"
+    );
 }
 
 #[test]
@@ -158,11 +162,24 @@ fn every_write_is_audited_by_the_host() {
     s.call("get_customer", json!({ "customer_id": id }));
     s.call_error("delete_customer", json!({ "customer_id": 999_999 }));
 
-    let lines: Vec<Value> = std::fs::read_to_string(&audit)
+    let all: Vec<Value> = std::fs::read_to_string(&audit)
         .unwrap()
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
+    // Each write has its line before it left, then its outcome under the same id.
+    let lines: Vec<Value> = all
+        .iter()
+        .filter(|line| line["event"] == "answered")
+        .cloned()
+        .collect();
+    for answered in &lines {
+        let sent_before = all
+            .iter()
+            .take_while(|line| *line != answered)
+            .any(|line| line["event"] == "sending" && line["write"] == answered["write"]);
+        assert!(sent_before, "no `sending` line before {answered}: {all:?}");
+    }
     let summary: Vec<(String, String, String, Value)> = lines
         .iter()
         .map(|line| {

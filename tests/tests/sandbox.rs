@@ -236,7 +236,7 @@ fn a_redirect_to_another_origin_is_refused_and_reported() {
     // host's gate, which would refuse it too, is proven by the probe tests above.
     let text = result["content"][0]["text"].as_str().unwrap();
     assert!(
-        text.contains("outside") && text.contains("may only contact"),
+        text.contains("was not followed") && text.contains("may only contact"),
         "{text}"
     );
     assert_eq!(api.requests().len(), 1, "the API answered the first hop");

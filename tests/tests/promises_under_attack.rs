@@ -1,0 +1,368 @@
+//! The promises the host makes, attacked the way a hostile client, project folder or guest
+//! would, through the real binary: a confirmation acts once whatever the JSON spelling; a
+//! write that leaves is in the audit log before it leaves and with its outcome after, even
+//! when its call is cancelled or the process is killed; settings come only from where the
+//! user put them; runaway instances are all stopped however many share the cores. Verdicts
+//! come from what the emulator received, what the audit log holds and what the client saw.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig, Fault};
+use facturation_pro_emulator::harness::http_client::{HttpEndpoint, HttpMcpServer};
+use facturation_pro_emulator::harness::probe::{probe_outcome, probe_request};
+use facturation_pro_emulator::harness::{
+    McpServer, ServerFixture, ServerSetup, TestSession, probe_component,
+};
+use serde_json::{Value, json};
+
+const MODERN: &str = "2026-07-28";
+
+// ---- one use per confirmation, over HTTP ----------------------------------------------------
+
+/// A modern tools/call body from a client that can show forms.
+fn modern_call(id: u64, tool: &str, arguments: &Value, answer: Option<(&Value, &str)>) -> Value {
+    let mut params = json!({ "name": tool, "arguments": arguments, "_meta": {
+        "io.modelcontextprotocol/protocolVersion": MODERN,
+        "io.modelcontextprotocol/clientCapabilities": { "elicitation": { "form": {} } },
+    } });
+    if let Some((responses, state)) = answer {
+        params["inputResponses"] = responses.clone();
+        params["requestState"] = json!(state);
+    }
+    json!({ "jsonrpc": "2.0", "id": id, "method": "tools/call", "params": params })
+}
+
+fn post_raw(server: &HttpMcpServer, tool: &str, body: &str) -> Value {
+    let reply = server.send(
+        "POST",
+        "/mcp",
+        &[
+            ("Content-Type", "application/json"),
+            ("Accept", "application/json, text/event-stream"),
+            ("MCP-Protocol-Version", MODERN),
+            ("Mcp-Method", "tools/call"),
+            ("Mcp-Name", tool),
+        ],
+        body.as_bytes(),
+    );
+    reply.json()
+}
+
+fn deletes(api: &Emulator) -> usize {
+    api.requests()
+        .iter()
+        .filter(|request| request.method == "DELETE")
+        .count()
+}
+
+#[test]
+fn an_answered_confirmation_acts_once_over_http_whatever_the_json_spelling() {
+    let api = Emulator::start(EmulatorConfig::without_demo_data()).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let setup = ServerSetup::against(&api.base_url(), &home.path().join("downloads"));
+    let server = HttpMcpServer::start(&setup);
+    let customer = api.insert_customer(1001, json!({ "company_name": "Une Fois SARL" }));
+    let arguments = json!({ "customer_id": customer });
+    let asked = post_raw(
+        &server,
+        "delete_customer",
+        &modern_call(1, "delete_customer", &arguments, None).to_string(),
+    );
+    assert_eq!(asked["result"]["resultType"], "input_required", "{asked}");
+    let state = asked["result"]["requestState"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let yes = json!({ "confirm": { "action": "accept", "content": { "confirm": true } } });
+    let plain = modern_call(2, "delete_customer", &arguments, Some((&yes, &state))).to_string();
+    // The same answer as a guard reading bytes would not recognise it, then as it would.
+    let spellings = [
+        plain.replace("\"requestState\"", r#""request\u0053tate""#),
+        plain.replace("\"tools/call\"", r#""tools\/call""#),
+        plain.replacen('{', r#"{"method":"ping","#, 1),
+        plain.replace(':', " : "),
+        plain.clone(),
+    ];
+    // Sent at once from several connections, then once more one by one.
+    std::thread::scope(|scope| {
+        for spelling in &spellings {
+            let server = &server;
+            scope.spawn(move || post_raw(server, "delete_customer", spelling));
+        }
+    });
+    for spelling in &spellings {
+        let reply = post_raw(&server, "delete_customer", spelling);
+        assert_eq!(
+            reply["result"]["resultType"], "input_required",
+            "a spent state must lead to a new question: {reply}"
+        );
+    }
+    assert_eq!(deletes(&api), 1, "{:#?}", api.requests());
+    assert!(api.customer(1001, customer).is_none());
+}
+
+#[test]
+fn forged_states_are_refused_and_fill_no_memory() {
+    let api = Emulator::start(EmulatorConfig::without_demo_data()).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let setup = ServerSetup::against(&api.base_url(), &home.path().join("downloads"));
+    let server = HttpMcpServer::start(&setup);
+    let customer = api.insert_customer(1001, json!({ "company_name": "Pas Forgé" }));
+    let arguments = json!({ "customer_id": customer });
+    let yes = json!({ "confirm": { "action": "accept", "content": { "confirm": true } } });
+    for n in 0..200 {
+        let forged = format!("eyJ0b29sIjoiZGVsZXRlX2N1c3RvbWVyIn0.forged{n}");
+        let body = modern_call(n, "delete_customer", &arguments, Some((&yes, &forged)));
+        let reply = post_raw(&server, "delete_customer", &body.to_string());
+        let message = reply["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with("requestState rejected"), "{reply}");
+    }
+    assert_eq!(deletes(&api), 0);
+    // A genuine confirmation still goes through.
+    let asked = post_raw(
+        &server,
+        "delete_customer",
+        &modern_call(900, "delete_customer", &arguments, None).to_string(),
+    );
+    let state = asked["result"]["requestState"].as_str().unwrap();
+    let done = modern_call(901, "delete_customer", &arguments, Some((&yes, state)));
+    let reply = post_raw(&server, "delete_customer", &done.to_string());
+    assert_eq!(reply["result"]["isError"], false, "{reply}");
+    assert_eq!(deletes(&api), 1);
+}
+
+// ---- the write-ahead audit ----------------------------------------------------------------
+
+fn audit_lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each audit line is JSON"))
+        .collect()
+}
+
+/// Waits (bounded) until the audit log holds a line with `event`.
+fn wait_for_event(path: &Path, event: &str) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let lines = audit_lines(path);
+        if lines.iter().any(|line| line["event"] == event) || Instant::now() > deadline {
+            return lines;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_write_cancelled_while_the_api_answers_is_still_audited_with_its_outcome() {
+    let home = tempfile::tempdir().unwrap();
+    let audit = home.path().join("audit.jsonl");
+    let mut s = TestSession::with(EmulatorConfig::without_demo_data(), |setup| {
+        setup.with_env("FACTURATION_AUDIT_LOG", audit.to_str().unwrap())
+    });
+    s.emulator.inject(Fault::Slow {
+        times: 1,
+        delay: Duration::from_millis(1500),
+    });
+    let call = json!({ "jsonrpc": "2.0", "id": 42, "method": "tools/call",
+        "params": { "name": "create_customer", "arguments": { "company_name": "Annulé SARL" } } });
+    s.server.send_line(call.to_string().as_bytes());
+    s.emulator.wait_for_requests(1);
+    // The write is on its way: its line is already in the log, before any answer.
+    let before = audit_lines(&audit);
+    assert_eq!(before.len(), 1, "{before:?}");
+    assert_eq!(before[0]["event"], "sending");
+    assert_eq!(before[0]["tool"], "create_customer");
+    s.server.send_line(
+        br#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":42}}"#,
+    );
+    let lines = wait_for_event(&audit, "answered");
+    let created = s.emulator.customers(1001);
+    assert_eq!(created.len(), 1, "the API carried out the write");
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[1]["event"], "answered");
+    assert_eq!(lines[1]["write"], lines[0]["write"]);
+    assert_eq!(lines[1]["status"], 201);
+    assert_eq!(lines[1]["id"], created[0]["id"]);
+    let (status, _) = s.server.finish();
+    assert!(status.success());
+}
+
+#[test]
+fn a_write_cut_off_by_the_api_is_audited_as_unknown() {
+    let home = tempfile::tempdir().unwrap();
+    let audit = home.path().join("audit.jsonl");
+    let mut s = TestSession::with(EmulatorConfig::without_demo_data(), |setup| {
+        setup.with_env("FACTURATION_AUDIT_LOG", audit.to_str().unwrap())
+    });
+    s.emulator.inject(Fault::CutAfterProcessing { times: 5 });
+    s.call_error("create_customer", json!({ "company_name": "Coupé SARL" }));
+    let lines = audit_lines(&audit);
+    let unknown: Vec<&Value> = lines
+        .iter()
+        .filter(|line| line["event"] == "no_answer")
+        .collect();
+    assert!(!unknown.is_empty(), "{lines:?}");
+    for line in &unknown {
+        assert_eq!(line["outcome"], "unknown");
+        assert_eq!(line["method"], "POST");
+    }
+    // Each attempt that left is in the log, as many as the API saw.
+    let sent = lines
+        .iter()
+        .filter(|line| line["event"] == "sending")
+        .count();
+    let posts = s
+        .emulator
+        .requests()
+        .iter()
+        .filter(|request| request.method == "POST")
+        .count();
+    assert_eq!(sent, posts, "{lines:?}");
+}
+
+#[test]
+fn a_write_in_flight_when_the_process_is_killed_is_already_in_the_log() {
+    let home = tempfile::tempdir().unwrap();
+    let audit = home.path().join("audit.jsonl");
+    let mut s = TestSession::with(EmulatorConfig::without_demo_data(), |setup| {
+        setup.with_env("FACTURATION_AUDIT_LOG", audit.to_str().unwrap())
+    });
+    s.emulator.inject(Fault::Slow {
+        times: 1,
+        delay: Duration::from_secs(5),
+    });
+    let call = json!({ "jsonrpc": "2.0", "id": 7, "method": "tools/call",
+        "params": { "name": "delete_customer", "arguments": { "customer_id": 404 } } });
+    s.server.send_line(call.to_string().as_bytes());
+    s.emulator.wait_for_requests(1);
+    let pid = s.server.pid();
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let lines = audit_lines(&audit);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["event"], "sending");
+    assert_eq!(lines[0]["method"], "DELETE");
+    assert_eq!(lines[0]["path"], "/firms/1001/customers/404.json");
+}
+
+// ---- settings only from where the user put them ------------------------------------------
+
+#[test]
+fn a_dotenv_in_the_working_folder_cannot_redirect_the_key() {
+    let fixture = ServerFixture::new();
+    let attacker = Emulator::start(EmulatorConfig::without_demo_data()).unwrap();
+    // A cloned project's .env, in the folder the editor starts the server in.
+    fixture.write_file(
+        ".env",
+        &format!(
+            "FACTURATION_BASE_URL={}\nFACTURATION_API_KEY=from-the-project\n",
+            attacker.base_url()
+        ),
+    );
+    // The client's configuration gives the key and leaves the API's address to the default.
+    let setup = fixture
+        .setup()
+        .without_env("FACTURATION_BASE_URL")
+        .with_env("FACTURATION_TIMEOUT_SECS", "2");
+    let output = setup.clone().with_args(&["check"]).run_with_input("");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        attacker.requests().is_empty(),
+        "the project's .env received the key: {:#?}",
+        attacker.requests()
+    );
+    // The real service is out of reach from here: the check names it, not the project's.
+    assert!(!output.status.success());
+    assert!(stderr.contains("www.facturation.pro"), "{stderr}");
+    assert!(!stderr.contains(&attacker.base_url()), "{stderr}");
+    // With the address in the environment too, the key from the environment goes there.
+    let output = fixture.setup().with_args(&["check"]).run_with_input("");
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        fixture
+            .requests()
+            .iter()
+            .all(|request| request.basic_auth()
+                == Some(("demo-api-id".into(), "demo-api-key".into())))
+    );
+    assert!(attacker.requests().is_empty());
+}
+
+#[test]
+fn a_named_settings_file_that_is_missing_is_an_error_not_a_fallback() {
+    let fixture = ServerFixture::new();
+    let output = fixture
+        .setup()
+        .with_args(&["--env-file", "/nonexistent/settings.env", "check"])
+        .run_with_input("");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("/nonexistent/settings.env"));
+    fixture.assert_no_api_request();
+}
+
+#[test]
+fn plain_http_beyond_this_machine_is_refused_before_any_traffic() {
+    let fixture = ServerFixture::new();
+    let output = fixture
+        .setup()
+        .with_env("FACTURATION_BASE_URL", "http://192.0.2.10:8080")
+        .with_args(&["check"])
+        .run_with_input("");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("FACTURATION_ALLOW_PLAIN_HTTP"), "{stderr}");
+    assert!(!stderr.contains("demo-api-key"));
+}
+
+#[test]
+fn a_downloads_folder_holding_the_settings_is_refused() {
+    let fixture = ServerFixture::new();
+    let home = tempfile::tempdir().unwrap();
+    let folder = home.path().join(".config/facturation-pro-mcp");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join(".env"), "FACTURATION_API_KEY=demo-api-key\n").unwrap();
+    let output = fixture
+        .setup()
+        .with_env("HOME", home.path().to_str().unwrap())
+        .with_env("FACTURATION_AUDIT_LOG", "off")
+        .with_env("FACTURATION_DOWNLOADS_DIR", home.path().to_str().unwrap())
+        .run_with_input("");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("FACTURATION_DOWNLOADS_DIR"), "{stderr}");
+    fixture.assert_no_api_request();
+}
+
+// ---- limits that hold under load ----------------------------------------------------------
+
+#[test]
+fn every_runaway_instance_is_stopped_however_many_share_the_cores() {
+    let api = Emulator::start(EmulatorConfig::without_demo_data()).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let probe = probe_component();
+    let setup = ServerSetup::against(&api.base_url(), &home.path().join("downloads"))
+        .with_args(&["--component", probe.to_str().unwrap()])
+        .with_env("FACTURATION_CPU_LIMIT_SECS", "1");
+    let mut server = McpServer::spawn(&setup);
+    // Four times as many spinning instances as this machine has cores, at least eight: each
+    // gets a share of the time, and each must be stopped once its own share reaches the limit.
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    let runaways = (cores * 4).max(8);
+    for id in 0..runaways {
+        server.send_line(probe_request(id as u64, "spin 120").to_string().as_bytes());
+    }
+    for _ in 0..runaways {
+        let answer = server.read_message();
+        let message = answer["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("computed for over 1 s"), "{answer}");
+    }
+    server.send_line(probe_request(999, "spin 0").to_string().as_bytes());
+    assert!(probe_outcome(&server.read_message(), "spin 0").is_ok());
+    let (status, _) = server.finish();
+    assert!(status.success());
+}

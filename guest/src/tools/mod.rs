@@ -4,9 +4,9 @@
 //! confirmation. This layer joins the protocol layer to the API client and owns how results
 //! and failures look to the model.
 
-mod arguments;
 #[cfg(test)]
 mod argument_props;
+mod arguments;
 mod confirm;
 mod executor;
 pub(crate) mod files;

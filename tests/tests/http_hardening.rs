@@ -1,0 +1,208 @@
+//! `serve --http` against clients that do not play fair, through the real binary and raw
+//! sockets: a short token beyond loopback, HTTP without `Host`, cross-origin preflights,
+//! more calls than the in-flight cap, and a client that trickles its headers. Each verdict
+//! comes from what the client received and what the emulator saw.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig, Fault};
+use facturation_pro_emulator::harness::ServerSetup;
+use facturation_pro_emulator::harness::http_client::{HttpEndpoint, HttpMcpServer};
+use serde_json::json;
+
+fn setup(api: &Emulator, home: &tempfile::TempDir) -> ServerSetup {
+    ServerSetup::against(&api.base_url(), &home.path().join("downloads"))
+}
+
+fn api() -> Emulator {
+    Emulator::start(EmulatorConfig::without_demo_data()).unwrap()
+}
+
+/// Sends `raw` as it is and returns everything the server wrote until it closed.
+fn raw_exchange(server: &HttpMcpServer, raw: &[u8]) -> String {
+    let mut stream = TcpStream::connect(server.address()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    stream.write_all(raw).unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+fn modern_discover_headers() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("Accept", "application/json, text/event-stream"),
+        ("MCP-Protocol-Version", "2026-07-28"),
+        ("Mcp-Method", "server/discover"),
+    ]
+}
+
+fn discover_body() -> serde_json::Value {
+    json!({ "jsonrpc": "2.0", "id": 1, "method": "server/discover", "params": { "_meta": {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {} } } })
+}
+
+#[test]
+fn beyond_loopback_a_short_token_is_refused_and_a_long_one_serves() {
+    let api = api();
+    let home = tempfile::tempdir().unwrap();
+    for short in ["x", "0123456789abcdef0123456789abcde"] {
+        let refused = HttpMcpServer::try_start_at(
+            &setup(&api, &home).with_env("FACTURATION_HTTP_TOKEN", short),
+            "0.0.0.0:0",
+        );
+        let Err((status, stderr)) = refused else {
+            panic!("a {}-character token was accepted on 0.0.0.0", short.len());
+        };
+        assert!(!status.success());
+        assert!(stderr.contains("FACTURATION_HTTP_TOKEN"), "{stderr}");
+        assert!(!stderr.contains(short) || short.len() == 1, "{stderr}");
+    }
+    let token = "0123456789abcdef0123456789abcdef";
+    let server = HttpMcpServer::start_at(
+        &setup(&api, &home).with_env("FACTURATION_HTTP_TOKEN", token),
+        "0.0.0.0:0",
+    );
+    let bearer = format!("Bearer {token}");
+    let mut headers = modern_discover_headers();
+    headers.push(("Authorization", &bearer));
+    let reply = server.post_json(&headers, &discover_body());
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+}
+
+#[test]
+fn malformed_http_is_a_400_from_the_host_not_a_crash() {
+    let api = api();
+    let home = tempfile::tempdir().unwrap();
+    let server = HttpMcpServer::start(&setup(&api, &home));
+    let body = discover_body().to_string();
+    let without_host = format!(
+        "POST /mcp HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let answer = raw_exchange(&server, without_host.as_bytes());
+    assert!(
+        answer.starts_with("HTTP/1.0 400") || answer.starts_with("HTTP/1.1 400"),
+        "{answer}"
+    );
+    let absurd = "POST http://[::1 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
+    let answer = raw_exchange(&server, absurd.as_bytes());
+    assert!(answer.contains(" 400 "), "{answer}");
+    assert!(!server.stderr().contains("crashed"), "{}", server.stderr());
+    assert!(api.requests().is_empty());
+}
+
+#[test]
+fn preflights_are_answered_for_allowed_origins_only() {
+    let api = api();
+    let home = tempfile::tempdir().unwrap();
+    let server = HttpMcpServer::start(
+        &setup(&api, &home).with_env("FACTURATION_HTTP_ALLOWED_ORIGINS", "https://app.example"),
+    );
+    let preflight = |origin: &str| {
+        server.send(
+            "OPTIONS",
+            "/mcp",
+            &[
+                ("Origin", origin),
+                ("Access-Control-Request-Method", "POST"),
+                (
+                    "Access-Control-Request-Headers",
+                    "authorization, content-type",
+                ),
+            ],
+            b"",
+        )
+    };
+    let allowed = preflight("https://app.example");
+    assert!(
+        allowed.status == 204 || allowed.status == 200,
+        "{}",
+        allowed.status
+    );
+    assert_eq!(
+        allowed.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    let methods = allowed
+        .header("access-control-allow-methods")
+        .unwrap_or_default();
+    assert!(methods.contains("POST"), "{methods}");
+    let refused = preflight("https://evil.example");
+    assert_eq!(refused.status, 403);
+    assert_eq!(refused.header("access-control-allow-origin"), None);
+}
+
+#[test]
+fn beyond_the_in_flight_cap_a_request_is_told_to_come_back() {
+    let api = api();
+    let home = tempfile::tempdir().unwrap();
+    let server =
+        HttpMcpServer::start(&setup(&api, &home).with_env("FACTURATION_MAX_IN_FLIGHT", "1"));
+    api.inject(Fault::Slow {
+        times: 1,
+        delay: Duration::from_secs(3),
+    });
+    let call = json!({ "jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+        "name": "get_account", "arguments": {},
+        "_meta": { "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {} } } });
+    std::thread::scope(|scope| {
+        let held = scope.spawn(|| {
+            server.post_json(
+                &[
+                    ("Accept", "application/json, text/event-stream"),
+                    ("MCP-Protocol-Version", "2026-07-28"),
+                    ("Mcp-Method", "tools/call"),
+                    ("Mcp-Name", "get_account"),
+                ],
+                &call,
+            )
+        });
+        api.wait_for_requests(1);
+        let busy = server.post_json(&modern_discover_headers(), &discover_body());
+        assert_eq!(busy.status, 503);
+        assert!(busy.header("retry-after").is_some());
+        assert!(busy.json()["error"]["message"].is_string());
+        assert_eq!(held.join().unwrap().status, 200);
+    });
+    // Once the held call is done, the next one is served.
+    let reply = server.post_json(&modern_discover_headers(), &discover_body());
+    assert_eq!(reply.status, 200);
+}
+
+#[test]
+fn a_client_trickling_its_headers_is_cut_off_and_others_are_served() {
+    let api = api();
+    let home = tempfile::tempdir().unwrap();
+    let server = HttpMcpServer::start(
+        &setup(&api, &home).with_env("FACTURATION_HTTP_READ_TIMEOUT_SECS", "1"),
+    );
+    let mut slow = TcpStream::connect(server.address()).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    slow.write_all(b"POST /mcp HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    // Meanwhile an honest client is served.
+    let reply = server.post_json(&modern_discover_headers(), &discover_body());
+    assert_eq!(reply.status, 200);
+    // The slow one gets nothing more than a refusal, and its connection is closed before
+    // its own patience (the read timeout above) runs out.
+    let mut rest = Vec::new();
+    let closed = slow.read_to_end(&mut rest).is_ok();
+    assert!(closed, "the server kept the trickling connection open");
+    let text = String::from_utf8_lossy(&rest);
+    assert!(
+        text.is_empty() || text.contains(" 408 ") || text.contains(" 400 "),
+        "{text}"
+    );
+}

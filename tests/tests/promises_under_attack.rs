@@ -154,13 +154,18 @@ fn wait_for_event(path: &Path, event: &str) -> Vec<Value> {
     }
 }
 
+/// A stdio session whose host writes its audit log to `audit`.
+fn audited_session(audit: &Path) -> TestSession {
+    TestSession::with(EmulatorConfig::without_demo_data(), |setup| {
+        setup.with_env("FACTURATION_AUDIT_LOG", audit.to_str().unwrap())
+    })
+}
+
 #[test]
 fn a_write_cancelled_while_the_api_answers_is_still_audited_with_its_outcome() {
     let home = tempfile::tempdir().unwrap();
     let audit = home.path().join("audit.jsonl");
-    let mut s = TestSession::with(EmulatorConfig::without_demo_data(), |setup| {
-        setup.with_env("FACTURATION_AUDIT_LOG", audit.to_str().unwrap())
-    });
+    let mut s = audited_session(&audit);
     s.emulator.inject(Fault::Slow {
         times: 1,
         delay: Duration::from_millis(1500),
@@ -193,9 +198,7 @@ fn a_write_cancelled_while_the_api_answers_is_still_audited_with_its_outcome() {
 fn a_write_cut_off_by_the_api_is_audited_as_unknown() {
     let home = tempfile::tempdir().unwrap();
     let audit = home.path().join("audit.jsonl");
-    let mut s = TestSession::with(EmulatorConfig::without_demo_data(), |setup| {
-        setup.with_env("FACTURATION_AUDIT_LOG", audit.to_str().unwrap())
-    });
+    let mut s = audited_session(&audit);
     s.emulator.inject(Fault::CutAfterProcessing { times: 5 });
     s.call_error("create_customer", json!({ "company_name": "Coupé SARL" }));
     let lines = audit_lines(&audit);
@@ -226,9 +229,7 @@ fn a_write_cut_off_by_the_api_is_audited_as_unknown() {
 fn a_write_in_flight_when_the_process_is_killed_is_already_in_the_log() {
     let home = tempfile::tempdir().unwrap();
     let audit = home.path().join("audit.jsonl");
-    let mut s = TestSession::with(EmulatorConfig::without_demo_data(), |setup| {
-        setup.with_env("FACTURATION_AUDIT_LOG", audit.to_str().unwrap())
-    });
+    let mut s = audited_session(&audit);
     s.emulator.inject(Fault::Slow {
         times: 1,
         delay: Duration::from_secs(5),

@@ -367,3 +367,56 @@ fn every_runaway_instance_is_stopped_however_many_share_the_cores() {
     let (status, _) = server.finish();
     assert!(status.success());
 }
+
+// ---- only regular, visible files inside the downloads folder leave ------------------------
+
+#[test]
+fn hidden_files_and_anything_but_regular_files_are_never_uploaded() {
+    let mut s = TestSession::with(EmulatorConfig::without_demo_data(), |setup| setup);
+    let owner = s
+        .emulator
+        .insert_customer(1001, json!({ "company_name": "Cible" }));
+    let downloads = s.downloads();
+    let outside = downloads.parent().unwrap().join("settings.env");
+    std::fs::write(&outside, "FACTURATION_API_KEY=demo-api-key\n").unwrap();
+    std::fs::create_dir_all(downloads.join("a/.hidden")).unwrap();
+    std::fs::create_dir_all(downloads.join("sub/.git")).unwrap();
+    std::fs::create_dir_all(downloads.join("folder")).unwrap();
+    for hidden in [".env", "a/.hidden/x.pdf", "sub/.git/config"] {
+        std::fs::write(downloads.join(hidden), "FACTURATION_API_KEY=demo-api-key\n").unwrap();
+    }
+    let fifo = downloads.join("pipe.pdf");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&outside, downloads.join("link.pdf")).unwrap();
+    for path in [
+        ".env",
+        "a/.hidden/x.pdf",
+        "sub/.git/config",
+        "folder",
+        "pipe.pdf",
+        "link.pdf",
+        "a/./.hidden/x.pdf",
+        "a//.hidden/x.pdf",
+    ] {
+        let result = s.server.call_tool(
+            "upload_customer_file",
+            json!({ "customer_id": owner, "path": path }),
+        );
+        assert_eq!(result["isError"], true, "{path} was accepted: {result}");
+    }
+    let uploads: Vec<_> = s
+        .emulator
+        .requests()
+        .into_iter()
+        .filter(|request| request.method != "GET")
+        .collect();
+    assert!(uploads.is_empty(), "{uploads:#?}");
+    assert!(s.emulator.records(1001, "assets").is_empty());
+}

@@ -35,7 +35,7 @@ impl StoreLocation {
                 keyring_user,
             });
         }
-        let folder = config_folder(source).context(
+        let folder = crate::config::config_folder(|name| source.get(name)).context(
             "no folder for the OAuth tokens: set FACTURATION_OAUTH_TOKEN_FILE (or HOME)",
         )?;
         Ok(Self {
@@ -54,21 +54,6 @@ impl StoreLocation {
 /// Whether a sign-in is stored at `location`: what makes OAuth the way in by default.
 pub fn has_tokens(location: &StoreLocation) -> bool {
     matches!(TokenStore::open(location).load(), Ok(Some(_)))
-}
-
-/// The user's configuration folder: XDG_CONFIG_HOME, ~/.config, or %APPDATA% on Windows.
-fn config_folder(source: &Source) -> Option<PathBuf> {
-    if cfg!(windows) {
-        return source.get("APPDATA").map(PathBuf::from);
-    }
-    source
-        .get("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .or_else(|| {
-            source
-                .get("HOME")
-                .map(|home| Path::new(&home).join(".config"))
-        })
 }
 
 /// An opened store: the keyring, or the file.

@@ -1,13 +1,19 @@
 //! The host's limits on the component: a memory ceiling, a budget of computation per
 //! request, and a clear answer when an instance crashes. Each MCP request runs in its
 //! own instance, so a crash costs that one request: the host answers it with an error that
-//! names the cause and goes on serving the next. The probe component plays the runaway.
+//! names the cause and goes on serving the next. The probe component plays the runaway;
+//! the guest's test-only fixture build (guest/src/fixtures/hostile.rs) plays a guest that
+//! answers without end or opens resources without end.
 
 use std::time::Duration;
 
 use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig};
-use facturation_pro_emulator::harness::probe::{probe_outcome, probe_params, probe_request};
-use facturation_pro_emulator::harness::{McpServer, ServerSetup, probe_component};
+use facturation_pro_emulator::harness::probe::{
+    modern_meta, probe_outcome, probe_params, probe_request,
+};
+use facturation_pro_emulator::harness::{
+    McpServer, ServerSetup, fixture_component, probe_component,
+};
 use serde_json::{Value, json};
 
 fn probe_setup(api: &Emulator, home: &std::path::Path) -> ServerSetup {
@@ -122,5 +128,91 @@ fn a_crash_answers_that_request_and_the_session_goes_on() {
         probe_outcome(&probe(&mut server, "list /downloads"), "list /downloads"),
         Ok(json!([]))
     );
+    finish_cleanly(server);
+}
+
+// ---- a guest that does not play fair ------------------------------------------------------
+
+/// The tools of guest/src/fixtures/hostile.rs, in the test-only fixture build.
+const HOSTILE_TOOLS: [&str; 2] = ["hostile_oversized_answer", "hostile_resource_flood"];
+
+fn hostile_setup(api: &Emulator, home: &std::path::Path) -> ServerSetup {
+    let fixtures = fixture_component();
+    ServerSetup::against(&api.base_url(), &home.join("downloads"))
+        .with_args(&["--component", fixtures.to_str().unwrap()])
+}
+
+fn call(server: &mut McpServer, tool: &str) -> Value {
+    server.request(
+        "tools/call",
+        json!({ "name": tool, "arguments": {}, "_meta": modern_meta() }),
+    )
+}
+
+/// A real tool of the same build answers as usual, in a fresh instance.
+fn assert_still_served(server: &mut McpServer) {
+    let answer = call(server, "test_simple_text");
+    assert_eq!(answer["result"]["isError"], Value::Null, "{answer}");
+    assert!(
+        answer["result"]["content"][0]["text"].is_string(),
+        "{answer}"
+    );
+}
+
+#[test]
+fn an_answer_past_64_mib_is_dropped_with_a_clear_error_and_the_next_is_served() {
+    let api = api();
+    let home = tempfile::tempdir().unwrap();
+    let mut server = McpServer::spawn(&hostile_setup(&api, home.path()));
+
+    // A well-formed result padded with 100 MiB of white space: taken whole, it would be a
+    // success for the client. The host stops reading at its cap instead.
+    let dropped = call(&mut server, "hostile_oversized_answer");
+    assert!(
+        crash_message(&dropped).contains("larger than 64 MiB"),
+        "{dropped}"
+    );
+    assert!(dropped.get("result").is_none(), "{dropped}");
+    assert_still_served(&mut server);
+    assert!(api.requests().is_empty());
+    finish_cleanly(server);
+}
+
+#[test]
+fn a_guest_opening_resources_without_end_is_stopped_at_the_table_limit() {
+    let api = api();
+    let home = tempfile::tempdir().unwrap();
+    let mut server = McpServer::spawn(&hostile_setup(&api, home.path()));
+
+    // The tool holds every header collection it creates and reports how many it got; the
+    // host's table refuses one long before the 100,000th, which ends that instance alone.
+    let stopped = call(&mut server, "hostile_resource_flood");
+    assert!(
+        crash_message(&stopped).contains("resource table has no free keys"),
+        "{stopped}"
+    );
+    assert_still_served(&mut server);
+    finish_cleanly(server);
+}
+
+/// The hostile tools exist only in the test build (the whole fixture module is left out of
+/// the component we ship, which tests/tests/conformance.rs checks): the embedded component
+/// knows no tool by those names and runs nothing.
+#[test]
+fn the_shipped_component_has_no_hostile_tools() {
+    let api = api();
+    let home = tempfile::tempdir().unwrap();
+    let mut server = McpServer::spawn(&ServerSetup::against(
+        &api.base_url(),
+        &home.path().join("downloads"),
+    ));
+    for name in HOSTILE_TOOLS {
+        let answer = call(&mut server, name);
+        let message = answer["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(name), "{answer}");
+        assert!(!message.contains("crashed"), "{answer}");
+        assert!(answer.get("result").is_none(), "{answer}");
+    }
+    assert!(api.requests().is_empty());
     finish_cleanly(server);
 }

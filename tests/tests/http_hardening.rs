@@ -1,15 +1,17 @@
 //! `serve --http` against clients that do not play fair, through the real binary and raw
 //! sockets: a short token beyond loopback, HTTP without `Host`, cross-origin preflights,
-//! more calls than the in-flight cap, and a client that trickles its headers. Each verdict
-//! comes from what the client received and what the emulator saw.
+//! more calls than the in-flight cap, a client that trickles its headers, and more idle
+//! connections than the process has descriptors. Each verdict comes from what the client
+//! received, what the server logged and what the emulator saw.
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::time::Duration;
+use std::net::{SocketAddr, TcpStream};
+use std::process::Command;
+use std::time::{Duration, Instant};
 
 use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig, Fault};
-use facturation_pro_emulator::harness::ServerSetup;
 use facturation_pro_emulator::harness::http_client::{HttpEndpoint, HttpMcpServer};
+use facturation_pro_emulator::harness::{McpServer, ServerSetup};
 use serde_json::json;
 
 fn setup(api: &Emulator, home: &tempfile::TempDir) -> ServerSetup {
@@ -205,4 +207,121 @@ fn a_client_trickling_its_headers_is_cut_off_and_others_are_served() {
         text.is_empty() || text.contains(" 408 ") || text.contains(" 400 "),
         "{text}"
     );
+}
+
+/// `serve --http` on a loopback port of its choosing, with at most `descriptors` open files;
+/// returns the server and the address it printed.
+fn serve_with_descriptor_limit(setup: &ServerSetup, descriptors: u32) -> (McpServer, SocketAddr) {
+    let server = setup
+        .clone()
+        .with_args(&["serve", "--http", "127.0.0.1:0"])
+        .command();
+    // The shell lowers its own limit, which the server inherits through exec.
+    let mut limited = Command::new("/bin/sh");
+    limited
+        .env_clear()
+        .envs(
+            server
+                .get_envs()
+                .filter_map(|(name, value)| Some((name, value?))),
+        )
+        .current_dir(&setup.cwd)
+        .arg("-c")
+        .arg(format!("ulimit -n {descriptors} && exec \"$0\" \"$@\""))
+        .arg(server.get_program())
+        .args(server.get_args());
+    let server = McpServer::spawn_command(limited);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let said = server.stderr();
+        if let Some(address) = said
+            .lines()
+            .find_map(|line| line.strip_prefix("facturation-pro-mcp: serving MCP on http://"))
+        {
+            let address = address.trim_end_matches("/mcp").parse().unwrap();
+            return (server, address);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "serve --http did not start: {said}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Where a server started some other way listens.
+struct Listening(SocketAddr);
+
+impl HttpEndpoint for Listening {
+    fn address(&self) -> SocketAddr {
+        self.0
+    }
+}
+
+#[test]
+fn out_of_descriptors_the_server_backs_off_logs_a_few_lines_and_recovers() {
+    let api = api();
+    let home = tempfile::tempdir().unwrap();
+    // A connection cap above the descriptor limit, so that accepting itself runs out of
+    // descriptors (EMFILE) rather than the cap holding connections back.
+    let setup = setup(&api, &home).with_env("FACTURATION_HTTP_MAX_CONNECTIONS", "500");
+    let (server, address) = serve_with_descriptor_limit(&setup, 64);
+    let endpoint = Listening(address);
+    assert_eq!(
+        endpoint
+            .post_json(&modern_discover_headers(), &discover_body())
+            .status,
+        200
+    );
+
+    // Twice as many idle connections as the process may have files: the system completes
+    // them all (its accept queue holds the ones the server cannot take), and the server's
+    // accept fails for as long as they are held.
+    let idle: Vec<TcpStream> = (0..128)
+        .map(|_| TcpStream::connect(address).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_secs(2));
+    let failures: Vec<String> = server
+        .stderr()
+        .lines()
+        .filter(|line| line.contains("accepting a connection failed"))
+        .map(str::to_string)
+        .collect();
+    drop(idle);
+
+    assert!(
+        !failures.is_empty(),
+        "the descriptor limit was never reached, so nothing was tested: {}",
+        server.stderr()
+    );
+    assert!(
+        failures
+            .iter()
+            .any(|line| line.contains("too many open files")),
+        "{failures:#?}"
+    );
+    // About one line a second, each counting the failures since the last: a handful, where
+    // a loop retrying at once writes millions.
+    assert!(
+        failures.len() <= 6,
+        "{} lines: {failures:#?}",
+        failures.len()
+    );
+    assert!(server.stderr().lines().count() <= 12, "{}", server.stderr());
+
+    // Once the idle clients are gone, an honest one is served.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let reply = endpoint.post_json(&modern_discover_headers(), &discover_body());
+        if reply.status == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not served again: {}",
+            reply.status
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(api.requests().is_empty());
 }

@@ -9,6 +9,7 @@ mod component;
 mod config;
 mod engine_config;
 mod http_server;
+mod legacy;
 mod locking;
 mod oauth;
 mod pacing;

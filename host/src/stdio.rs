@@ -3,48 +3,33 @@
 //! concurrently, so a call waiting on the API never delays a `ping` or another call.
 //!
 //! What a connection needs beyond single requests lives here:
-//! - a legacy client's handshake: what `initialize` negotiated is remembered and added to
-//!   each later request as the per-request `_meta` the component reads;
-//! - questions for the user: a legacy client cannot answer an `input_required` result, so
-//!   the host asks it with `elicitation/create` and sends the request again with the answers;
+//! - a legacy client's handshake, remembered for the connection and added to each later
+//!   request as `_meta`, and its questions, put to it as requests on stdout (the rules are
+//!   in crate::legacy, shared with `serve --http`);
 //! - cancellation: `notifications/cancelled` drops the request's instance (and the API
 //!   requests it was waiting on), and no response is sent for it;
 //! - a cap on requests in flight: beyond it, a request is told at once that the server is
 //!   busy, rather than piling up tasks and instances.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use anyhow::Result;
 use bytes::Bytes;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::io::{BufRead, Write};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 use tokio::task::{AbortHandle, JoinSet};
 
-use crate::component::{META_CAPABILITIES, META_VERSION, Runner, modern_headers};
+use crate::component::{Runner, modern_headers};
 use crate::http_server::limits::{BUSY_CODE, busy_message};
+use crate::legacy::{self, Conversation, Handshake};
 use crate::locking::lock;
 
 /// The longest line accepted, in bytes: the component refuses larger bodies anyway, and an
 /// inline upload is the only large message.
 const MAX_LINE_BYTES: usize = 32 << 20;
-
-/// How many times one request may come back with a question before we give up: the
-/// component asks once, and again only if the answer got lost.
-const MAX_QUESTION_ROUNDS: usize = 3;
-
-const META_CLIENT_INFO: &str = "io.modelcontextprotocol/clientInfo";
-
-/// What a legacy client's `initialize` settled.
-#[derive(Clone)]
-struct Handshake {
-    version: String,
-    capabilities: Value,
-    client_info: Value,
-}
 
 /// State of one stdio connection, shared by its request tasks.
 struct Connection {
@@ -55,7 +40,6 @@ struct Connection {
     handshake: Mutex<Option<Handshake>>,
     /// Our questions to the client that await an answer, by the id we gave them.
     questions: Mutex<HashMap<String, oneshot::Sender<Value>>>,
-    next_question: AtomicU64,
     /// Requests being handled, by their id as JSON text, so a cancellation can stop them.
     in_flight: Mutex<HashMap<String, AbortHandle>>,
     /// One permit per request being handled (FACTURATION_MAX_IN_FLIGHT).
@@ -106,7 +90,6 @@ pub async fn serve(runner: Runner) -> Result<()> {
         output: sender,
         handshake: Mutex::new(None),
         questions: Mutex::new(HashMap::new()),
-        next_question: AtomicU64::new(1),
         in_flight: Mutex::new(HashMap::new()),
         permits: Arc::new(Semaphore::new(max_in_flight)),
     });
@@ -190,10 +173,7 @@ impl Connection {
                 }
                 // Other notifications change nothing here.
             }
-            (Some(Value::String(method)), Some(id))
-                if method == "initialize"
-                    && message["params"]["_meta"].get(META_VERSION).is_none() =>
-            {
+            (Some(_), Some(id)) if legacy::is_handshake(&message) => {
                 let reply = self.answer(id, message).await;
                 self.send_reply(reply);
             }
@@ -217,7 +197,7 @@ impl Connection {
             (None, Some(id))
                 if message.get("result").is_some() || message.get("error").is_some() =>
             {
-                if let Some(waiting) = lock(&self.questions).remove(&id.to_string()) {
+                if let Some(waiting) = lock(&self.questions).remove(&legacy::answer_key(&id)) {
                     let _ = waiting.send(message);
                 }
             }
@@ -268,16 +248,15 @@ impl Connection {
 
     /// Answers one request, asking the user on the client's behalf when needed.
     async fn answer(&self, id: Value, mut message: Value) -> Option<Bytes> {
-        let method = message["method"].as_str().unwrap_or_default().to_string();
-        let modern = message["params"]["_meta"].get(META_VERSION).is_some();
+        let modern = legacy::is_modern(&message);
         let handshake = lock(&self.handshake).clone();
         if !modern {
-            match (method.as_str(), &handshake) {
-                ("initialize", Some(_)) => {
+            match (message["method"].as_str(), &handshake) {
+                (Some("initialize"), Some(_)) => {
                     return error(&id, -32600, "the session is already initialized");
                 }
-                ("initialize", None) => return self.initialize(id, message).await,
-                ("ping", None) => {}
+                (Some("initialize"), None) => return self.initialize(id, message).await,
+                (Some("ping"), None) => {}
                 (_, None) => {
                     return error(
                         &id,
@@ -286,7 +265,7 @@ impl Connection {
                          per-request `_meta`, as protocol 2026-07-28 does)",
                     );
                 }
-                (_, Some(handshake)) => add_meta(&mut message, handshake),
+                (_, Some(handshake)) => handshake.add_meta(&mut message),
             }
         }
         let headers = if modern {
@@ -294,91 +273,36 @@ impl Connection {
         } else {
             Vec::new()
         };
+        let reply = self
+            .run(&id, &headers, Bytes::from(message.to_string()))
+            .await;
         // Only a legacy client's tool call can come back with a question the host must ask:
         // a modern client asks its user itself.
-        let handshake = handshake.filter(|handshake| {
-            !modern && method == "tools/call" && handshake.capabilities.get("elicitation").is_some()
-        });
-        for _ in 0..MAX_QUESTION_ROUNDS {
-            let reply = self
-                .run(&id, &headers, Bytes::from(message.to_string()))
-                .await;
-            let Some(handshake) = &handshake else {
-                return reply;
-            };
-            let parsed: Value = reply
-                .as_deref()
-                .and_then(|text| serde_json::from_slice(text).ok())
-                .unwrap_or_default();
-            let result = &parsed["result"];
-            if result["resultType"] != "input_required" {
-                return reply;
+        match handshake {
+            Some(handshake)
+                if !modern
+                    && message["method"] == "tools/call"
+                    && handshake.answers_questions() =>
+            {
+                let call = StdioCall {
+                    connection: self,
+                    id: &id,
+                };
+                legacy::follow_questions(&call, &handshake, message, reply).await
             }
-            let answers = self
-                .ask_user(result["inputRequests"].as_object(), handshake)
-                .await;
-            let Some(params) = message["params"].as_object_mut() else {
-                return reply;
-            };
-            params.insert("inputResponses".into(), Value::Object(answers));
-            params.insert("requestState".into(), result["requestState"].clone());
+            _ => reply,
         }
-        error(
-            &id,
-            -32603,
-            "the server kept asking the same question; nothing was done",
-        )
     }
 
     async fn initialize(&self, id: Value, message: Value) -> Option<Bytes> {
         let reply = self.run(&id, &[], Bytes::from(message.to_string())).await;
-        let parsed: Value = reply
+        if let Some(handshake) = reply
             .as_deref()
-            .and_then(|text| serde_json::from_slice(text).ok())
-            .unwrap_or_default();
-        if let Some(version) = parsed["result"]["protocolVersion"].as_str() {
-            let params = &message["params"];
-            *lock(&self.handshake) = Some(Handshake {
-                version: version.to_string(),
-                capabilities: params["capabilities"].clone(),
-                client_info: params["clientInfo"].clone(),
-            });
+            .and_then(|reply| Handshake::settled(&message, reply))
+        {
+            *lock(&self.handshake) = Some(handshake);
         }
         reply
-    }
-
-    /// Puts each question to the client (server-to-client requests, as legacy revisions
-    /// have them) and gathers the answers; a question that gets no usable answer counts as
-    /// dismissed.
-    async fn ask_user(
-        &self,
-        questions: Option<&Map<String, Value>>,
-        handshake: &Handshake,
-    ) -> Map<String, Value> {
-        let mut answers = Map::new();
-        for (key, question) in questions.into_iter().flatten() {
-            let id = format!(
-                "server-{}",
-                self.next_question.fetch_add(1, Ordering::Relaxed)
-            );
-            let mut params = question["params"].clone();
-            // Elicitation modes came with 2025-11-25; earlier clients know only the form.
-            if handshake.version.as_str() < "2025-11-25"
-                && let Some(params) = params.as_object_mut()
-            {
-                params.remove("mode");
-            }
-            let (sender, receiver) = oneshot::channel();
-            lock(&self.questions).insert(json!(id).to_string(), sender);
-            let request = json!({ "jsonrpc": "2.0", "id": id, "method": question["method"], "params": params });
-            self.send(&request);
-            let answer = match receiver.await {
-                Ok(reply) if reply.get("result").is_some() => reply["result"].clone(),
-                _ => json!({ "action": "cancel" }),
-            };
-            answers.insert(key.clone(), answer);
-        }
-        answers
     }
 
     /// One request through one fresh instance; its JSON-RPC reply as the component wrote
@@ -403,29 +327,38 @@ impl Connection {
     }
 }
 
-/// What the handshake settled, as the per-request metadata the component reads.
-fn add_meta(message: &mut Value, handshake: &Handshake) {
-    match message.get("params") {
-        None | Some(Value::Null) => message["params"] = json!({}),
-        Some(Value::Object(_)) => {}
-        // Left as it is, for the component to refuse with the request's id.
-        Some(_) => return,
+/// One legacy tool call on this connection, as the question loop sees it.
+struct StdioCall<'a> {
+    connection: &'a Connection,
+    id: &'a Value,
+}
+
+impl Conversation for StdioCall<'_> {
+    type Reply = Option<Bytes>;
+
+    async fn run(&self, body: Bytes) -> Option<Bytes> {
+        self.connection.run(self.id, &[], body).await
     }
-    let Some(params) = message["params"].as_object_mut() else {
-        return;
-    };
-    let meta = params.entry("_meta").or_insert_with(|| json!({}));
-    if let Some(meta) = meta.as_object_mut() {
-        meta.insert(META_VERSION.into(), json!(handshake.version));
-        meta.insert(META_CAPABILITIES.into(), handshake.capabilities.clone());
-        meta.insert(META_CLIENT_INFO.into(), handshake.client_info.clone());
+
+    fn text(reply: &Option<Bytes>) -> Option<&[u8]> {
+        reply.as_deref()
+    }
+
+    /// The question goes out as a line like any other; the reader hands its answer over.
+    async fn ask(&self, id: &str, request: Value) -> Option<Value> {
+        let (sender, receiver) = oneshot::channel();
+        lock(&self.connection.questions).insert(legacy::answer_key(&json!(id)), sender);
+        self.connection.send(&request);
+        receiver.await.ok()
+    }
+
+    fn failure(&self, message: &str) -> Option<Bytes> {
+        Some(legacy::internal_error(self.id, message))
     }
 }
 
 fn error(id: &Value, code: i64, message: &str) -> Option<Bytes> {
-    let error =
-        json!({ "jsonrpc": "2.0", "id": id, "error": { "code": code, "message": message } });
-    Some(Bytes::from(error.to_string()))
+    Some(legacy::error_reply(id, code, message))
 }
 
 fn is_one_line_object(body: &[u8]) -> bool {
@@ -435,7 +368,7 @@ fn is_one_line_object(body: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::component::{MODERN_VERSION, header_safe};
+    use crate::component::{META_VERSION, MODERN_VERSION, header_safe};
 
     #[test]
     fn frames_skip_blank_lines_and_refuse_oversized_ones() {
@@ -463,22 +396,6 @@ mod tests {
         assert_eq!(header_safe("get_customer"), "get_customer");
         assert_eq!(header_safe("facture n°1"), "=?base64?ZmFjdHVyZSBuwrAx?=");
         assert_eq!(header_safe("=?base64?x?="), "=?base64?PT9iYXNlNjQ/eD89?=");
-    }
-
-    #[test]
-    fn the_handshake_travels_as_per_request_metadata() {
-        let mut message = json!({ "jsonrpc": "2.0", "id": 1, "method": "tools/list" });
-        let handshake = Handshake {
-            version: "2025-06-18".into(),
-            capabilities: json!({ "elicitation": {} }),
-            client_info: json!({ "name": "c", "version": "1" }),
-        };
-        add_meta(&mut message, &handshake);
-        assert_eq!(message["params"]["_meta"][META_VERSION], "2025-06-18");
-        assert_eq!(
-            message["params"]["_meta"][META_CAPABILITIES],
-            json!({ "elicitation": {} })
-        );
     }
 
     #[test]

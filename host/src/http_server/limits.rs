@@ -23,6 +23,15 @@ const DEFAULT_MAX_CONNECTIONS: u64 = 256;
 /// up.
 const DEFAULT_READ_TIMEOUT_SECS: u64 = 10;
 
+/// Legacy HTTP sessions remembered at once. A session holds only its handshake (bounded in
+/// size), so this is about memory a few kilobytes at a time; a client that opens more
+/// without ending any is told the server is busy.
+const DEFAULT_MAX_SESSIONS: u64 = 256;
+
+/// Minutes a legacy HTTP session is kept without a request. Longer than any question may
+/// wait for its answer, so a call never loses its session while the user decides.
+const DEFAULT_SESSION_IDLE_MINUTES: u64 = 30;
+
 /// The JSON-RPC error code of a "server busy" answer (one of the codes JSON-RPC leaves to
 /// servers), on both transports.
 pub const BUSY_CODE: i64 = -32000;
@@ -46,6 +55,11 @@ pub struct ServeLimits {
     pub max_connections: usize,
     /// FACTURATION_HTTP_READ_TIMEOUT_SECS.
     pub read_timeout: Duration,
+    /// FACTURATION_HTTP_MAX_SESSIONS: legacy sessions (those opened by `initialize`) kept
+    /// at once; beyond it, `initialize` is told the server is busy.
+    pub max_sessions: usize,
+    /// FACTURATION_HTTP_SESSION_IDLE_MINUTES: how long a session lasts without a request.
+    pub session_idle: Duration,
 }
 
 impl ServeLimits {
@@ -69,6 +83,20 @@ impl ServeLimits {
                 DEFAULT_READ_TIMEOUT_SECS,
                 3600,
             )?),
+            max_sessions: whole_number(
+                source,
+                "FACTURATION_HTTP_MAX_SESSIONS",
+                DEFAULT_MAX_SESSIONS,
+                100_000,
+            )? as usize,
+            session_idle: Duration::from_secs(
+                60 * whole_number(
+                    source,
+                    "FACTURATION_HTTP_SESSION_IDLE_MINUTES",
+                    DEFAULT_SESSION_IDLE_MINUTES,
+                    24 * 60,
+                )?,
+            ),
         })
     }
 }
@@ -89,6 +117,8 @@ mod tests {
         let limits = ServeLimits::from_source(&Source::from_pairs(&[])).unwrap();
         assert_eq!(limits.max_in_flight, 32);
         assert_eq!(limits.read_timeout, Duration::from_secs(10));
+        assert_eq!(limits.max_sessions, 256);
+        assert_eq!(limits.session_idle, Duration::from_secs(30 * 60));
         let set = ServeLimits::from_source(&Source::from_pairs(&[(
             "FACTURATION_HTTP_MAX_CONNECTIONS",
             "8",

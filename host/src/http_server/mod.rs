@@ -9,8 +9,11 @@ mod accept;
 mod body;
 mod checks;
 mod cors;
+mod event_stream;
+mod legacy_sessions;
 pub mod limits;
 mod request;
+mod sessions;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;

@@ -1,13 +1,13 @@
 //! One HTTP request, from the host's side: the checks that need no component (well-formed
 //! HTTP, CORS preflight, bearer token, room in flight), then the body within its bounds,
-//! then a fresh instance of the component.
+//! then a fresh instance of the component, with what a legacy session adds
+//! (legacy_sessions.rs).
 
 use std::sync::Arc;
 
 use bytes::Bytes;
 use http::header::ORIGIN;
 use http::{HeaderValue, Response};
-use http_body_util::Full;
 use hyper::body::Incoming;
 use serde_json::json;
 use tokio::sync::Semaphore;
@@ -15,11 +15,14 @@ use tokio::sync::Semaphore;
 use super::body::{BodyError, MAX_BODY_BYTES, MAX_LARGE_BODIES, read_body};
 use super::checks::{bearer_matches, well_formed};
 use super::cors::{self, AllowedOrigins};
+use super::event_stream::{Body, full};
+use super::legacy_sessions;
 use super::limits::{BUSY_CODE, ServeLimits, busy_message};
+use super::sessions::{SESSION_HEADER, Sessions};
 use crate::component::Runner;
 
 /// JSON-RPC's code for a request that is not a valid one.
-const INVALID_REQUEST: i64 = -32600;
+pub const INVALID_REQUEST: i64 = -32600;
 
 /// Seconds a client told the server is busy should wait before trying again: a request
 /// usually takes well under that.
@@ -34,6 +37,8 @@ pub struct Shared {
     pub in_flight: Arc<Semaphore>,
     /// Permits for large bodies being held.
     pub large_bodies: Arc<Semaphore>,
+    /// Legacy clients' sessions.
+    pub sessions: Sessions,
 }
 
 impl Shared {
@@ -47,6 +52,11 @@ impl Shared {
                 .map(|(_, value)| value.as_str()),
         );
         Shared {
+            sessions: Sessions::new(
+                limits.max_sessions,
+                limits.session_idle,
+                limits.max_in_flight,
+            ),
             in_flight: Arc::new(Semaphore::new(limits.max_in_flight)),
             large_bodies: Arc::new(Semaphore::new(MAX_LARGE_BODIES)),
             runner,
@@ -58,7 +68,7 @@ impl Shared {
 
 /// The answer to one request, with the CORS headers a page from an allowed origin needs to
 /// read it.
-pub async fn answer(shared: &Shared, request: http::Request<Incoming>) -> Response<Full<Bytes>> {
+pub async fn answer(shared: &Shared, request: http::Request<Incoming>) -> Response<Body> {
     let origin = request
         .headers()
         .get(ORIGIN)
@@ -78,7 +88,7 @@ pub async fn answer(shared: &Shared, request: http::Request<Incoming>) -> Respon
     response
 }
 
-async fn handle(shared: &Shared, request: http::Request<Incoming>) -> Response<Full<Bytes>> {
+async fn handle(shared: &Shared, request: http::Request<Incoming>) -> Response<Body> {
     let (mut parts, body) = request.into_parts();
     if let Err((status, message)) = well_formed(&parts) {
         return refusal(status, INVALID_REQUEST, &message);
@@ -102,8 +112,18 @@ async fn handle(shared: &Shared, request: http::Request<Incoming>) -> Response<F
     }
     // The token is the host's secret: the sandbox never sees it.
     parts.headers.remove(http::header::AUTHORIZATION);
-    // Taken before the body is read, so that bodies in memory are bounded by the cap.
-    let Ok(_in_flight) = shared.in_flight.clone().try_acquire_owned() else {
+    // Taken before the body is read, so that bodies in memory are bounded by the cap. At
+    // the cap, a session's client may still answer the question a held call awaits.
+    let in_flight = shared
+        .in_flight
+        .clone()
+        .try_acquire_owned()
+        .ok()
+        .or_else(|| {
+            let session = parts.headers.get(SESSION_HEADER)?.to_str().ok()?;
+            shared.sessions.answer_permit(session)
+        });
+    let Some(in_flight) = in_flight else {
         return busy(&busy_message(shared.limits.max_in_flight));
     };
     let (body, _large_body) =
@@ -111,22 +131,12 @@ async fn handle(shared: &Shared, request: http::Request<Incoming>) -> Response<F
             Ok(read) => read,
             Err(error) => return body_refusal(error),
         };
-    match shared
-        .runner
-        .handle(http::Request::from_parts(parts, body))
-        .await
-    {
-        Ok(response) => response.map(Full::new),
-        Err(crash) => {
-            eprintln!("facturation-pro-mcp: {}", crash.0);
-            refusal(500, INVALID_REQUEST, &crash.0)
-        }
-    }
+    legacy_sessions::respond(shared, parts, body, in_flight).await
 }
 
 /// A CORS preflight: granted for an allowed origin, refused without any CORS header for
 /// the others (the browser then sends nothing).
-fn preflight(shared: &Shared, origin: HeaderValue) -> Response<Full<Bytes>> {
+fn preflight(shared: &Shared, origin: HeaderValue) -> Response<Body> {
     let allowed = origin
         .to_str()
         .is_ok_and(|origin| shared.origins.allows(origin));
@@ -137,13 +147,13 @@ fn preflight(shared: &Shared, origin: HeaderValue) -> Response<Full<Bytes>> {
             "requests from this origin are not allowed (FACTURATION_HTTP_ALLOWED_ORIGINS)",
         );
     }
-    let mut response = Response::new(Full::new(Bytes::new()));
+    let mut response = Response::new(full(Bytes::new()));
     *response.status_mut() = http::StatusCode::NO_CONTENT;
     cors::grant_preflight(response.headers_mut(), origin);
     response
 }
 
-fn body_refusal(error: BodyError) -> Response<Full<Bytes>> {
+fn body_refusal(error: BodyError) -> Response<Body> {
     match error {
         BodyError::TooLarge => refusal(
             413,
@@ -169,7 +179,7 @@ fn body_refusal(error: BodyError) -> Response<Full<Bytes>> {
 }
 
 /// A 503 saying when to try again.
-fn busy(message: &str) -> Response<Full<Bytes>> {
+pub fn busy(message: &str) -> Response<Body> {
     let mut response = refusal(503, BUSY_CODE, message);
     response.headers_mut().insert(
         http::header::RETRY_AFTER,
@@ -178,12 +188,12 @@ fn busy(message: &str) -> Response<Full<Bytes>> {
     response
 }
 
-fn refusal(status: u16, code: i64, message: &str) -> Response<Full<Bytes>> {
+pub fn refusal(status: u16, code: i64, message: &str) -> Response<Body> {
     let body =
         json!({ "jsonrpc": "2.0", "id": null, "error": { "code": code, "message": message } });
     Response::builder()
         .status(status)
         .header(http::header::CONTENT_TYPE, "application/json")
-        .body(Full::new(Bytes::from(body.to_string())))
+        .body(full(Bytes::from(body.to_string())))
         .expect("a valid response")
 }

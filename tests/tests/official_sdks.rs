@@ -109,13 +109,9 @@ fn session(script: &str, transport: SdkTransport, mode: &str, expected_version: 
     );
     assert_eq!(summary["fetched_company_name"], "SDK SARL", "{summary}");
     // Both SDKs declare elicitation (they have a handler), so the delete is confirmed through
-    // it, except in one case: a handshake-era client over HTTP. The server keeps no state
-    // between HTTP requests, so what `initialize` declared is gone by the tool call, and the
-    // delete goes ahead on the client's own approval (the tool is marked destructive), as
-    // for any client without elicitation. README, "Protocols and transports", says so.
-    let legacy_http = mode == "legacy" && matches!(transport, SdkTransport::Http);
-    let expected_questions = if legacy_http { 0 } else { 1 };
-    assert_eq!(summary["elicitations"], expected_questions, "{summary}");
+    // it, on every wire: a handshake-era client over HTTP is asked on the session its
+    // `initialize` opened, in the middle of the call (tests/tests/legacy_http_sessions.rs).
+    assert_eq!(summary["elicitations"], 1, "{summary}");
     let id = summary["customer_id"]
         .as_u64()
         .expect("the new customer's id");

@@ -7,6 +7,7 @@
 //! container images, when scripts/build-images.sh has built them, are measured too (images.rs).
 
 mod images;
+mod stages;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -58,6 +59,17 @@ fn main() -> anyhow::Result<()> {
     let setup = ServerSetup::against(&emulator.base_url(), &downloads)
         .with_env("FACTURATION_REQUESTS_PER_5MIN", "1000000")
         .with_env("FACTURATION_REQUESTS_PER_DAY", "1000000");
+    // `stages [ROUNDS]`: only the stage table, for reruns and profiling (see stages.rs).
+    let mut arguments = std::env::args().skip(1);
+    if arguments.next().as_deref() == Some("stages") {
+        let rounds = arguments
+            .next()
+            .map(|rounds| rounds.parse())
+            .transpose()?
+            .unwrap_or(stages::ROUNDS);
+        print_table(stages::rows(&emulator, &setup, rounds));
+        return Ok(());
+    }
     let mut rows = Vec::new();
 
     // Cold start: process spawn until the first answer (to initialize) has been read.
@@ -287,12 +299,19 @@ fn main() -> anyhow::Result<()> {
 
     rows.extend(images::rows(&setup, precompiled));
 
+    // Last, with servers of its own, so the figures above keep their meaning.
+    rows.extend(stages::rows(&emulator, &setup, stages::ROUNDS));
+
+    print_table(rows);
+    print_sizes_per_tool(&tools);
+    Ok(())
+}
+
+fn print_table(rows: Vec<String>) {
     println!("| measure | value | target | ratio |\n|---|---|---|---|");
     for line in rows {
         println!("{line}");
     }
-    print_sizes_per_tool(&tools);
-    Ok(())
 }
 
 /// Every tool's share, largest first: where trimming would pay.
@@ -584,39 +603,39 @@ impl KeepAlive {
             .get_mut()
             .write_all(request.as_bytes())
             .expect("send to serve --http");
-        let (status, answer) = self.read_response();
+        let (status, answer) = read_response(&mut self.stream);
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
         serde_json::from_slice(&answer).expect("a JSON answer")
     }
+}
 
-    /// Status and body of the next response; the server sizes its bodies with
-    /// Content-Length, which is all this reads.
-    fn read_response(&mut self) -> (u16, Vec<u8>) {
-        let mut line = String::new();
-        self.stream.read_line(&mut line).expect("a status line");
-        let status = line
-            .split(' ')
-            .nth(1)
-            .and_then(|code| code.parse().ok())
-            .unwrap_or_else(|| panic!("bad status line {line:?}"));
-        let mut length = None;
-        loop {
-            line.clear();
-            self.stream.read_line(&mut line).expect("a header line");
-            let header = line.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = header.split_once(':')
-                && name.eq_ignore_ascii_case("content-length")
-            {
-                length = value.trim().parse().ok();
-            }
+/// Status and body of the next response on `stream`; the servers measured here size their
+/// bodies with Content-Length, which is all this reads.
+fn read_response(stream: &mut BufReader<TcpStream>) -> (u16, Vec<u8>) {
+    let mut line = String::new();
+    stream.read_line(&mut line).expect("a status line");
+    let status = line
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("bad status line {line:?}"));
+    let mut length = None;
+    loop {
+        line.clear();
+        stream.read_line(&mut line).expect("a header line");
+        let header = line.trim_end();
+        if header.is_empty() {
+            break;
         }
-        let mut body = vec![0; length.expect("a Content-Length")];
-        self.stream.read_exact(&mut body).expect("the body");
-        (status, body)
+        if let Some((name, value)) = header.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().ok();
+        }
     }
+    let mut body = vec![0; length.expect("a Content-Length")];
+    stream.read_exact(&mut body).expect("the body");
+    (status, body)
 }
 
 /// Median time of `runs` requests sent one after the other; `check` sees each response.
@@ -669,10 +688,7 @@ fn start_time_of(command: Command) -> Duration {
 
 /// One GET with a fresh connection, as the server makes them, reading the whole answer.
 fn native_get(port: u16, path: &str) -> Duration {
-    let credentials = BASE64_STANDARD.encode("demo-api-id:demo-api-key");
-    let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Basic {credentials}\r\nUser-Agent: bench (bench@example.test)\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
-    );
+    let request = api_get(port, path, "close");
     let started = Instant::now();
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to the emulator");
     stream.write_all(request.as_bytes()).expect("send");
@@ -685,6 +701,14 @@ fn native_get(port: u16, path: &str) -> Duration {
         String::from_utf8_lossy(&answer)
     );
     elapsed
+}
+
+/// The GET the server's get_customer sends, with `connection` as the Connection header.
+fn api_get(port: u16, path: &str, connection: &str) -> String {
+    let credentials = BASE64_STANDARD.encode("demo-api-id:demo-api-key");
+    format!(
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Basic {credentials}\r\nUser-Agent: bench (bench@example.test)\r\nAccept: application/json\r\nConnection: {connection}\r\n\r\n"
+    )
 }
 
 /// VmHWM: the most resident memory the process has had (Linux only).

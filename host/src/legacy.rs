@@ -32,7 +32,7 @@ const INTERNAL_ERROR: i64 = -32603;
 /// What a legacy client's `initialize` settled.
 #[derive(Clone, Debug)]
 pub struct Handshake {
-    pub version: String,
+    version: String,
     capabilities: Value,
     client_info: Value,
 }

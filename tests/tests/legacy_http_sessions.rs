@@ -380,3 +380,30 @@ fn the_session_cap_holds() {
     assert_ne!(third, first);
     assert_eq!(world.tools_list(Some(&second)).status, 200);
 }
+
+/// With one request in flight allowed, the held call takes it: its client's answer still
+/// gets through (or the call would wait for nothing), but nothing else does.
+#[test]
+fn at_the_in_flight_cap_only_the_awaited_answer_gets_through() {
+    let world = World::new(|setup| setup.with_env("FACTURATION_MAX_IN_FLIGHT", "1"));
+    let customer = world
+        .emulator
+        .insert_customer(1001, json!({ "company_name": "Capped" }));
+    let session = world.session();
+    let mut stream = world.start_delete(&session, customer);
+    let asked = question(&mut stream, customer);
+    let other_request = world.tools_list(Some(&session));
+    assert_eq!(other_request.status, 503, "{other_request:?}");
+    let accepted = world.answer(
+        &session,
+        &asked,
+        json!({ "action": "accept", "content": { "confirm": true } }),
+    );
+    assert_eq!(accepted.status, 202, "{accepted:?}");
+    let done = stream.next_message().expect("the call's answer");
+    assert_eq!(done["result"]["isError"], false, "{done}");
+    assert!(stream.next_message().is_none());
+    assert_eq!(world.deletes(), 1);
+    // The call over, its permit is free again.
+    assert_eq!(world.tools_list(Some(&session)).status, 200);
+}

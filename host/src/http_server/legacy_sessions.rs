@@ -21,7 +21,8 @@ use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
 
 use super::event_stream::{Body, EventStream, full, message_event};
-use super::request::{INVALID_REQUEST, Shared, busy, refusal};
+use super::limits::busy_message;
+use super::request::{INVALID_REQUEST, Room, Shared, busy, refusal};
 use super::sessions::{MAX_HANDSHAKE_BYTES, NotOpened, SESSION_HEADER, Session};
 use crate::component::{Crash, Runner};
 use crate::legacy::{self, Conversation, Handshake};
@@ -30,17 +31,17 @@ use crate::legacy::{self, Conversation, Handshake};
 /// states stay valid, after which an answer could confirm nothing anyway.
 const QUESTION_PATIENCE: Duration = Duration::from_secs(10 * 60);
 
-/// Answers a request whose body has been read; `permit` is its room in flight, which a
+/// Answers a request whose body has been read; `room` is its room in flight, which a
 /// held call keeps until its final answer.
-pub async fn respond(
-    shared: &Shared,
-    parts: Parts,
-    body: Bytes,
-    permit: OwnedSemaphorePermit,
-) -> Response<Body> {
+pub async fn respond(shared: &Shared, parts: Parts, body: Bytes, room: Room) -> Response<Body> {
     let message = serde_json::from_slice::<Value>(&body)
         .ok()
         .filter(Value::is_object);
+    let permit = match room {
+        Room::InFlight(permit) => permit,
+        Room::AnswerOnly(permit) if is_response(message.as_ref()) => permit,
+        Room::AnswerOnly(_) => return busy(&busy_message(shared.limits.max_in_flight)),
+    };
     let session_id = parts
         .headers
         .get(SESSION_HEADER)
@@ -70,7 +71,7 @@ pub async fn respond(
     let Some(mut message) = legacy_message else {
         return run(&shared.runner, parts, body).await;
     };
-    if message.get("method").is_none() {
+    if is_response(Some(&message)) {
         // The client's response to a question of ours: for this session's waiting call
         // only, so that no one else's answer can confirm it.
         return match session.deliver(message) {
@@ -159,6 +160,12 @@ fn component_answer(answer: Result<Response<Bytes>, Crash>) -> Response<Body> {
             refusal(500, INVALID_REQUEST, &crash.0)
         }
     }
+}
+
+/// Whether `message` is a JSON-RPC response (to a question of ours), not a request or a
+/// notification.
+fn is_response(message: Option<&Value>) -> bool {
+    message.is_some_and(|message| message.get("method").is_none())
 }
 
 fn unknown_session() -> Response<Body> {

@@ -10,7 +10,7 @@ use http::header::ORIGIN;
 use http::{HeaderValue, Response};
 use hyper::body::Incoming;
 use serde_json::json;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::body::{BodyError, MAX_BODY_BYTES, MAX_LARGE_BODIES, read_body};
 use super::checks::{bearer_matches, well_formed};
@@ -113,25 +113,36 @@ async fn handle(shared: &Shared, request: http::Request<Incoming>) -> Response<B
     // The token is the host's secret: the sandbox never sees it.
     parts.headers.remove(http::header::AUTHORIZATION);
     // Taken before the body is read, so that bodies in memory are bounded by the cap. At
-    // the cap, a session's client may still answer the question a held call awaits.
-    let in_flight = shared
-        .in_flight
-        .clone()
-        .try_acquire_owned()
-        .ok()
-        .or_else(|| {
-            let session = parts.headers.get(SESSION_HEADER)?.to_str().ok()?;
-            shared.sessions.answer_permit(session)
-        });
-    let Some(in_flight) = in_flight else {
-        return busy(&busy_message(shared.limits.max_in_flight));
+    // the cap, a session's client may still answer the question a held call awaits (the
+    // calls holding the permits may be the very ones waiting), and do nothing else.
+    let room = match shared.in_flight.clone().try_acquire_owned() {
+        Ok(permit) => Room::InFlight(permit),
+        Err(_) => {
+            let answer = parts
+                .headers
+                .get(SESSION_HEADER)
+                .and_then(|session| session.to_str().ok())
+                .and_then(|session| shared.sessions.answer_permit(session));
+            match answer {
+                Some(permit) => Room::AnswerOnly(permit),
+                None => return busy(&busy_message(shared.limits.max_in_flight)),
+            }
+        }
     };
     let (body, _large_body) =
         match read_body(body, shared.limits.read_timeout, &shared.large_bodies).await {
             Ok(read) => read,
             Err(error) => return body_refusal(error),
         };
-    legacy_sessions::respond(shared, parts, body, in_flight).await
+    legacy_sessions::respond(shared, parts, body, room).await
+}
+
+/// What lets a request in.
+pub enum Room {
+    /// One of the permits of the in-flight cap.
+    InFlight(OwnedSemaphorePermit),
+    /// Room for a session's answer to a question, taken at the cap: anything else is busy.
+    AnswerOnly(OwnedSemaphorePermit),
 }
 
 /// A CORS preflight: granted for an allowed origin, refused without any CORS header for

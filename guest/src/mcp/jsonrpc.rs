@@ -149,7 +149,16 @@ pub fn success(id: &Value, result: Value) -> Value {
 
 /// A success whose result is JSON text already written.
 pub fn success_text(id: &Value, result: &str) -> String {
-    format!(r#"{{"jsonrpc":"2.0","id":{id},"result":{result}}}"#)
+    // Sized up front: `result` can be the whole tool list, which `format!` would copy
+    // several times while growing its buffer.
+    let id = id.to_string();
+    let mut text = String::with_capacity(result.len() + id.len() + 32);
+    text.push_str(r#"{"jsonrpc":"2.0","id":"#);
+    text.push_str(&id);
+    text.push_str(r#","result":"#);
+    text.push_str(result);
+    text.push('}');
+    text
 }
 
 pub fn failure(id: &Value, error: &RpcError) -> Value {

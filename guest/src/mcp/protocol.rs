@@ -9,6 +9,8 @@
 //! metadata our host adds for a stdio client it saw initialize). Results are shaped for the
 //! version of the request that asked: a revision never sees fields it did not define.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value, json};
 
 use super::jsonrpc::{INVALID_PARAMS, METHOD_NOT_FOUND, RpcError, UNSUPPORTED_PROTOCOL_VERSION};
@@ -297,11 +299,19 @@ impl<P: ToolProvider, L: LibraryProvider> Server<P, L> {
             Some(_) => return Err(RpcError::new(INVALID_PARAMS, "`cursor` must be a string")),
         };
         let end = (start + self.page_size).min(tools.len());
-        let page: Vec<String> = tools[start..end]
-            .iter()
-            .map(|tool| for_revision(tool, dialect.version))
-            .collect();
-        let mut result = format!("{{\"tools\":[{}]", page.join(","));
+        let page = &tools[start..end];
+        // Sized once: the page is most of the answer (some 100 kB), and growing the text
+        // by doubling would copy it over and over in a fresh instance's memory.
+        let text_length: usize = page.iter().map(|tool| tool.len() + 1).sum();
+        let mut result = String::with_capacity(text_length + 512);
+        result.push_str("{\"tools\":[");
+        for (index, tool) in page.iter().enumerate() {
+            if index > 0 {
+                result.push(',');
+            }
+            result.push_str(&for_revision(tool, dialect.version));
+        }
+        result.push(']');
         let mut field = |name: &str, value: Value| {
             result.push_str(&format!(",{}:{value}", Value::from(name)));
         };
@@ -429,12 +439,12 @@ fn can_ask_with_form(capabilities: &Value) -> bool {
 /// A tool definition as `version` knows it: `title` and `outputSchema` came with
 /// 2025-06-18, annotations (which then held the title) with 2025-03-26. The newer revisions, which most clients speak,
 /// take the text as it is.
-fn for_revision(tool: &str, version: &str) -> String {
+fn for_revision(tool: &'static str, version: &str) -> Cow<'static, str> {
     if version >= "2025-06-18" {
-        return tool.to_string();
+        return Cow::Borrowed(tool);
     }
     let Ok(Value::Object(mut tool)) = serde_json::from_str::<Value>(tool) else {
-        return tool.to_string();
+        return Cow::Borrowed(tool);
     };
     let title = tool.remove("title");
     tool.remove("outputSchema");
@@ -446,7 +456,7 @@ fn for_revision(tool: &str, version: &str) -> String {
         // 2025-03-26 knew a tool's display title only as an annotation.
         annotations.insert("title".into(), title);
     }
-    Value::Object(tool).to_string()
+    Cow::Owned(Value::Object(tool).to_string())
 }
 
 /// A tool result as `version` knows it: `structuredContent` came with 2025-06-18.

@@ -197,6 +197,13 @@ pub fn rows(emulator: &Emulator, setup: &ServerSetup, rounds: usize) -> Vec<Stri
         "",
         String::new(),
     ));
+    let parse = client_parse_time(&mut http, rounds);
+    rows.push(row(
+        "bench client: parsing one tools/list answer (inside every tools/list row)",
+        ms(parse),
+        "",
+        String::new(),
+    ));
     for (transport, list) in [("HTTP", list), ("stdio", stdio_list)] {
         rows.push(row(
             &format!("tools/list, interleaved with the other probes, {transport}"),
@@ -206,6 +213,21 @@ pub fn rows(emulator: &Emulator, setup: &ServerSetup, rounds: usize) -> Vec<Stri
         ));
     }
     rows
+}
+
+/// What this client spends turning a tools/list answer into JSON values: the clock of the
+/// probes stops after it, so it is part of their figures without being the server's.
+fn client_parse_time(http: &mut HttpTransport, rounds: usize) -> Duration {
+    let text = http.request("tools/list", json!({})).to_string();
+    let times: Vec<Duration> = (0..rounds)
+        .map(|_| {
+            timed(
+                || serde_json::from_str(&text).expect("JSON"),
+                assert_tools,
+            )
+        })
+        .collect();
+    median(&times)
 }
 
 fn timed(request: impl FnOnce() -> Value, check: impl FnOnce(&Value)) -> Duration {

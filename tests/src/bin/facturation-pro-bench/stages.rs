@@ -220,12 +220,7 @@ pub fn rows(emulator: &Emulator, setup: &ServerSetup, rounds: usize) -> Vec<Stri
 fn client_parse_time(http: &mut HttpTransport, rounds: usize) -> Duration {
     let text = http.request("tools/list", json!({})).to_string();
     let times: Vec<Duration> = (0..rounds)
-        .map(|_| {
-            timed(
-                || serde_json::from_str(&text).expect("JSON"),
-                assert_tools,
-            )
-        })
+        .map(|_| timed(|| serde_json::from_str(&text).expect("JSON"), assert_tools))
         .collect();
     median(&times)
 }

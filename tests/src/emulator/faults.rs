@@ -9,8 +9,9 @@
 //!
 //! Cutting a connection needs a hand on the socket, which handlers do not have: the emulator
 //! listens through [`CuttableListener`], whose connections carry a [`Connection`] switch that
-//! reaches each request as `ConnectInfo`. Once it is thrown, every write fails, so not one
-//! byte of the answer goes out and the server drops (closes) the connection.
+//! reaches each request as `ConnectInfo` (through `connections::Peer`). Once it is thrown,
+//! every write fails, so not one byte of the answer goes out and the server drops (closes)
+//! the connection; over TLS, the encrypted writes fail the same way.
 
 use std::collections::VecDeque;
 use std::io;
@@ -21,10 +22,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::extract::connect_info::Connected;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::serve::{IncomingStream, Listener};
+use axum::serve::Listener;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -122,12 +122,6 @@ impl Connection {
     }
 }
 
-impl Connected<IncomingStream<'_, CuttableListener>> for Connection {
-    fn connect_info(stream: IncomingStream<'_, CuttableListener>) -> Self {
-        stream.io().connection.clone()
-    }
-}
-
 /// A TCP listener whose connections can be cut.
 pub(crate) struct CuttableListener(pub(crate) TcpListener);
 
@@ -150,6 +144,13 @@ impl Listener for CuttableListener {
 pub(crate) struct CuttableStream {
     stream: TcpStream,
     connection: Connection,
+}
+
+impl CuttableStream {
+    /// The switch that cuts this connection, for the requests that come on it.
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.connection
+    }
 }
 
 fn cut_error() -> io::Error {

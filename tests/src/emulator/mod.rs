@@ -12,6 +12,11 @@
 //! reference's field lists), its list filters and sort options, and hooks for what is its own
 //! (`engine::Behaviour`); `engine` serves them all with the same validation, pagination and
 //! error shapes, over one per-firm record store (`state`).
+//!
+//! The emulator serves plain HTTP, or HTTPS when given a [`TestCa`] (`EmulatorConfig::tls`),
+//! offering HTTP/2 and HTTP/1.1 by ALPN. It numbers the connections it accepts: each
+//! [`RecordedRequest`] says which one it came on, and [`Emulator::connection_stats`] counts
+//! connections and TLS handshakes, so a test can check that a client reuses its connection.
 
 mod account;
 mod amount;
@@ -21,6 +26,7 @@ mod bills;
 mod body;
 mod categories;
 mod clock;
+mod connections;
 mod customer_fields;
 mod customers;
 mod emails;
@@ -48,6 +54,7 @@ mod state;
 mod suppliers;
 #[cfg(test)]
 mod tests;
+mod tls;
 mod values;
 
 use std::net::{SocketAddr, TcpListener};
@@ -58,12 +65,15 @@ use anyhow::Context as _;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
+pub use connections::ConnectionStats;
 pub use faults::Fault;
 pub use oauth::{
     Consent, OAuthApplication, OAuthConfig, OAuthToken, RefreshAttempt, RefreshRotation,
 };
-pub use recording::RecordedRequest;
+pub use recording::{RecordedRequest, RequestConnection};
+pub use tls::TestCa;
 
+use connections::{ApiListener, Counters};
 use engine::Shape;
 use query::QueryParams;
 use server::App;
@@ -92,6 +102,9 @@ pub struct EmulatorConfig {
     /// The OAuth2 authorization server beside the API (`/oauth/...`): registered
     /// applications and token settings. The API key keeps working either way.
     pub oauth: OAuthConfig,
+    /// Serve HTTPS with a certificate this authority signed (for `localhost` and
+    /// `127.0.0.1`) instead of plain HTTP.
+    pub tls: Option<TestCa>,
 }
 
 impl Default for EmulatorConfig {
@@ -110,6 +123,7 @@ impl Default for EmulatorConfig {
             rate_limit_per_day: 10_000,
             port: 0,
             oauth: OAuthConfig::default(),
+            tls: None,
         }
     }
 }
@@ -128,7 +142,9 @@ impl EmulatorConfig {
 /// A running emulator. Dropping it stops the server and frees the port.
 pub struct Emulator {
     addr: SocketAddr,
+    tls: bool,
     app: Arc<App>,
+    counters: Arc<Counters>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -152,15 +168,21 @@ impl Emulator {
             .build()
             .context("building the emulator's tokio runtime")?;
         // Registering the socket with tokio needs a runtime context.
-        let listener = {
+        let tcp = {
             let _context = runtime.enter();
             faults::CuttableListener(tokio::net::TcpListener::from_std(listener)?)
         };
+        let acceptor = match &config.tls {
+            Some(ca) => Some(tokio_rustls::TlsAcceptor::from(ca.server_config()?)),
+            None => None,
+        };
+        let counters = Arc::new(Counters::default());
+        let listener = ApiListener::new(tcp, acceptor, Arc::clone(&counters));
 
         let app = Arc::new(App::new(&config));
-        // Each request learns its connection, so that a fault can cut it.
+        // Each request learns its connection: for the record, and so that a fault can cut it.
         let router = server::router(Arc::clone(&app))
-            .into_make_service_with_connect_info::<faults::Connection>();
+            .into_make_service_with_connect_info::<connections::Peer>();
         let (shutdown, stop) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name(format!("facturation-pro-emulator-{}", addr.port()))
@@ -183,15 +205,27 @@ impl Emulator {
 
         Ok(Emulator {
             addr,
+            tls: config.tls.is_some(),
             app,
+            counters,
             shutdown: Some(shutdown),
             thread: Some(thread),
         })
     }
 
-    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    /// `http://127.0.0.1:PORT`, or `https://localhost:PORT` over TLS (a name, as the real
+    /// API's URL has), without a trailing slash.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        if self.tls {
+            format!("https://localhost:{}", self.addr.port())
+        } else {
+            format!("http://{}", self.addr)
+        }
+    }
+
+    /// Connections accepted and TLS handshakes made so far.
+    pub fn connection_stats(&self) -> ConnectionStats {
+        self.counters.snapshot()
     }
 
     pub fn port(&self) -> u16 {

@@ -1,10 +1,12 @@
 //! The log of every request the emulator received, for tests to inspect afterwards.
 
+use std::net::SocketAddr;
 use std::time::Instant;
 
 use axum::http::request::Parts;
 use serde_json::Value;
 
+use super::connections::Peer;
 use super::{auth, oauth, query};
 
 /// One request as the emulator saw it, and the status it answered.
@@ -26,6 +28,22 @@ pub struct RecordedRequest {
     pub status: u16,
     /// When the request arrived (before its body was read), to measure the spacing of retries.
     pub received_at: Instant,
+    /// The connection it came on, and over which protocol.
+    pub connection: RequestConnection,
+}
+
+/// Which connection a request came on, so tests can count the connections a client opened
+/// and see which requests shared one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RequestConnection {
+    /// 1 for the first connection the emulator accepted, then 2, 3... (0: not recorded).
+    pub number: u64,
+    /// The client's address and port on that connection.
+    pub peer: Option<SocketAddr>,
+    /// Whether the connection was TLS.
+    pub tls: bool,
+    /// `"HTTP/1.1"` or `"HTTP/2.0"`.
+    pub http_version: String,
 }
 
 impl RecordedRequest {
@@ -70,7 +88,13 @@ pub(crate) struct Recorder {
 }
 
 impl Recorder {
-    pub(crate) fn begin(&mut self, parts: &Parts, body: &[u8], received_at: Instant) -> u64 {
+    pub(crate) fn begin(
+        &mut self,
+        parts: &Parts,
+        peer: Option<&Peer>,
+        body: &[u8],
+        received_at: Instant,
+    ) -> u64 {
         let ticket = self.next_ticket;
         self.next_ticket += 1;
         let request = RecordedRequest {
@@ -89,6 +113,12 @@ impl Recorder {
             body: body.to_vec(),
             status: 0,
             received_at,
+            connection: RequestConnection {
+                number: peer.map_or(0, |peer| peer.number),
+                peer: peer.map(|peer| peer.addr),
+                tls: peer.is_some_and(|peer| peer.tls),
+                http_version: format!("{:?}", parts.version),
+            },
         };
         self.entries.push((ticket, request));
         ticket

@@ -19,8 +19,9 @@ use axum::response::{IntoResponse, Response};
 use super::EmulatorConfig;
 use super::auth::basic_credentials;
 use super::categories::{CATEGORIES, FOLLOWUPS};
+use super::connections::Peer;
 use super::error::ApiError;
-use super::faults::{Connection, Effect, FaultQueue};
+use super::faults::{Effect, FaultQueue};
 use super::oauth::{self, Provider};
 use super::products::PRODUCTS;
 use super::purchases::PURCHASES;
@@ -158,13 +159,17 @@ pub(crate) fn router(app: Arc<App>) -> Router {
 async fn front_door(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
     let received_at = Instant::now();
     let (parts, body) = request.into_parts();
-    let connection = parts
+    let peer = parts
         .extensions
-        .get::<ConnectInfo<Connection>>()
-        .map(|ConnectInfo(connection)| connection.clone());
+        .get::<ConnectInfo<Peer>>()
+        .map(|ConnectInfo(peer)| peer.clone());
     let body = to_bytes(body, MAX_BODY_BYTES).await;
-    let ticket =
-        lock(&app.recorder).begin(&parts, body.as_deref().unwrap_or_default(), received_at);
+    let ticket = lock(&app.recorder).begin(
+        &parts,
+        peer.as_ref(),
+        body.as_deref().unwrap_or_default(),
+        received_at,
+    );
     // The authorization server has no quota, so reports none.
     let reports_quota = !oauth::is_oauth_path(parts.uri.path());
     let log_line = app
@@ -200,9 +205,9 @@ async fn front_door(State(app): State<Arc<App>>, request: Request, next: Next) -
         headers.insert(X_RATELIMIT_REMAINING, HeaderValue::from(remaining));
     }
 
-    let status = match (&fault, connection) {
-        (Some(Effect::Cut), Some(connection)) => {
-            connection.cut();
+    let status = match (&fault, peer) {
+        (Some(Effect::Cut), Some(peer)) => {
+            peer.cut.cut();
             0
         }
         _ => response.status().as_u16(),

@@ -2,6 +2,28 @@
 //! chosen environment, write JSON-RPC lines to its stdin, read its stdout. Used by the
 //! end-to-end tests and by the demo, which also share here the ways they read what the
 //! server returned and what the emulator received.
+//!
+//! For the network between the server and the API: [`proxy::Proxy`] is a corporate proxy
+//! (CONNECT tunnels, proxy credentials, refusals) and [`relay::Relay`] a line with latency.
+//! A call "over TLS through a 20 ms relay", as the bench measures it:
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig, TestCa};
+//! use facturation_pro_emulator::harness::{ServerSetup, relay::Relay};
+//!
+//! let ca = TestCa::new()?;
+//! let emulator = Emulator::start(EmulatorConfig { tls: Some(ca.clone()), ..Default::default() })?;
+//! let relay = Relay::start(emulator.port(), Duration::from_millis(20))?;
+//! let home = tempfile::tempdir()?;
+//! let ca_file = home.path().join("ca.pem");
+//! ca.write_pem(&ca_file)?;
+//! let setup = ServerSetup::against(&relay.base_url_for(&emulator), &home.path().join("dl"))
+//!     .with_env("FACTURATION_CA_FILE", ca_file.to_str().unwrap());
+//! // ...then time calls through McpServer::spawn(&setup); emulator.connection_stats() and
+//! // relay.connections() say how many connections they took.
+//! # Ok::<(), anyhow::Error>(())
+//! ```
 
 mod artifacts;
 mod client;
@@ -10,10 +32,15 @@ pub mod containers;
 pub mod docker_stand_in;
 pub mod http_client;
 mod json;
+mod loopback;
 mod multipart;
 pub mod oci;
 pub mod probe;
+pub mod proxy;
+#[cfg(test)]
+pub(crate) mod raw_http;
 mod recorded;
+pub mod relay;
 mod sdk_scripts;
 mod session;
 mod tool_sizes;

@@ -146,6 +146,7 @@ mod tests {
             body: body.to_vec(),
             status: 201,
             received_at: Instant::now(),
+            connection: Default::default(),
         }
     }
 

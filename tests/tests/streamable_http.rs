@@ -783,7 +783,10 @@ fn a_legacy_client_initializes_lists_and_calls_without_a_session() {
     assert!(init.get("resultType").is_none(), "{init}");
     // The host opens a session (for calls that ask the client something, see
     // legacy_http_sessions.rs), but a client that never sends it back is served all the same.
-    assert!(initialize.header("mcp-session-id").is_some(), "{initialize:?}");
+    assert!(
+        initialize.header("mcp-session-id").is_some(),
+        "{initialize:?}"
+    );
     let notified = world.server.post_json(
         &[("MCP-Protocol-Version", "2025-06-18")],
         &json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }),

@@ -21,6 +21,7 @@ use crate::config::{Authentication, Origin, Settings};
 use crate::locking::lock;
 use crate::oauth::SIGN_IN_HINT;
 use crate::oauth::session::OAuthSession;
+use crate::outgoing::{Client, not_sent};
 use crate::pacing::{Pacer, Slot};
 
 type IoFuture = Box<dyn Future<Output = Result<(), HttpError>> + Send>;
@@ -40,6 +41,8 @@ pub struct GateShared {
     timeout: Duration,
     read_only: bool,
     audit: Option<AuditLog>,
+    /// The pooled client every request leaves through.
+    client: Client,
     /// The one count of requests sent, whichever instance sent them.
     pacer: Mutex<Pacer>,
 }
@@ -64,6 +67,7 @@ impl GateShared {
             credentials,
             timeout: settings.request_timeout,
             read_only: settings.read_only,
+            client: settings.client.clone(),
             audit: settings
                 .audit_log
                 .as_deref()
@@ -120,8 +124,8 @@ impl GateShared {
     ) -> Result<(http::Response<WasiBody>, IoFuture), HttpError> {
         self.wait_for_quota().await?;
         let (response, io) = match write {
-            Some(write) => Self::send_write(request, options, write).await?,
-            None => boxed(wasmtime_wasi_http::default_send_request(request, Some(options)).await)?,
+            Some(write) => self.send_write(request, options, write).await?,
+            None => self.client.send(request, &options).await?,
         };
         self.observe(&response);
         Ok((response, io))
@@ -131,18 +135,19 @@ impl GateShared {
     /// dropping the instance or a guest that drops its own response cannot stop the outcome
     /// from being logged. (A read needs no such care: dropping it loses nothing.)
     async fn send_write(
+        &self,
         request: http::Request<WasiBody>,
         options: RequestOptions,
         write: &WriteRecord,
     ) -> Result<(http::Response<WasiBody>, IoFuture), HttpError> {
         let Some(log) = &write.log else {
-            return boxed(wasmtime_wasi_http::default_send_request(request, Some(options)).await);
+            return self.client.send(request, &options).await;
         };
         let pending = log.sending(&write.entry());
         let (answer, answered) = tokio::sync::oneshot::channel();
+        let client = self.client.clone();
         tokio::spawn(async move {
-            let sent =
-                boxed(wasmtime_wasi_http::default_send_request(request, Some(options)).await);
+            let sent = client.send(request, &options).await;
             match &sent {
                 Ok((response, _)) => {
                     let location = response
@@ -335,35 +340,9 @@ impl WriteRecord {
     }
 }
 
-/// The response with the body and connection types the hooks deal in.
-fn boxed(
-    sent: Result<
-        (
-            http::Response<
-                impl hyper::body::Body<Data = bytes::Bytes, Error = HttpError> + Send + 'static,
-            >,
-            impl Future<Output = Result<(), HttpError>> + Send + 'static,
-        ),
-        HttpError,
-    >,
-) -> Result<(http::Response<WasiBody>, IoFuture), HttpError> {
-    use http_body_util::BodyExt;
-    let (response, io) = sent?;
-    Ok((
-        response.map(BodyExt::boxed_unsync),
-        Box::new(io) as IoFuture,
-    ))
-}
-
 /// A header value that is never printed (http's debug output shows "Sensitive").
 fn sensitive(value: &str) -> anyhow::Result<HeaderValue> {
     let mut value = HeaderValue::from_str(value)?;
     value.set_sensitive(true);
     Ok(value)
-}
-
-/// An error for a request the host did not send; the guest reports its reason as is and
-/// does not retry (see the guest's api client, NOT_SENT).
-fn not_sent(reason: &str) -> HttpError {
-    HttpError::InternalError(Some(format!("not sent: {reason}")))
 }

@@ -14,6 +14,8 @@ use anyhow::{Context, Result, bail};
 use http::Uri;
 
 use crate::oauth::{self, OAuthSettings};
+use crate::outgoing::Client;
+use crate::outgoing::network::NetworkSettings;
 
 pub const DEFAULT_BASE_URL: &str = "https://www.facturation.pro";
 /// The setting that lets FACTURATION_BASE_URL be plain http:// beyond this machine.
@@ -127,6 +129,9 @@ pub struct Settings {
     pub http_token: Option<String>,
     /// Caps and timeouts of the transports (`serve --http`, and the in-flight cap on stdio).
     pub serve_limits: crate::http_server::limits::ServeLimits,
+    /// The one client outgoing requests leave through (API and OAuth alike), with the
+    /// proxy and CA settings it was made with.
+    pub client: Client,
 }
 
 /// Lists every field, with the secrets (state key, HTTP token; the API key is already
@@ -150,6 +155,7 @@ impl std::fmt::Debug for Settings {
             state_key: _,
             http_token,
             serve_limits,
+            client,
         } = self;
         f.debug_struct("Settings")
             .field("authentication", authentication)
@@ -168,6 +174,7 @@ impl std::fmt::Debug for Settings {
             .field("state_key", &"<hidden>")
             .field("http_token", &http_token.as_ref().map(|_| "<hidden>"))
             .field("serve_limits", serve_limits)
+            .field("network", client.network())
             .finish()
     }
 }
@@ -261,6 +268,8 @@ impl Settings {
                 .with_context(|| format!("{name} is not set: {what}"))
         };
         let origin = Self::origin(source)?;
+        let client = Self::client(source)?;
+        let request_timeout = client.timeout();
         let api_key = || -> Result<Authentication> {
             Ok(Authentication::ApiKey {
                 id: required(
@@ -273,7 +282,7 @@ impl Settings {
                 )?,
             })
         };
-        let oauth = || OAuthSettings::from_source(source, &origin);
+        let oauth = || OAuthSettings::from_source(source, &origin, &client);
         let authentication = match source.get("FACTURATION_AUTH").as_deref() {
             Some("key") => api_key()?,
             Some("oauth") => Authentication::OAuth(oauth()?),
@@ -302,7 +311,6 @@ impl Settings {
                 source.number(name, range)?.unwrap_or(default),
             ))
         };
-        let request_timeout = seconds("FACTURATION_TIMEOUT_SECS", DEFAULT_TIMEOUT_SECS, 1..=600)?;
         let cpu_limit = seconds(
             "FACTURATION_CPU_LIMIT_SECS",
             DEFAULT_CPU_LIMIT_SECS,
@@ -325,6 +333,7 @@ impl Settings {
             },
             http_token: source.get("FACTURATION_HTTP_TOKEN"),
             serve_limits: crate::http_server::limits::ServeLimits::from_source(source)?,
+            client,
             cpu_limit,
             audit_log,
             authentication,
@@ -346,6 +355,17 @@ impl Settings {
             .filter_map(|name| source.get(name).map(|value| (name.to_string(), value)))
             .collect(),
         })
+    }
+
+    /// The outgoing client: FACTURATION_TIMEOUT_SECS, the proxy variables and
+    /// FACTURATION_CA_FILE, checked (what `login` and `logout` need too).
+    pub fn client(source: &Source) -> Result<Client> {
+        let timeout = Duration::from_secs(
+            source
+                .number("FACTURATION_TIMEOUT_SECS", 1..=600)?
+                .unwrap_or(DEFAULT_TIMEOUT_SECS),
+        );
+        Client::new(NetworkSettings::from_source(source)?, timeout)
     }
 
     /// FACTURATION_BASE_URL, checked; what `login` and `logout` need besides OAuth's own.

@@ -12,6 +12,7 @@ mod http_server;
 mod legacy;
 mod locking;
 mod oauth;
+mod outgoing;
 mod pacing;
 mod sandbox;
 mod spent_states;
@@ -150,7 +151,7 @@ fn main() -> ExitCode {
 fn account_command(cli: &Cli) -> ExitCode {
     let settings = Source::load(cli.env_file.as_deref()).and_then(|source| {
         let origin = Settings::origin(&source)?;
-        oauth::OAuthSettings::from_source(&source, &origin)
+        oauth::OAuthSettings::from_source(&source, &origin, &Settings::client(&source)?)
     });
     let settings = match settings {
         Ok(settings) => settings,

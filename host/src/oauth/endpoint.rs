@@ -2,17 +2,12 @@
 //! (`/oauth/revoke`), called by the host itself with form bodies. Errors carry the
 //! server's `error` and `error_description`, never a token.
 
-use std::time::Duration;
-
 use anyhow::{Context, Result, anyhow, bail};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use serde_json::Value;
-use wasmtime_wasi_http::RequestOptions;
 
 use super::{OAuthSettings, Tokens, now_secs};
-
-const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Why a refresh failed: the grant is gone (sign in again), or something else went wrong.
 pub enum RefreshFailure {
@@ -139,24 +134,12 @@ async fn post(
         )
         .header(http::header::ACCEPT, "application/json")
         .header(http::header::CONTENT_LENGTH, body.len())
-        .body(Full::new(body).map_err(|never| match never {}))?;
-    let options = RequestOptions {
-        connect_timeout: Some(TIMEOUT),
-        first_byte_timeout: Some(TIMEOUT),
-        between_bytes_timeout: Some(TIMEOUT),
-    };
-    let (response, io) = wasmtime_wasi_http::default_send_request(request, Some(options))
+        .body(Full::new(body))?;
+    let (status, bytes) = settings
+        .client
+        .exchange(request)
         .await
-        .map_err(|error| anyhow!("could not reach {url}: {error:?}"))?;
-    let io = tokio::spawn(io);
-    let status = response.status().as_u16();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .map_err(|error| anyhow!("reading the answer of {url} failed: {error:?}"))?
-        .to_bytes();
-    let _ = io.await;
+        .map_err(|error| anyhow!("could not reach {url}: {error}"))?;
     let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     Ok((status, json))
 }

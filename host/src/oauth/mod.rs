@@ -18,6 +18,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Origin, Source};
+use crate::outgoing::Client;
 use store::StoreLocation;
 
 /// The one-line instruction every "not signed in" error ends with.
@@ -34,16 +35,19 @@ pub struct OAuthSettings {
     pub redirect_uri: Option<String>,
     pub origin: Origin,
     pub store: StoreLocation,
+    /// The same client the API's requests use: one pool, the same proxy and CAs.
+    pub client: Client,
 }
 
 impl OAuthSettings {
-    pub fn from_source(source: &Source, origin: &Origin) -> Result<Self> {
+    pub fn from_source(source: &Source, origin: &Origin, client: &Client) -> Result<Self> {
         Ok(Self {
             client_id: source.get("FACTURATION_OAUTH_CLIENT_ID"),
             client_secret: source.get("FACTURATION_OAUTH_CLIENT_SECRET"),
             redirect_uri: source.get("FACTURATION_OAUTH_REDIRECT_URI"),
             origin: origin.clone(),
             store: StoreLocation::from_source(source, origin)?,
+            client: client.clone(),
         })
     }
 

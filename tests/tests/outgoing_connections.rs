@@ -88,7 +88,6 @@ fn assert_only_tunnels_to_the_api(proxy: &Proxy, emulator: &Emulator) {
 }
 
 #[test]
-#[ignore = "needs the pooled client (issue 18)"]
 fn forty_calls_over_tls_share_one_connection_and_one_handshake() {
     let ca = TrustedCa::new();
     let mut s = tls_session(&ca, |setup| setup);
@@ -113,7 +112,6 @@ fn forty_calls_over_tls_share_one_connection_and_one_handshake() {
 }
 
 #[test]
-#[ignore = "needs the pooled client (issue 18)"]
 fn forty_calls_over_plain_http_share_one_connection() {
     let mut s = TestSession::new();
     read_account(&mut s, 40);
@@ -125,7 +123,6 @@ fn forty_calls_over_plain_http_share_one_connection() {
 }
 
 #[test]
-#[ignore = "needs the pooled client (issue 18)"]
 fn an_untrusted_certificate_fails_the_call_naming_the_ca_setting_and_sends_nothing() {
     let ca = TrustedCa::new();
     let stranger = TrustedCa::new();
@@ -142,7 +139,6 @@ fn an_untrusted_certificate_fails_the_call_naming_the_ca_setting_and_sends_nothi
 }
 
 #[test]
-#[ignore = "needs the pooled client (issue 18)"]
 fn https_goes_through_one_proxy_tunnel_that_names_only_the_api() {
     let ca = TrustedCa::new();
     let proxy = Proxy::start().unwrap();
@@ -156,7 +152,6 @@ fn https_goes_through_one_proxy_tunnel_that_names_only_the_api() {
 }
 
 #[test]
-#[ignore = "needs the pooled client (issue 18)"]
 fn proxy_credentials_in_the_url_reach_the_proxy_and_nothing_else() {
     let ca = TrustedCa::new();
     let proxy = Proxy::with_rules(ProxyRules {
@@ -218,7 +213,6 @@ fn the_component_never_sees_the_proxy_settings() {
 }
 
 #[test]
-#[ignore = "needs the pooled client (issue 18)"]
 fn a_proxy_refusing_the_credentials_fails_the_call_naming_the_proxy_setting() {
     let ca = TrustedCa::new();
     let proxy = Proxy::with_rules(ProxyRules {
@@ -245,7 +239,6 @@ fn a_proxy_refusing_the_credentials_fails_the_call_naming_the_proxy_setting() {
 }
 
 #[test]
-#[ignore = "needs the pooled client (issue 18)"]
 fn no_proxy_naming_the_api_host_bypasses_the_proxy() {
     let ca = TrustedCa::new();
     let proxy = Proxy::start().unwrap();
@@ -263,7 +256,6 @@ fn no_proxy_naming_the_api_host_bypasses_the_proxy() {
 }
 
 #[test]
-#[ignore = "needs the pooled client (issue 18)"]
 fn writes_through_the_proxy_are_still_audited() {
     let ca = TrustedCa::new();
     let proxy = Proxy::start().unwrap();

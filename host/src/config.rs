@@ -458,9 +458,10 @@ fn audit_log(source: &Source) -> Option<PathBuf> {
 }
 
 /// Refuses a downloads folder that holds what the sandbox must never reach: the settings
-/// file (the API key), the configuration folder and the OAuth token file, or the audit log
-/// (which the guest could rewrite). Pointing FACTURATION_DOWNLOADS_DIR at the home folder
-/// would otherwise let an upload send the user's own `.env` to the API.
+/// file (the API key), the configuration folder and the OAuth token file, the audit log
+/// (which the guest could rewrite) and the extra CA certificates (which it could replace).
+/// Pointing FACTURATION_DOWNLOADS_DIR at the home folder would otherwise let an upload send
+/// the user's own `.env` to the API.
 fn check_downloads_folder(
     source: &Source,
     downloads_dir: &Path,
@@ -470,6 +471,16 @@ fn check_downloads_folder(
     if audit_log.is_some_and(|log| resolved(log).starts_with(&downloads)) {
         bail!(
             "FACTURATION_AUDIT_LOG must be outside the downloads folder, where the sandbox could change it"
+        );
+    }
+    // The sandbox writes there: a certificate it left would be trusted from the next start.
+    if source
+        .get("FACTURATION_CA_FILE")
+        .is_some_and(|file| resolved(Path::new(&file)).starts_with(&downloads))
+    {
+        bail!(
+            "FACTURATION_CA_FILE must be outside the downloads folder, where the sandbox could \
+             write a certificate of its own choosing"
         );
     }
     let guarded = [

@@ -84,6 +84,8 @@ enum Kind {
     Text,
     /// A folder on the user's machine (the container uses its own volume instead).
     Folder,
+    /// A file on the user's machine.
+    File,
     Switch,
 }
 
@@ -178,6 +180,39 @@ const SETTINGS: &[Setting] = &[
             files to upload are read from there. Empty: ~/facturation-pro-mcp/downloads.",
         example: "",
         kind: Kind::Folder,
+        required: false,
+        in_container: false,
+    },
+    Setting {
+        env: "HTTPS_PROXY",
+        key: "https_proxy",
+        title: "HTTPS proxy",
+        description: "Only behind a corporate proxy: its http:// address, with user:password@ \
+            when it asks for them. The API is reached through a CONNECT tunnel, still encrypted \
+            end to end, and the proxy's credentials stay outside the sandbox. Empty: direct.",
+        example: "http://proxy.mon-cabinet.fr:3128",
+        kind: Kind::Text,
+        required: false,
+        in_container: true,
+    },
+    Setting {
+        env: "NO_PROXY",
+        key: "no_proxy",
+        title: "Hosts without proxy",
+        description: "Hosts and domains reached directly despite the proxy, comma-separated.",
+        example: "localhost,.interne.mon-cabinet.fr",
+        kind: Kind::Text,
+        required: false,
+        in_container: true,
+    },
+    Setting {
+        env: "FACTURATION_CA_FILE",
+        key: "ca_file",
+        title: "Extra CA certificates",
+        description: "Only where the network inspects HTTPS: a PEM file of your company's CA \
+            certificates, trusted on top of the built-in roots. Empty: the built-in roots alone.",
+        example: "",
+        kind: Kind::File,
         required: false,
         in_container: false,
     },
@@ -568,6 +603,7 @@ fn manifest(tools: &[Value], release: &Release) -> Doc {
                 let kind = match s.kind {
                     Kind::Secret | Kind::Text => "string",
                     Kind::Folder => "directory",
+                    Kind::File => "file",
                     Kind::Switch => "boolean",
                 };
                 let mut option = map! {
@@ -614,7 +650,8 @@ fn manifest(tools: &[Value], release: &Release) -> Doc {
     let long_description = format!(
         "{DESCRIPTION}\n\nSet your API id and key (Facturation.PRO > Clé API) and a User-Agent \
          naming your application and a contact. The other settings are optional: a default \
-         firm, read-only mode, a subset of the toolsets, and the downloads folder."
+         firm, read-only mode, a subset of the toolsets, the downloads folder, and a proxy \
+         and CA certificates for corporate networks."
     );
     map! {
         "manifest_version" => "0.3",
@@ -834,7 +871,7 @@ fn registry_variables(in_container: bool) -> Doc {
             .map(|s| {
                 let format = match s.kind {
                     Kind::Switch => Some("boolean"),
-                    Kind::Folder => Some("filepath"),
+                    Kind::Folder | Kind::File => Some("filepath"),
                     Kind::Secret | Kind::Text => None,
                 };
                 let mut variable = map! {
@@ -1602,7 +1639,10 @@ fn every_variable_the_files_set_is_documented() {
         .filter_map(|line| {
             let line = line.trim_start_matches('#').trim_start();
             let (name, _) = line.split_once('=')?;
-            (name.starts_with("FACTURATION_") && !name.contains(' ')).then(|| name.to_string())
+            // A variable's name: capitals and underscores (ours, and the proxy variables).
+            let is_variable =
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_uppercase() || c == '_');
+            is_variable.then(|| name.to_string())
         })
         .collect();
     let mut named: BTreeMap<String, Vec<&str>> = BTreeMap::new();

@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig, Fault};
+use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig, Fault, TestCa};
 use facturation_pro_emulator::harness::http_client::{HttpEndpoint, HttpMcpServer};
 use facturation_pro_emulator::harness::probe::{probe_outcome, probe_request};
 use facturation_pro_emulator::harness::{
@@ -336,6 +336,35 @@ fn a_downloads_folder_holding_the_settings_is_refused() {
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("FACTURATION_DOWNLOADS_DIR"), "{stderr}");
+    fixture.assert_no_api_request();
+}
+
+#[test]
+fn a_ca_file_the_sandbox_could_write_is_refused() {
+    let fixture = ServerFixture::new();
+    let downloads = tempfile::tempdir().unwrap();
+    // A valid certificate, as a tool could have saved it there during an earlier session.
+    TestCa::new()
+        .unwrap()
+        .write_pem(&downloads.path().join("company-ca.pem"))
+        .unwrap();
+    std::fs::create_dir(downloads.path().join("sub")).unwrap();
+    let planted = downloads.path().join("sub/../company-ca.pem");
+    let output = fixture
+        .setup()
+        .with_env("FACTURATION_AUDIT_LOG", "off")
+        .with_env(
+            "FACTURATION_DOWNLOADS_DIR",
+            downloads.path().to_str().unwrap(),
+        )
+        .with_env("FACTURATION_CA_FILE", planted.to_str().unwrap())
+        .run_with_input("");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("FACTURATION_CA_FILE must be outside"),
+        "{stderr}"
+    );
     fixture.assert_no_api_request();
 }
 

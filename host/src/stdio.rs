@@ -26,6 +26,7 @@ use crate::component::{Runner, modern_headers};
 use crate::http_server::limits::{BUSY_CODE, busy_message};
 use crate::legacy::{self, Conversation, Handshake};
 use crate::locking::lock;
+use crate::shutdown;
 
 /// The longest line accepted, in bytes: the component refuses larger bodies anyway, and an
 /// inline upload is the only large message.
@@ -52,7 +53,8 @@ enum Frame {
     Oversized,
 }
 
-/// Serves until stdin ends and every request has been answered.
+/// Serves until stdin ends and every request has been answered, or until the process is
+/// asked to stop and the calls in flight are answered (for at most [`shutdown::DRAIN`]).
 ///
 /// Stdin and stdout each get a plain thread: the tokio versions hand every read and write
 /// to a blocking pool, which added a visible share of each request's latency.
@@ -94,7 +96,18 @@ pub async fn serve(runner: Runner) -> Result<()> {
         permits: Arc::new(Semaphore::new(max_in_flight)),
     });
     let mut tasks = JoinSet::new();
-    while let Some(frame) = incoming.recv().await {
+    let stop = shutdown::requested();
+    tokio::pin!(stop);
+    let mut stopping = false;
+    loop {
+        let frame = tokio::select! {
+            frame = incoming.recv() => frame,
+            _ = &mut stop => {
+                stopping = true;
+                None
+            }
+        };
+        let Some(frame) = frame else { break };
         match frame {
             Frame::Line(line) => connection.receive(line, &mut tasks).await,
             Frame::Oversized => {
@@ -108,7 +121,18 @@ pub async fn serve(runner: Runner) -> Result<()> {
     // No answer to a question can come any more: the requests waiting for one go on as if
     // the user had dismissed it.
     lock(&connection.questions).clear();
-    while tasks.join_next().await.is_some() {}
+    let all_answered = async { while tasks.join_next().await.is_some() {} };
+    if !stopping {
+        all_answered.await;
+    } else if tokio::time::timeout(shutdown::DRAIN, all_answered)
+        .await
+        .is_err()
+    {
+        // Past the drain, what still runs is dropped as a cancellation would drop it (their
+        // writes are in the audit log already); the writer ends once they let go of it.
+        tasks.abort_all();
+        while tasks.join_next().await.is_some() {}
+    }
     drop(connection);
     let _ = tokio::task::spawn_blocking(move || writer.join()).await;
     Ok(())

@@ -23,11 +23,13 @@ use anyhow::{Context, Result, bail};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioTimer;
+use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use wasmtime_wasi_http::io::TokioIo;
 
 use crate::component::Runner;
+use crate::shutdown;
 use accept::Acceptor;
 use limits::ServeLimits;
 use request::Shared;
@@ -40,7 +42,8 @@ const MIN_TOKEN_CHARS: usize = 32;
 /// connection that never gets a permit holds no more than this.
 const MAX_BUFFER_BYTES: usize = 64 << 10;
 
-/// Serves until the process is stopped.
+/// Serves until the process is asked to stop (see [`shutdown`]), then lets the requests in
+/// flight finish.
 pub async fn serve(runner: Runner, address: SocketAddr) -> Result<()> {
     check_token(&runner, address)?;
     let limits: ServeLimits = runner.settings().serve_limits.clone();
@@ -53,35 +56,50 @@ pub async fn serve(runner: Runner, address: SocketAddr) -> Result<()> {
     eprintln!("facturation-pro-mcp: serving MCP on http://{local}/mcp");
     let connections = Arc::new(Semaphore::new(limits.max_connections));
     let shared = Arc::new(Shared::new(runner, limits));
+    let graceful = GracefulShutdown::new();
+    let stop = shutdown::requested();
+    tokio::pin!(stop);
     loop {
         // Beyond the cap, connections are not accepted: they wait in the system's queue
         // until one closes, which the read timeout makes sure idle ones do.
-        let permit = connections
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("the semaphore is never closed");
-        let stream = acceptor.accept().await;
+        let next = async {
+            let permit = connections
+                .clone()
+                .acquire_owned()
+                .await
+                .expect("the semaphore is never closed");
+            (permit, acceptor.accept().await)
+        };
+        let (permit, stream) = tokio::select! {
+            next = next => next,
+            _ = &mut stop => break,
+        };
+        let read_timeout = shared.limits.read_timeout;
         let shared = shared.clone();
+        let service = service_fn(move |request| {
+            let shared = shared.clone();
+            async move { Ok::<_, Infallible>(request::answer(&shared, request).await) }
+        });
+        // The header timeout runs from the moment the connection waits for a request:
+        // it closes an idle keep-alive connection as well as one trickling its headers.
+        // A client that disconnects drops its request's future, and with it the instance.
+        let connection = http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(read_timeout)
+            .keep_alive(true)
+            .max_buf_size(MAX_BUFFER_BYTES)
+            .serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
         tokio::spawn(async move {
-            let read_timeout = shared.limits.read_timeout;
-            let service = service_fn(move |request| {
-                let shared = shared.clone();
-                async move { Ok::<_, Infallible>(request::answer(&shared, request).await) }
-            });
-            // The header timeout runs from the moment the connection waits for a request:
-            // it closes an idle keep-alive connection as well as one trickling its headers.
-            // A client that disconnects drops its request's future, and with it the instance.
-            let _ = http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(read_timeout)
-                .keep_alive(true)
-                .max_buf_size(MAX_BUFFER_BYTES)
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            let _ = connection.await;
             drop(permit);
         });
     }
+    // Asked to stop: no new connection (the listener closes), idle ones are closed, and
+    // the requests in flight are answered, for at most the drain's length.
+    drop(acceptor);
+    let _ = tokio::time::timeout(shutdown::DRAIN, graceful.shutdown()).await;
+    Ok(())
 }
 
 /// Beyond loopback, anyone who reaches the port could use the account: a long token is

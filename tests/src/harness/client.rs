@@ -255,6 +255,12 @@ impl McpServer {
     /// Closes stdin (end of session) and waits for the exit; returns status and stderr.
     pub fn finish(mut self) -> (ExitStatus, String) {
         drop(self.stdin.take());
+        self.wait_for_exit()
+    }
+
+    /// Waits for the exit with stdin left open (the server ends for another reason, such as
+    /// a signal); returns status and stderr.
+    pub fn wait_for_exit(mut self) -> (ExitStatus, String) {
         let status = self.child.wait().expect("wait for the server");
         // The pipe closes with the process; wait until everything it wrote is collected.
         if let Some(reader) = self.stderr_reader.take() {

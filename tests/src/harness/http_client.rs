@@ -107,6 +107,16 @@ impl HttpMcpServer {
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
+
+    /// The server's process id, for sending it signals.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits for the process to end (a signal stops it); returns how it ended.
+    pub fn wait_for_exit(&mut self) -> ExitStatus {
+        self.child.wait().expect("wait for serve --http")
+    }
 }
 
 /// Anything that serves MCP over HTTP at an address (our host, or the bare component under

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Every check, as CI runs it: formatting, lints, the release build (host binary with the
-# embedded guest component, emulator, demo), the container images, then all unit and
-# end-to-end tests, including the ones driving independent checkers (wasmtime serve, the MCP
-# conformance suite, the official Python and TypeScript SDKs, podman, skopeo, mcpb).
+# Every check, as CI runs it: formatting, lints (also for the macOS and Windows targets), the
+# release build (the static Linux host binaries with the embedded guest component, then the
+# emulator, demo and bench), the container images, then all unit and end-to-end tests,
+# including the ones driving independent checkers (wasmtime serve, the MCP conformance
+# suite, the official Python and TypeScript SDKs, podman, skopeo, mcpb, actionlint, zizmor,
+# cargo-deny).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,24 +25,30 @@ stage "toolchain and test tools"
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
-# The images' host is built without the keyring (see host/Cargo.toml): lint that build too.
-cargo clippy -p facturation-pro-mcp --no-default-features -- -D warnings
 # The guest's export exists only in its WebAssembly build, so that build is linted too.
 cargo clippy -p facturation-pro-guest --target wasm32-wasip2 --target-dir target/guest -- -D warnings
+# The host for macOS (both architectures) and Windows: a platform break shows before a tag.
+./scripts/check-release-targets.sh
 stage "formatting and lints"
-# The end-to-end tests spawn the host binary, so it must exist before they run.
-cargo build --release --workspace --bins
+# The release binaries, static for amd64 and arm64: the end-to-end tests run the amd64 one
+# as it ships (stripped, in target/image/linux-amd64), and the images carry both.
+./scripts/build-linux-binaries.sh amd64 arm64
+# What the tests drive beside it: the emulator, the demo and the bench.
+cargo build --release --workspace --bins --exclude facturation-pro-mcp
 stage "release build"
-# The image tests run the images: static binaries for amd64 and arm64, the wasm component,
-# the Linux images and their multi-arch index and the wasm image, built from the Dockerfile.
+# The image tests run the images: the Linux images and their multi-arch index, and the wasm
+# image, built from the Dockerfile with the binaries above.
 ./scripts/build-images.sh
 stage "container images"
+export FACTURATION_MCP_BIN="$PWD/target/image/linux-amd64/facturation-pro-mcp"
+# The host's unit tests, compiled for the release target so they reuse its build.
+./scripts/cargo-linux-musl.sh amd64 test --release --locked -p facturation-pro-mcp
 # One check compares tests/documented_routes.txt with the vendor's API reference, which
 # sits beside the repository in CI (../shared). It runs whenever the reference is there.
 if [ -f ../shared/reference/facturation-pro-api.fr.md ]; then
-    cargo test --release --workspace -- --include-ignored
+    cargo test --release --workspace --exclude facturation-pro-mcp -- --include-ignored
 else
     echo "note: ../shared/reference is absent, so the reference drift check stays ignored"
-    cargo test --release --workspace
+    cargo test --release --workspace --exclude facturation-pro-mcp
 fi
 stage "tests"

@@ -7,9 +7,9 @@
 
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig};
+use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig, Fault};
 use facturation_pro_emulator::harness::component_host::Host;
 use facturation_pro_emulator::harness::containers::{
     Aarch64Emulation, IMAGE_UID, downloads_folder, oci_layout, run_command,
@@ -317,6 +317,42 @@ fn the_amd64_image_runs_a_session_as_its_user() {
 fn the_arm64_image_runs_a_session_under_qemu() {
     let _qemu = Aarch64Emulation::enable();
     session_in_container("arm64");
+}
+
+/// In the container the server is process 1, for which the kernel drops SIGTERM unless a
+/// handler is installed: `docker stop` would wait out its grace period, then kill the
+/// server mid-call. podman run forwards the signal to it, as docker run does.
+#[test]
+fn the_image_stops_on_sigterm_after_answering_the_call_in_flight() {
+    let emulator = Emulator::start(EmulatorConfig::default()).expect("start the emulator");
+    let downloads = downloads_folder();
+    let setup = ServerSetup::against(&emulator.base_url(), downloads.path());
+    let mut server =
+        McpServer::spawn_command(run_command("amd64", &setup, downloads.path(), "host"));
+    server.initialize("2025-11-25");
+    let before = emulator.requests().len();
+    emulator.inject(Fault::Slow {
+        times: 1,
+        delay: Duration::from_millis(1500),
+    });
+    server.send_line(
+        br#"{"jsonrpc":"2.0","id":42,"method":"tools/call","params":{"name":"get_account","arguments":{}}}"#,
+    );
+    emulator.wait_for_requests(before + 1);
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let answer = server.read_message();
+    assert_eq!(answer["id"], 42, "{answer}");
+    assert_eq!(answer["result"]["isError"], false, "{answer}");
+    let (status, stderr) = server.wait_for_exit();
+    assert!(status.success(), "{status}: {stderr}");
+    assert!(
+        stderr.contains("SIGTERM: finishing the calls in flight"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -260,8 +260,21 @@ impl McpServer {
 
     /// Waits for the exit with stdin left open (the server ends for another reason, such as
     /// a signal); returns status and stderr.
+    /// A server that never ends fails the test after [`REPLY_TIMEOUT`] (and is killed on
+    /// drop) instead of hanging the run.
     pub fn wait_for_exit(mut self) -> (ExitStatus, String) {
-        let status = self.child.wait().expect("wait for the server");
+        let deadline = std::time::Instant::now() + REPLY_TIMEOUT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait for the server") {
+                break status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server did not exit within {REPLY_TIMEOUT:?}; stderr: {}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
         // The pipe closes with the process; wait until everything it wrote is collected.
         if let Some(reader) = self.stderr_reader.take() {
             let _ = reader.join();

@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
 # Start-up, tools/list, per-call overhead, memory and artifact sizes, measured on this
 # machine against the bundled emulator; prints a Markdown table (see README, Performance).
+# It measures the binary users get: the static Linux release build for this machine's
+# architecture (scripts/build-linux-binaries.sh), not a development build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --release --workspace --bins --quiet
+case "$(uname -m)" in
+    x86_64) arch=amd64 ;;
+    aarch64 | arm64) arch=arm64 ;;
+    *) echo "bench.sh: no release build for $(uname -m)" >&2; exit 1 ;;
+esac
+./scripts/build-linux-binaries.sh "$arch" >/dev/null
+cargo build --release --workspace --bins --exclude facturation-pro-mcp --quiet
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sm)"
+export FACTURATION_MCP_BIN="$PWD/target/image/linux-$arch/facturation-pro-mcp"
 exec target/release/facturation-pro-bench "$@"

@@ -139,9 +139,11 @@ fn open_browser(url: &str) -> Result<()> {
             command.arg(url);
             command
         }
+        // Not `cmd /C start`: cmd would split the URL at each `&` of its query string and
+        // run the pieces as commands. The URL handler takes it whole, as the shell does.
         None if cfg!(windows) => {
-            let mut command = Command::new("cmd");
-            command.args(["/C", "start", ""]).arg(url);
+            let mut command = Command::new("rundll32");
+            command.arg("url.dll,FileProtocolHandler").arg(url);
             command
         }
         None => {

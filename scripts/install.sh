@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs facturation-pro-mcp for one user and connects it to Claude Desktop:
-#   1. the server: the native binary in ~/.local/bin (or --prefix), or the Docker image;
+#   1. the server: the release binary for this machine, downloaded and checked against the
+#      release's SHA256SUMS, in ~/.local/bin (or --prefix); or one built from the checkout
+#      (--from-source) or given (--binary); or the Docker image;
 #   2. its settings: ~/.config/facturation-pro-mcp/.env, mode 0600, asked for or given as flags;
 #   3. Claude Desktop: our `facturation-pro` entry merged into its config, other entries kept;
 #   4. a `check` call to the API with those settings.
@@ -36,9 +38,17 @@ How to run the server:
                           docker: the Linux image, run by Claude Desktop with docker run
   --prefix DIR            native: install the binary as DIR/bin/facturation-pro-mcp
                           (default: ~/.local)
-  --binary PATH           native: install this binary instead of building one. Without it,
-                          the script builds from the checkout it sits in (cargo install
-                          --locked --path host), or says where to download a release
+  --version X.Y.Z         native: the release to download (default: $DEFAULT_VERSION, or
+                          the checkout's version when run from one)
+  --release-url BASE      native: download the archive and SHA256SUMS from BASE instead of
+                          $RELEASES_URL/download/vX.Y.Z (a mirror)
+  --from-source           native: build the binary from the checkout this script sits in
+                          (cargo install --locked --path host) instead of downloading it
+  --binary PATH           native: install this binary instead of downloading one
+
+The release binary (the default) is facturation-pro-mcp-X.Y.Z-TRIPLE.tar.gz for this machine
+(x86_64 or aarch64; Linux gets the static musl build). Its SHA-256 must match its line in the
+release's SHA256SUMS, or nothing is installed. Downloading needs curl or wget.
   --image REF             docker: image to pull (default: $IMAGE_REPOSITORY:VERSION;
                           when that cannot be pulled, as before its release is published,
                           the image is built from the checkout this script sits in and
@@ -90,6 +100,9 @@ note() {
 method=native
 prefix=
 binary=
+from_source=0
+release_url=
+version_given=
 image=
 image_given=0
 docker_cli=docker
@@ -111,6 +124,9 @@ while [ $# -gt 0 ]; do
         --method) need_value "$1" $#; method=$2; shift ;;
         --prefix) need_value "$1" $#; prefix=$2; shift ;;
         --binary) need_value "$1" $#; binary=$2; shift ;;
+        --from-source) from_source=1 ;;
+        --version) need_value "$1" $#; version_given=$2; shift ;;
+        --release-url) need_value "$1" $#; release_url=${2%/}; shift ;;
         --image) need_value "$1" $#; image=$2; image_given=1; shift ;;
         --docker-cli) need_value "$1" $#; docker_cli=$2; shift ;;
         --api-id) need_value "$1" $#; api_id=$2; api_id_given=1; shift ;;
@@ -141,12 +157,17 @@ esac
 case "$(uname -s)" in
     Linux) os=linux ;;
     Darwin) os=macos ;;
-    *) die "unsupported system '$(uname -s)': this script knows Linux and macOS (on Windows, use WSL or the Docker image)" ;;
+    *) die "unsupported system '$(uname -s)': this script knows Linux and macOS (on Windows, run scripts/install.ps1 in PowerShell)" ;;
 esac
 case "$(uname -m)" in
     x86_64 | amd64) arch=x86_64 ;;
     aarch64 | arm64) arch=aarch64 ;;
     *) die "unsupported architecture '$(uname -m)': builds exist for x86_64 and aarch64" ;;
+esac
+# The release archive's target triple (the asset contract's names).
+case "$os" in
+    linux) triple=$arch-unknown-linux-musl ;;
+    macos) triple=$arch-apple-darwin ;;
 esac
 
 [ -n "${HOME:-}" ] || die "HOME is not set"
@@ -162,6 +183,8 @@ if [ "$in_checkout" = 1 ]; then
     version=$(sed -n 's/^version *= *"\([^"]*\)".*/\1/p' "$repo/Cargo.toml" | head -n 1)
     [ -n "$version" ] || die "no version found in $repo/Cargo.toml"
 fi
+[ -z "$version_given" ] || version=${version_given#v}
+[ -n "$release_url" ] || release_url="$RELEASES_URL/download/v$version"
 [ -n "$image" ] || image="$IMAGE_REPOSITORY:$version"
 [ -n "$prefix" ] || prefix="$HOME/.local"
 
@@ -183,36 +206,93 @@ done_step() {
 
 # ---- 1. the server ------------------------------------------------------------------------
 
+# Copies FILE to TARGET through a temporary name, so a running server is never left with
+# half a file.
+place_binary() {
+    local file=$1 target=$2
+    cp "$file" "$target.new.$$"
+    chmod 0755 "$target.new.$$"
+    mv -f "$target.new.$$" "$target"
+}
+
+# Writes URL to FILE with curl or wget; fails on an HTTP error.
+download() {
+    local url=$1 file=$2
+    if command -v curl >/dev/null 2>&1; then
+        curl --fail --silent --show-error --location --output "$file" "$url"
+    elif command -v wget >/dev/null 2>&1; then
+        wget --quiet --output-document="$file" "$url"
+    else
+        die "neither curl nor wget is installed: install one of them, or use --binary PATH"
+    fi
+}
+
+sha256_of() {
+    if command -v sha256sum >/dev/null 2>&1; then
+        sha256sum "$1" | cut -d ' ' -f 1
+    else
+        shasum -a 256 "$1" | cut -d ' ' -f 1
+    fi
+}
+
+# Downloads this machine's release archive and SHA256SUMS, checks the archive's SHA-256
+# before anything is unpacked, and installs the binary it holds as TARGET.
+install_release() {
+    local target=$1 archive="$BINARY_NAME-$version-$triple.tar.gz" work expected actual
+    work=$(mktemp -d)
+    # shellcheck disable=SC2064 # expand now: work is local
+    trap "rm -rf '$work'" EXIT
+    note "downloading $archive from $release_url"
+    download "$release_url/$archive" "$work/$archive" ||
+        die "could not download $release_url/$archive (is version $version released for $triple?)"
+    download "$release_url/SHA256SUMS" "$work/SHA256SUMS" ||
+        die "could not download $release_url/SHA256SUMS"
+    expected=$(awk -v name="$archive" '$2 == name || $2 == "*" name { print $1; exit }' "$work/SHA256SUMS")
+    [ -n "$expected" ] ||
+        die "SHA256SUMS from $release_url has no line for $archive; nothing was installed"
+    actual=$(sha256_of "$work/$archive")
+    [ "$actual" = "$expected" ] ||
+        die "checksum mismatch for $archive: SHA256SUMS says $expected, the download is $actual; nothing was installed"
+    mkdir "$work/unpacked"
+    tar -xzf "$work/$archive" -C "$work/unpacked" ||
+        die "could not unpack $archive; nothing was installed"
+    [ -f "$work/unpacked/$BINARY_NAME" ] ||
+        die "$archive holds no $BINARY_NAME; nothing was installed"
+    place_binary "$work/unpacked/$BINARY_NAME" "$target"
+    rm -rf "$work"
+    trap - EXIT
+    done_step "installed release $version ($triple, SHA-256 checked) as $target"
+}
+
+build_from_source() {
+    local target=$1
+    [ "$in_checkout" = 1 ] ||
+        die "--from-source needs the checkout: git clone $REPOSITORY_URL, then run its scripts/install.sh"
+    command -v cargo >/dev/null 2>&1 ||
+        die "cargo is not installed, so $BINARY_NAME cannot be built from $repo (install Rust from https://rustup.rs, or drop --from-source to download the release)"
+    note "building $BINARY_NAME from $repo (the first build takes a few minutes)"
+    # rustup may not add the targets rust-toolchain.toml lists (the guest's wasm32-wasip2)
+    # until asked; the build needs them.
+    if command -v rustup >/dev/null 2>&1; then
+        (cd "$repo" && rustup toolchain install --no-self-update) >&2
+    fi
+    # The checkout's own target directory: a build already made there is reused.
+    (cd "$repo" && cargo install --locked --path host --root "$prefix" \
+        --target-dir "$repo/target") >&2
+    done_step "built $BINARY_NAME from $repo into $target"
+}
+
 install_binary() {
     local target="$prefix/bin/$BINARY_NAME"
     mkdir -p "$prefix/bin"
     if [ -n "$binary" ]; then
         [ -f "$binary" ] || die "--binary $binary: no such file"
-        # Copy to a temporary name first, so a running server is never left with half a file.
-        cp "$binary" "$target.new.$$"
-        chmod 0755 "$target.new.$$"
-        mv -f "$target.new.$$" "$target"
+        place_binary "$binary" "$target"
         done_step "installed $binary as $target"
-    elif [ "$in_checkout" = 1 ] && command -v cargo >/dev/null 2>&1; then
-        note "building $BINARY_NAME from $repo (the first build takes a few minutes)"
-        # rustup may not add the targets rust-toolchain.toml lists (the guest's wasm32-wasip2)
-        # until asked; the build needs them.
-        if command -v rustup >/dev/null 2>&1; then
-            (cd "$repo" && rustup toolchain install --no-self-update) >&2
-        fi
-        # The checkout's own target directory: a build already made there is reused.
-        (cd "$repo" && cargo install --locked --path host --root "$prefix" \
-            --target-dir "$repo/target") >&2
-        done_step "built $BINARY_NAME from $repo into $target"
+    elif [ "$from_source" = 1 ]; then
+        build_from_source "$target"
     else
-        if [ "$in_checkout" = 1 ]; then
-            note "cargo is not installed, so $BINARY_NAME cannot be built from this checkout"
-            note "(install Rust from https://rustup.rs and rerun, or use one of the ways below)"
-        fi
-        note "once a release is published, download the $BINARY_NAME binary for $os $arch from"
-        note "$RELEASES_URL and rerun with --binary PATH; or run the server in a container"
-        note "with --method docker (from a checkout, it builds the image when none is published)"
-        exit 1
+        install_release "$target"
     fi
     # A binary for another system or architecture fails here rather than in Claude Desktop.
     "$target" --version >/dev/null 2>&1 || die "$target does not run on this machine ($os $arch)"

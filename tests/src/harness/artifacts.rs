@@ -57,6 +57,15 @@ pub fn node() -> PathBuf {
         })
 }
 
+/// A tool that scripts/install-test-tools.sh installs under target/tools, such as
+/// `python/bin/zizmor` or `bin/cargo-cyclonedx`.
+pub fn installed_tool(path_in_tools: &str) -> PathBuf {
+    made_by(
+        workspace_root().join("target/tools").join(path_in_tools),
+        "run scripts/install-test-tools.sh",
+    )
+}
+
 /// `path` when it exists; otherwise a panic naming it and what makes it, so a missing tool
 /// or build fails the test that needs it, saying what to run.
 pub(crate) fn made_by(path: PathBuf, remedy: &str) -> PathBuf {

@@ -46,8 +46,8 @@ mod session;
 mod tool_sizes;
 
 pub use artifacts::{
-    fixture_component, guest_component, host_binary, node, probe_component, sdk_python,
-    workspace_root,
+    fixture_component, guest_component, host_binary, installed_tool, node, probe_component,
+    sdk_python, workspace_root,
 };
 pub use client::{McpServer, ServerSetup, TEST_USER_AGENT};
 pub use json::{decimal, id_of, ids, without};

@@ -72,7 +72,9 @@ DEBIAN_PACKAGES=(buildah podman runc skopeo qemu-user-static docker-registry
     dbus gnome-keyring libsecret-tools
     # C compilers for the C parts of dependencies (ring, wasmtime's helpers) when
     # scripts/check-release-targets.sh checks the macOS and Windows builds.
-    clang gcc-mingw-w64-x86-64)
+    clang gcc-mingw-w64-x86-64
+    # The Windows release archive is a zip (scripts/package-release.sh and its tests).
+    zip unzip)
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")

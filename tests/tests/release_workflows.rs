@@ -198,3 +198,24 @@ fn the_release_notes_are_the_changelog_section_of_the_tagged_version() {
     assert!(!unknown.status.success());
     assert!(said(&unknown).contains("no notes under '## [99.0.0]'"));
 }
+
+#[test]
+fn the_windows_installer_asks_for_this_release_under_the_contract_names() {
+    let root = workspace_root();
+    let version = std::fs::read_to_string(root.join("Cargo.toml"))
+        .unwrap()
+        .lines()
+        .find_map(|line| line.strip_prefix("version = \""))
+        .map(|rest| rest.trim_end_matches('"').to_string())
+        .unwrap();
+    let script = std::fs::read_to_string(root.join("scripts/install.ps1")).unwrap();
+    assert!(
+        script.contains(&format!("[string]$Version = '{version}'")),
+        "install.ps1's default version is not Cargo.toml's {version}"
+    );
+    // The same names scripts/package-release.sh writes and the release publishes.
+    assert!(script.contains("$Triple = 'x86_64-pc-windows-msvc'"));
+    assert!(script.contains("\"facturation-pro-mcp-$Version-$Triple.zip\""));
+    assert!(script.contains("\"$ReleaseUrl/SHA256SUMS\""));
+    assert!(script.contains("Get-FileHash -Algorithm SHA256"));
+}

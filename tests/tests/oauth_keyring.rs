@@ -15,7 +15,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig};
-use facturation_pro_emulator::harness::{McpServer, ServerSetup, success};
+use facturation_pro_emulator::harness::{McpServer, ServerSetup, printed, success};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -318,14 +318,6 @@ fn files_under(folder: &Path) -> Vec<PathBuf> {
         }
     }
     files
-}
-
-fn printed(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 #[test]

@@ -12,7 +12,7 @@ use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig, Fault, TestCa
 use facturation_pro_emulator::harness::http_client::{HttpEndpoint, HttpMcpServer};
 use facturation_pro_emulator::harness::probe::{probe_outcome, probe_request};
 use facturation_pro_emulator::harness::{
-    McpServer, ServerFixture, ServerSetup, TestSession, probe_component,
+    McpServer, ServerFixture, ServerSetup, TestSession, audit_lines, probe_component,
 };
 use serde_json::{Value, json};
 
@@ -133,14 +133,6 @@ fn forged_states_are_refused_and_fill_no_memory() {
 }
 
 // ---- the write-ahead audit ----------------------------------------------------------------
-
-fn audit_lines(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("each audit line is JSON"))
-        .collect()
-}
 
 /// Waits (bounded) until the audit log holds a line with `event`.
 fn wait_for_event(path: &Path, event: &str) -> Vec<Value> {

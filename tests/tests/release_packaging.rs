@@ -302,6 +302,18 @@ fn install_sh_installs_the_release_binary_after_checking_its_sha256() {
     );
 }
 
+/// Installs from the release in `copy` (altered by the test) into a throwaway home, expects a
+/// refusal with nothing installed, and returns what the installer said.
+fn refused_install(copy: &TempDir) -> String {
+    let server = ReleaseServer::serve(copy.path().to_path_buf());
+    let home = tempfile::tempdir().unwrap();
+    let output = install_from(&server.url, home.path(), None);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!output.status.success(), "{stderr}");
+    assert!(!installed(home.path()).exists());
+    stderr
+}
+
 #[test]
 fn a_tampered_archive_is_refused_and_nothing_is_installed() {
     let copy = release_copy();
@@ -309,14 +321,9 @@ fn a_tampered_archive_is_refused_and_nothing_is_installed() {
     let mut bytes = std::fs::read(&archive).unwrap();
     bytes.extend_from_slice(b"tampered");
     std::fs::write(&archive, bytes).unwrap();
-    let server = ReleaseServer::serve(copy.path().to_path_buf());
-    let home = tempfile::tempdir().unwrap();
-    let output = install_from(&server.url, home.path(), None);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success());
+    let stderr = refused_install(&copy);
     assert!(stderr.contains("checksum mismatch for"), "{stderr}");
     assert!(stderr.contains("nothing was installed"), "{stderr}");
-    assert!(!installed(home.path()).exists());
 }
 
 #[test]
@@ -330,13 +337,8 @@ fn a_sha256sums_without_the_archives_line_is_refused_and_nothing_is_installed() 
         .map(|line| format!("{line}\n"))
         .collect();
     std::fs::write(&sums, kept).unwrap();
-    let server = ReleaseServer::serve(copy.path().to_path_buf());
-    let home = tempfile::tempdir().unwrap();
-    let output = install_from(&server.url, home.path(), None);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success());
+    let stderr = refused_install(&copy);
     assert!(stderr.contains("has no line for"), "{stderr}");
-    assert!(!installed(home.path()).exists());
 }
 
 #[test]

@@ -8,8 +8,11 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use facturation_pro_emulator::harness::{installed_tool, workspace_root};
+use facturation_pro_emulator::harness::{installed_tool, printed, workspace_root};
 use serde_json::Value;
+
+/// The workspace's version, which every package of it shares.
+const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 fn workflows() -> Vec<PathBuf> {
     let dir = workspace_root().join(".github/workflows");
@@ -27,14 +30,6 @@ fn yaml(path: &Path) -> Value {
     serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-fn said(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
 #[test]
 fn actionlint_and_zizmor_find_nothing() {
     let root = workspace_root();
@@ -50,7 +45,7 @@ fn actionlint_and_zizmor_find_nothing() {
         .env("PATH", &path)
         .output()
         .unwrap();
-    assert!(lint.status.success(), "actionlint: {}", said(&lint));
+    assert!(lint.status.success(), "actionlint: {}", printed(&lint));
 
     let audit = Command::new(installed_tool("python/bin/zizmor"))
         .current_dir(&root)
@@ -62,7 +57,7 @@ fn actionlint_and_zizmor_find_nothing() {
         ])
         .output()
         .unwrap();
-    let text = said(&audit);
+    let text = printed(&audit);
     assert!(audit.status.success(), "zizmor: {text}");
     assert!(text.contains("No findings to report"), "zizmor: {text}");
 }
@@ -171,47 +166,35 @@ fn release_notes(args: &[&str]) -> Output {
 #[test]
 fn the_release_notes_are_the_changelog_section_of_the_tagged_version() {
     let root = workspace_root();
-    let version = std::fs::read_to_string(root.join("Cargo.toml"))
-        .unwrap()
-        .lines()
-        .find_map(|line| line.strip_prefix("version = \""))
-        .map(|rest| rest.trim_end_matches('"').to_string())
-        .unwrap();
     let changelog = std::fs::read_to_string(root.join("CHANGELOG.md")).unwrap();
-    let heading = format!("## [{version}]");
+    let heading = format!("## [{VERSION}]");
     let start = changelog
         .find(&heading)
         .expect("a section for Cargo's version")
         + heading.len();
     let section = changelog[start..].split("\n## ").next().unwrap().trim();
 
-    let notes = release_notes(&["--tag", &format!("v{version}")]);
-    assert!(notes.status.success(), "{}", said(&notes));
+    let notes = release_notes(&["--tag", &format!("v{VERSION}")]);
+    assert!(notes.status.success(), "{}", printed(&notes));
     assert_eq!(String::from_utf8_lossy(&notes.stdout).trim(), section);
     assert!(!section.is_empty());
 
     let wrong_tag = release_notes(&["--tag", "v0.0.0-not-this"]);
     assert!(!wrong_tag.status.success());
-    assert!(said(&wrong_tag).contains("does not match Cargo.toml's version"));
+    assert!(printed(&wrong_tag).contains("does not match Cargo.toml's version"));
 
     let unknown = release_notes(&["99.0.0"]);
     assert!(!unknown.status.success());
-    assert!(said(&unknown).contains("no notes under '## [99.0.0]'"));
+    assert!(printed(&unknown).contains("no notes under '## [99.0.0]'"));
 }
 
 #[test]
 fn the_windows_installer_asks_for_this_release_under_the_contract_names() {
     let root = workspace_root();
-    let version = std::fs::read_to_string(root.join("Cargo.toml"))
-        .unwrap()
-        .lines()
-        .find_map(|line| line.strip_prefix("version = \""))
-        .map(|rest| rest.trim_end_matches('"').to_string())
-        .unwrap();
     let script = std::fs::read_to_string(root.join("scripts/install.ps1")).unwrap();
     assert!(
-        script.contains(&format!("[string]$Version = '{version}'")),
-        "install.ps1's default version is not Cargo.toml's {version}"
+        script.contains(&format!("[string]$Version = '{VERSION}'")),
+        "install.ps1's default version is not Cargo.toml's {VERSION}"
     );
     // The same names scripts/package-release.sh writes and the release publishes.
     assert!(script.contains("$Triple = 'x86_64-pc-windows-msvc'"));

@@ -6,14 +6,13 @@
 //! emulator recorded.
 
 use std::net::TcpStream;
-use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig, Fault};
 use facturation_pro_emulator::harness::http_client::{HttpEndpoint, HttpMcpServer};
-use facturation_pro_emulator::harness::{ServerSetup, TestSession};
-use serde_json::{Value, json};
+use facturation_pro_emulator::harness::{ServerSetup, TestSession, audit_lines};
+use serde_json::json;
 
 fn send_signal(pid: u32, signal: &str) {
     let sent = Command::new("kill")
@@ -98,14 +97,6 @@ fn over_http_a_held_call_is_answered_and_no_new_connection_is_taken() {
     let status = server.wait_for_exit();
     assert!(status.success(), "{status}: {}", server.stderr());
     assert_eq!(api.requests().len(), 1, "nothing sent twice");
-}
-
-fn audit_lines(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("each audit line is JSON"))
-        .collect()
 }
 
 #[test]

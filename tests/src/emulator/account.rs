@@ -6,12 +6,12 @@ use axum::extract::{Path, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::pdf;
-use super::server::App;
+use super::server::{App, Caller};
 use super::state::lock;
 
 /// Subscription orders every firm shows. The uuid is the firm id in hex followed by a fixed
@@ -60,8 +60,10 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         .route("/firms/{firm}/orders/{file}", get(order_pdf))
 }
 
-async fn show(State(app): State<Arc<App>>) -> Json<Value> {
-    Json(lock(&app.store).account_json())
+/// The account of the credentials the request carries, with its own firms only.
+async fn show(State(app): State<Arc<App>>, Extension(caller): Extension<Caller>) -> Json<Value> {
+    let account = app.account(caller);
+    Json(lock(&app.store).account_json(account))
 }
 
 async fn orders(

@@ -146,7 +146,7 @@ mod tests {
 
     /// Runs a creation (and optionally an update) through the engine on a scratch firm.
     fn write(create: Value, update: Option<Value>) -> Result<Map<String, Value>, FieldErrors> {
-        let mut firm = Firm::new(1, "Test");
+        let mut firm = Firm::new(1, "Test", 0);
         let mut ids = IdSequence::new();
         let params = QueryParams::new(None);
         let expect_errors = |error: crate::emulator::error::ApiError| error.field_errors();

@@ -19,6 +19,7 @@
 //! connections and TLS handshakes, so a test can check that a client reuses its connection.
 
 mod account;
+mod accounts;
 mod amount;
 mod assets;
 mod auth;
@@ -65,6 +66,7 @@ use anyhow::Context as _;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
+pub use accounts::{AccountConfig, FIRST_LOGIN, LOGIN_COOKIE};
 pub use connections::ConnectionStats;
 pub use faults::Fault;
 pub use oauth::{
@@ -79,7 +81,10 @@ use query::QueryParams;
 use server::App;
 use state::{Firm, lock};
 
-/// How an emulator instance behaves: credentials it accepts, the account it serves, limits.
+/// How an emulator instance behaves: credentials it accepts, the accounts it serves, limits.
+///
+/// The top-level `api_id`, `api_key`, `user_email` and `firms` are the first account (login
+/// [`FIRST_LOGIN`]); `other_accounts` adds more, each isolated from the others.
 #[derive(Clone, Debug)]
 pub struct EmulatorConfig {
     /// The API identifier expected as the Basic auth user name.
@@ -90,6 +95,9 @@ pub struct EmulatorConfig {
     pub user_email: String,
     /// Firms the account may work on, as `(firm id, firm name)`; any other firm id is refused.
     pub firms: Vec<(u64, String)>,
+    /// More accounts beside the first, each with its own credentials, firms, tokens and
+    /// quotas (see [`EmulatorConfig::with_second_account`]). Empty by default.
+    pub other_accounts: Vec<AccountConfig>,
     /// Whether to start with demo data: a few realistic customers and, in the first firm, a
     /// month of quotes, invoices, purchases and files (see `seed.rs`).
     pub seed_demo_data: bool,
@@ -117,6 +125,7 @@ impl Default for EmulatorConfig {
                 (1001, "Atelier Demo SARL".to_owned()),
                 (1002, "Second Firm SAS".to_owned()),
             ],
+            other_accounts: Vec::new(),
             seed_demo_data: true,
             // The vendor's documented quotas.
             rate_limit_per_5min: 600,
@@ -158,6 +167,7 @@ impl Emulator {
     /// rather than refused.
     pub fn start(config: EmulatorConfig) -> anyhow::Result<Emulator> {
         config.oauth.validate()?;
+        config.validate_accounts()?;
         let listener = TcpListener::bind(("127.0.0.1", config.port))
             .with_context(|| format!("binding 127.0.0.1:{}", config.port))?;
         listener.set_nonblocking(true)?;
@@ -236,6 +246,22 @@ impl Emulator {
     /// A request still being handled, or whose connection was cut, shows `status == 0`.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.app.recorder).snapshot()
+    }
+
+    /// Every request so far, as [`Emulator::requests`] gives them, each with the login of the
+    /// account it was served as: the one whose API key or OAuth token it carried, once
+    /// checked (`None` for an OAuth endpoint, refused credentials, or an injected answer).
+    pub fn requests_with_accounts(&self) -> Vec<(RecordedRequest, Option<String>)> {
+        lock(&self.app.recorder).snapshot_with_accounts()
+    }
+
+    /// The requests served as the account signed in as `login`, in arrival order.
+    pub fn requests_as(&self, login: &str) -> Vec<RecordedRequest> {
+        self.requests_with_accounts()
+            .into_iter()
+            .filter(|(_, account)| account.as_deref() == Some(login))
+            .map(|(request, _)| request)
+            .collect()
     }
 
     /// Waits until `count` requests have arrived (a test's call is under way on another

@@ -9,7 +9,8 @@ use serde_json::Value;
 use super::connections::Peer;
 use super::{auth, oauth, query};
 
-/// One request as the emulator saw it, and the status it answered.
+/// One request as the emulator saw it, and the status it answered. The account it was
+/// served as is kept beside it: see [`Emulator::requests_with_accounts`](super::Emulator).
 #[derive(Clone, Debug)]
 pub struct RecordedRequest {
     /// Upper-case method name, e.g. `"GET"`.
@@ -84,7 +85,15 @@ impl RecordedRequest {
 #[derive(Default)]
 pub(crate) struct Recorder {
     next_ticket: u64,
-    entries: Vec<(u64, RecordedRequest)>,
+    entries: Vec<Entry>,
+}
+
+struct Entry {
+    ticket: u64,
+    request: RecordedRequest,
+    /// The login of the account it was served as. Kept beside the request rather than in
+    /// it, so that `RecordedRequest` keeps the fields code outside the emulator builds it with.
+    account: Option<String>,
 }
 
 impl Recorder {
@@ -120,21 +129,47 @@ impl Recorder {
                 http_version: format!("{:?}", parts.version),
             },
         };
-        self.entries.push((ticket, request));
+        self.entries.push(Entry {
+            ticket,
+            request,
+            account: None,
+        });
         ticket
+    }
+
+    /// Notes the account the request is served as, once its credentials are checked (before
+    /// it is answered, so a request still running shows it).
+    pub(crate) fn served_as(&mut self, ticket: u64, login: &str) {
+        if let Some(entry) = self.entry(ticket) {
+            entry.account = Some(login.to_owned());
+        }
     }
 
     /// Records the answer. Does nothing if the log was cleared while the request ran.
     pub(crate) fn finish(&mut self, ticket: u64, status: u16) {
-        if let Some((_, request)) = self.entries.iter_mut().rev().find(|(t, _)| *t == ticket) {
-            request.status = status;
+        if let Some(entry) = self.entry(ticket) {
+            entry.request.status = status;
         }
+    }
+
+    fn entry(&mut self, ticket: u64) -> Option<&mut Entry> {
+        self.entries
+            .iter_mut()
+            .rev()
+            .find(|entry| entry.ticket == ticket)
     }
 
     pub(crate) fn snapshot(&self) -> Vec<RecordedRequest> {
         self.entries
             .iter()
-            .map(|(_, request)| request.clone())
+            .map(|entry| entry.request.clone())
+            .collect()
+    }
+
+    pub(crate) fn snapshot_with_accounts(&self) -> Vec<(RecordedRequest, Option<String>)> {
+        self.entries
+            .iter()
+            .map(|entry| (entry.request.clone(), entry.account.clone()))
             .collect()
     }
 

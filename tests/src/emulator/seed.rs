@@ -9,6 +9,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::accounts::FIRST_ACCOUNT_ID;
 use super::assets;
 use super::engine_resource;
 use super::pdf;
@@ -44,10 +45,10 @@ fn add(store: &mut Store, firm_id: u64, resource: &str, fields: Value) -> u64 {
     insert(store, firm_id, resource, &fields)
 }
 
-/// Seeds the first configured firm with customers and a month of activity, and the second
-/// with one customer.
+/// Seeds the first account's first firm with customers and a month of activity, and its
+/// second firm with one customer. Other accounts start empty.
 pub(crate) fn demo_data(store: &mut Store) {
-    let firm_ids = store.firm_ids();
+    let firm_ids = store.firm_ids(FIRST_ACCOUNT_ID);
     let mut first_customers = Vec::new();
     if let Some(&firm_id) = firm_ids.first() {
         for customer in first_firm_customers() {

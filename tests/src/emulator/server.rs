@@ -3,20 +3,23 @@
 //! The OAuth endpoints (`/oauth/...`) are the authorization server's, not the API's: they
 //! are recorded and meet injected faults, but skip the API's checks.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use axum::Router;
 use axum::body::{Body, to_bytes};
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::rejection::RawPathParamsRejection;
+use axum::extract::{ConnectInfo, RawPathParams, Request, State};
 use axum::http::header::{AUTHORIZATION, LOCATION, USER_AGENT, WWW_AUTHENTICATE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Router};
 
 use super::EmulatorConfig;
+use super::accounts::{Account, Accounts};
 use super::auth::basic_credentials;
 use super::categories::{CATEGORIES, FOLLOWUPS};
 use super::connections::Peer;
@@ -28,7 +31,7 @@ use super::purchases::PURCHASES;
 use super::rate_limit::{self, RateLimiter};
 use super::recording::Recorder;
 use super::recurring::{RECURRING_INVOICES, RECURRING_PURCHASES};
-use super::state::{ACCOUNT_ID, Store, lock};
+use super::state::{self, Store, lock};
 use super::suppliers::SUPPLIERS;
 use super::{account, assets, customers, emails, invoices, quotes, seed, settlements};
 
@@ -46,87 +49,165 @@ pub(crate) struct App {
     pub(crate) redirect_target: Mutex<Option<String>>,
     pub(crate) faults: Mutex<FaultQueue>,
     pub(crate) oauth: Mutex<Provider>,
-    limiter: Mutex<RateLimiter>,
-    api_id: String,
-    api_key: String,
+    pub(crate) accounts: Accounts,
+    /// The quotas of each account, by account id: the vendor counts them per account.
+    limiters: Mutex<BTreeMap<u64, RateLimiter>>,
     log_requests: AtomicBool,
+}
+
+/// The account an API request is served as (its id), set by the front door once the
+/// credentials are checked, for the handlers that depend on who asks.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Caller(pub(crate) u64);
+
+/// Why a request's credentials were refused.
+enum Refused {
+    NoCredentials,
+    WrongKey,
+    Token(oauth::OAuthError),
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self {
+            Refused::NoCredentials => unauthorized(
+                "Authentication required: send the API id and API key with HTTP Basic auth",
+            ),
+            Refused::WrongKey => unauthorized("Invalid API id or API key"),
+            Refused::Token(error) => error.into_response(),
+        }
+    }
+}
+
+/// What the front door's checks decided about a request.
+struct Screening {
+    /// The account whose credentials the request carries, once they are checked.
+    account: Option<u64>,
+    /// The answer to give instead of routing the request.
+    refusal: Option<Response>,
 }
 
 impl App {
     pub(crate) fn new(config: &EmulatorConfig) -> Self {
-        let mut store = Store::new(config);
+        let accounts = Accounts::new(config);
+        let mut store = Store::new(config, &accounts);
         if config.seed_demo_data {
             seed::demo_data(&mut store);
         }
+        let limiters = accounts
+            .iter()
+            .map(|account| {
+                let limiter =
+                    RateLimiter::new(config.rate_limit_per_5min, config.rate_limit_per_day);
+                (account.id, limiter)
+            })
+            .collect();
         Self {
             store: Mutex::new(store),
             recorder: Mutex::default(),
             redirect_target: Mutex::default(),
             faults: Mutex::default(),
-            oauth: Mutex::new(Provider::new(config.oauth.clone(), ACCOUNT_ID)),
-            limiter: Mutex::new(RateLimiter::new(
-                config.rate_limit_per_5min,
-                config.rate_limit_per_day,
-            )),
-            api_id: config.api_id.clone(),
-            api_key: config.api_key.clone(),
+            oauth: Mutex::new(Provider::new(config.oauth.clone(), accounts.clone())),
+            accounts,
+            limiters: Mutex::new(limiters),
             log_requests: AtomicBool::new(false),
         }
+    }
+
+    /// The account a request is served as.
+    pub(crate) fn account(&self, Caller(id): Caller) -> &Account {
+        self.accounts
+            .by_id(id)
+            .expect("callers are configured accounts")
     }
 
     pub(crate) fn set_logging(&self, enabled: bool) {
         self.log_requests.store(enabled, Ordering::Relaxed);
     }
 
-    /// The answer to give instead of routing the request, if any, in the order the checks
-    /// apply: injected redirect, credentials, User-Agent, then quotas (so refused requests
-    /// do not use up the quota).
-    fn screen(&self, parts: &Parts) -> Option<Response> {
+    /// Who the request is from and the answer to give instead of routing it, if any, in the
+    /// order the checks apply: injected redirect, credentials, User-Agent, then the
+    /// account's quotas (so refused requests do not use up the quota).
+    fn screen(&self, parts: &Parts) -> Screening {
+        let refused = |refusal: Response, account| Screening {
+            account,
+            refusal: Some(refusal),
+        };
         if let Some(target) = lock(&self.redirect_target).as_deref() {
-            return Some(redirect_fault(target, &parts.uri));
+            return refused(redirect_fault(target, &parts.uri), None);
         }
         if oauth::is_oauth_path(parts.uri.path()) {
-            return None;
+            return Screening {
+                account: None,
+                refusal: None,
+            };
         }
-        if let Some(refusal) = self.check_credentials(parts) {
-            return Some(refusal);
-        }
+        let account = match self.authenticate(parts) {
+            Ok(account) => account,
+            Err(refusal) => return refused(refusal.into_response(), None),
+        };
         if !identifies_application(&parts.headers) {
-            return Some(
-                ApiError::forbidden(
-                    "Missing User-Agent: identify your application with a User-Agent (or \
-                     X-User-Agent) header giving its name and a contact e-mail or URL",
-                )
-                .into_response(),
+            let refusal = ApiError::forbidden(
+                "Missing User-Agent: identify your application with a User-Agent (or \
+                 X-User-Agent) header giving its name and a contact e-mail or URL",
             );
+            return refused(refusal.into_response(), Some(account));
         }
-        if !lock(&self.limiter).admit(Instant::now()) {
-            return Some(rate_limit::refusal(None));
+        if !self.with_limiter(account, |limiter| limiter.admit(Instant::now())) {
+            return refused(rate_limit::refusal(None), Some(account));
         }
-        None
+        Screening {
+            account: Some(account),
+            refusal: None,
+        }
     }
 
-    /// The refusal, if the request has neither the API key (HTTP Basic) nor a valid OAuth
-    /// access token (Bearer): either one stands for the account.
-    fn check_credentials(&self, parts: &Parts) -> Option<Response> {
+    /// The account of the API key (HTTP Basic) or of the valid OAuth access token (Bearer)
+    /// the request carries, or the refusal if it has neither.
+    fn authenticate(&self, parts: &Parts) -> Result<u64, Refused> {
         let header = parts
             .headers
             .get(AUTHORIZATION)
             .and_then(|value| value.to_str().ok());
         if let Some(token) = header.and_then(oauth::bearer_token) {
             return oauth::admit_bearer(&mut lock(&self.oauth), token, &parts.method)
-                .err()
-                .map(IntoResponse::into_response);
+                .map_err(Refused::Token);
         }
-        match header.and_then(basic_credentials) {
-            None => Some(unauthorized(
-                "Authentication required: send the API id and API key with HTTP Basic auth",
-            )),
-            Some((id, key)) if id != self.api_id || key != self.api_key => {
-                Some(unauthorized("Invalid API id or API key"))
-            }
-            Some(_) => None,
-        }
+        let (id, key) = header
+            .and_then(basic_credentials)
+            .ok_or(Refused::NoCredentials)?;
+        self.accounts
+            .by_api_key(&id, &key)
+            .map(|account| account.id)
+            .ok_or(Refused::WrongKey)
+    }
+
+    /// The account whose quota the answer reports: the one the credentials name, checked
+    /// or not (an injected answer skips the checks), else the first account's, as when the
+    /// emulator served one account only.
+    fn quota_account(&self, headers: &HeaderMap) -> u64 {
+        let header = headers
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok());
+        let named = match header {
+            Some(value) => match oauth::bearer_token(value) {
+                Some(token) => lock(&self.oauth).token_account(token),
+                None => basic_credentials(value)
+                    .and_then(|(id, key)| self.accounts.by_api_key(&id, &key))
+                    .map(|account| account.id),
+            },
+            None => None,
+        };
+        named.unwrap_or_else(|| self.accounts.first().id)
+    }
+
+    fn with_limiter<R>(&self, account: u64, use_it: impl FnOnce(&mut RateLimiter) -> R) -> R {
+        let mut limiters = lock(&self.limiters);
+        use_it(
+            limiters
+                .get_mut(&account)
+                .expect("every account has its limiter"),
+        )
     }
 }
 
@@ -147,6 +228,9 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .merge(assets::routes())
         .merge(emails::routes())
         .merge(oauth::routes())
+        // Only on matched routes, so an unknown path under another account's firm is still
+        // 404 like any unknown path.
+        .route_layer(from_fn_with_state(Arc::clone(&app), own_firms_only))
         .fallback(unknown_endpoint)
         .method_not_allowed_fallback(method_not_allowed)
         // Outermost, so that rejected and unknown requests are recorded and screened too.
@@ -158,7 +242,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
 /// the quota headers that every answer carries and records the status.
 async fn front_door(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
     let received_at = Instant::now();
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let peer = parts
         .extensions
         .get::<ConnectInfo<Peer>>()
@@ -171,7 +255,8 @@ async fn front_door(State(app): State<Arc<App>>, request: Request, next: Next) -
         received_at,
     );
     // The authorization server has no quota, so reports none.
-    let reports_quota = !oauth::is_oauth_path(parts.uri.path());
+    let quota_account =
+        (!oauth::is_oauth_path(parts.uri.path())).then(|| app.quota_account(&parts.headers));
     let log_line = app
         .log_requests
         .load(Ordering::Relaxed)
@@ -189,17 +274,24 @@ async fn front_door(State(app): State<Arc<App>>, request: Request, next: Next) -
             format!("Request body larger than {MAX_BODY_BYTES} bytes"),
         )
         .into_response(),
-        (None, Ok(body)) => match app.screen(&parts) {
-            Some(refusal) => refusal,
-            None => next.run(Request::from_parts(parts, Body::from(body))).await,
-        },
+        (None, Ok(body)) => {
+            let screening = app.screen(&parts);
+            if let Some(account) = screening.account {
+                let login = &app.account(Caller(account)).login;
+                lock(&app.recorder).served_as(ticket, login);
+                parts.extensions.insert(Caller(account));
+            }
+            match screening.refusal {
+                Some(refusal) => refusal,
+                None => next.run(Request::from_parts(parts, Body::from(body))).await,
+            }
+        }
     };
 
-    if reports_quota {
-        let (limit, remaining) = {
-            let mut limiter = lock(&app.limiter);
+    if let Some(account) = quota_account {
+        let (limit, remaining) = app.with_limiter(account, |limiter| {
             (limiter.limit(), limiter.remaining(Instant::now()))
-        };
+        });
         let headers = response.headers_mut();
         headers.insert(X_RATELIMIT_LIMIT, HeaderValue::from(limit));
         headers.insert(X_RATELIMIT_REMAINING, HeaderValue::from(remaining));
@@ -220,6 +312,29 @@ async fn front_door(State(app): State<Arc<App>>, request: Request, next: Next) -
         tokio::time::sleep(delay).await;
     }
     response
+}
+
+/// Refuses a route's `{firm}` when it belongs to another account than the caller's, before
+/// the handler runs, so no handler can reach another account's data.
+async fn own_firms_only(
+    State(app): State<Arc<App>>,
+    caller: Option<Extension<Caller>>,
+    // Percent-decoded, as the handlers' own `Path` sees the segment.
+    params: Result<RawPathParams, RawPathParamsRejection>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let firm = params
+        .iter()
+        .flat_map(RawPathParams::iter)
+        .find_map(|(name, value)| (name == "firm").then(|| value.to_owned()));
+    let caller = caller.map(|Extension(Caller(id))| id);
+    if let Some(segment) = firm
+        && let Err(refusal) = state::check_owner(&lock(&app.store), &segment, caller)
+    {
+        return refusal.into_response();
+    }
+    next.run(request).await
 }
 
 /// The vendor asks every client to name itself; `X-User-Agent` stands in for clients that

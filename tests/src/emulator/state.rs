@@ -1,6 +1,8 @@
-//! The in-memory data: the account, its firms, and each firm's records.
+//! The in-memory data: the accounts' firms, and each firm's records.
 //!
-//! Data lives per firm, so an id that belongs to another firm is simply not found, just as the
+//! Every firm belongs to one account. Handlers look firms up by id alone; the front door
+//! (`server.rs`) has already refused a firm of another account than the caller's. Data lives
+//! per firm, so an id that belongs to another firm is simply not found, just as the
 //! real service scopes every record to the firm in the URL. Within a firm, records are grouped
 //! in collections named like the URL segment (`"customers"`, `"quotes"`, ...).
 
@@ -10,10 +12,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use serde_json::{Map, Value, json};
 
 use super::EmulatorConfig;
+use super::accounts::{Account, Accounts};
 use super::error::ApiError;
-
-/// The account id reported by `GET /account.json`; the reference gives no way to choose it.
-pub(crate) const ACCOUNT_ID: u64 = 4_217;
 
 /// Record ids start here so they never look like firm ids in test output.
 const FIRST_ID: u64 = 180_001;
@@ -75,6 +75,8 @@ impl IdSequence {
 pub(crate) struct Firm {
     pub(crate) id: u64,
     pub(crate) name: String,
+    /// The id of the account the firm belongs to.
+    pub(crate) owner: u64,
     collections: BTreeMap<&'static str, BTreeMap<u64, Record>>,
     /// Uploaded file contents, by asset id.
     pub(crate) blobs: BTreeMap<u64, Blob>,
@@ -83,7 +85,6 @@ pub(crate) struct Firm {
 }
 
 pub(crate) struct Store {
-    email: String,
     firms: Vec<Firm>,
     pub(crate) ids: IdSequence,
     /// Every e-mail sent through `emails.json`, oldest first.
@@ -91,30 +92,40 @@ pub(crate) struct Store {
 }
 
 impl Store {
-    pub(crate) fn new(config: &EmulatorConfig) -> Self {
+    pub(crate) fn new(config: &EmulatorConfig, accounts: &Accounts) -> Self {
+        // `Accounts` lists the configured accounts in the same order, with their ids.
+        let firms = config
+            .accounts()
+            .iter()
+            .zip(accounts.iter())
+            .flat_map(|(account, owner)| {
+                let firms = account.firms.iter();
+                firms.map(|(id, name)| Firm::new(*id, name, owner.id))
+            })
+            .collect();
         Self {
-            email: config.user_email.clone(),
-            firms: config
-                .firms
-                .iter()
-                .map(|(id, name)| Firm::new(*id, name))
-                .collect(),
+            firms,
             ids: IdSequence::new(),
             emails: Vec::new(),
         }
     }
 
-    pub(crate) fn firm_ids(&self) -> Vec<u64> {
-        self.firms.iter().map(|firm| firm.id).collect()
+    /// The ids of an account's firms, in configuration order.
+    pub(crate) fn firm_ids(&self, owner: u64) -> Vec<u64> {
+        self.owned_by(owner).map(|firm| firm.id).collect()
     }
 
-    pub(crate) fn account_json(&self) -> Value {
+    /// `GET /account.json` for the account making the request: its own firms only.
+    pub(crate) fn account_json(&self, account: &Account) -> Value {
         let firms: Vec<Value> = self
-            .firms
-            .iter()
+            .owned_by(account.id)
             .map(|firm| json!({"id": firm.id, "name": firm.name}))
             .collect();
-        json!({"id": ACCOUNT_ID, "email": self.email, "firms": firms})
+        json!({"id": account.id, "email": account.email, "firms": firms})
+    }
+
+    fn owned_by(&self, owner: u64) -> impl Iterator<Item = &Firm> {
+        self.firms.iter().filter(move |firm| firm.owner == owner)
     }
 
     pub(crate) fn firm_by_id(&self, id: u64) -> Option<&Firm> {
@@ -127,8 +138,9 @@ impl Store {
         Some((firm, &mut self.ids))
     }
 
-    /// Resolves the `{firm}` path segment. A firm outside the account is forbidden (403), as
-    /// the key has no rights on it, whether or not it exists elsewhere.
+    /// Resolves the `{firm}` path segment. A firm that does not exist is forbidden (403), as
+    /// the key has no rights on it; so is a firm of another account ([`check_owner`], which
+    /// the front door applies before any handler runs).
     pub(crate) fn firm(&self, segment: &str) -> Result<&Firm, ApiError> {
         parse_firm(segment)
             .and_then(|id| self.firm_by_id(id))
@@ -149,11 +161,27 @@ fn parse_firm(segment: &str) -> Option<u64> {
     segment.parse().ok()
 }
 
+/// Refuses a `{firm}` path segment naming a firm of another account than `caller` (or any
+/// firm, without a caller), exactly as a firm outside every account is refused, so a caller
+/// cannot tell the two apart.
+pub(crate) fn check_owner(
+    store: &Store,
+    segment: &str,
+    caller: Option<u64>,
+) -> Result<(), ApiError> {
+    match parse_firm(segment).and_then(|id| store.firm_by_id(id)) {
+        Some(firm) if Some(firm.owner) != caller => Err(forbidden_firm(segment)),
+        // Unknown firms are the handler's to refuse, after its own checks as before.
+        _ => Ok(()),
+    }
+}
+
 impl Firm {
-    pub(crate) fn new(id: u64, name: &str) -> Self {
+    pub(crate) fn new(id: u64, name: &str, owner: u64) -> Self {
         Self {
             id,
             name: name.to_owned(),
+            owner,
             collections: BTreeMap::new(),
             blobs: BTreeMap::new(),
             counters: BTreeMap::new(),

@@ -6,15 +6,22 @@
 //! Doorkeeper's default `handle_auth_errors :render`. A valid request goes to the consent
 //! step, where the configured [`Consent`] stands in for the user: approval redirects back
 //! with a `code`, denial with `error=access_denied`; both carry `state`.
+//!
+//! The user is whoever the browser is signed in as at the vendor: the [`LOGIN_COOKIE`]
+//! cookie names the account, and the code is bound to it. Without the cookie the first
+//! account is signed in; a cookie naming no account is a session the vendor does not know,
+//! answered with an error page before anything else (Doorkeeper authenticates the resource
+//! owner before it looks at the request), never with a code.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::State;
-use axum::http::header::{CONTENT_TYPE, LOCATION};
-use axum::http::{HeaderValue, StatusCode, Uri};
+use axum::http::header::{CONTENT_TYPE, COOKIE, LOCATION};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
+use super::super::accounts::LOGIN_COOKIE;
 use super::super::query::QueryParams;
 use super::super::server::App;
 use super::super::state::lock;
@@ -33,9 +40,20 @@ struct Request {
     challenge_method: Option<String>,
 }
 
-pub(crate) async fn authorize(State(app): State<Arc<App>>, uri: Uri) -> Response {
+pub(crate) async fn authorize(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
     let params = QueryParams::new(uri.query());
     let mut provider = lock(&app.oauth);
+    let account = match signed_in_login(&headers) {
+        None => provider.accounts.first().id,
+        Some(login) => match provider.accounts.by_login(&login) {
+            Some(account) => account.id,
+            None => return unknown_session(&login),
+        },
+    };
     let request = match check(&provider, &params) {
         Ok(request) => request,
         Err(error) => return error_page(&error),
@@ -43,7 +61,7 @@ pub(crate) async fn authorize(State(app): State<Arc<App>>, uri: Uri) -> Response
     let state = request.state.as_deref().unwrap_or_default();
     let location = match provider.config.consent {
         Consent::Approve => {
-            let code = issue_code(&mut provider, &request);
+            let code = issue_code(&mut provider, &request, account);
             redirect::with_query(&request.redirect_uri, &[("code", &code), ("state", state)])
         }
         Consent::Deny => {
@@ -120,12 +138,26 @@ fn check(provider: &Provider, params: &QueryParams) -> Result<Request, OAuthErro
     })
 }
 
-fn issue_code(provider: &mut Provider, request: &Request) -> String {
+/// The login the browser session names, from the first [`LOGIN_COOKIE`] of the `Cookie`
+/// headers (HTTP/2 may split cookies over several).
+fn signed_in_login(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == LOGIN_COOKIE)
+        .map(|(_, login)| login.trim().to_owned())
+}
+
+fn issue_code(provider: &mut Provider, request: &Request, account: u64) -> String {
     let code = random_token();
     let expires_at = Instant::now() + provider.config.authorization_code_lifetime;
     provider.grants.push(Grant {
         code: code.clone(),
         client_id: request.client_id.clone(),
+        account,
         redirect_uri: request.redirect_uri.clone(),
         scopes: request.scopes.clone(),
         challenge: request.challenge.clone(),
@@ -140,18 +172,23 @@ fn issue_code(provider: &mut Provider, request: &Request) -> String {
 /// The page a user would see instead of being sent back to the application. Doorkeeper
 /// renders it with the error's status (401 for an unknown client, 400 otherwise).
 fn error_page(error: &OAuthError) -> Response {
+    page(error.status(), error.name(), error.description())
+}
+
+/// A session cookie that names no account: the vendor would not know the browser.
+fn unknown_session(login: &str) -> Response {
+    let description = format!("No account is signed in as {login:?}.");
+    page(StatusCode::UNAUTHORIZED, "unauthorized", &description)
+}
+
+fn page(status: StatusCode, name: &str, description: &str) -> Response {
     let body = format!(
         "<!DOCTYPE html>\n<html><head><title>An error has occurred</title></head>\n\
          <body><h1>An error has occurred</h1>\n<p><code>{}</code></p>\n<pre>{}</pre></body></html>\n",
-        error.name(),
-        escape_html(error.description())
+        escape_html(name),
+        escape_html(description)
     );
-    (
-        error.status(),
-        [(CONTENT_TYPE, "text/html; charset=utf-8")],
-        body,
-    )
-        .into_response()
+    (status, [(CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }
 
 fn escape_html(text: &str) -> String {

@@ -1,5 +1,5 @@
 //! The API's side of OAuth: a request carrying `Authorization: Bearer <access token>` is
-//! served as the account when the token is valid, like one with the API key. As with
+//! served as the token's account when the token is valid, like one with its API key. As with
 //! Doorkeeper's `doorkeeper_authorize!`, an unknown, revoked or expired token gets 401
 //! `invalid_token` (the reason in `error_description`), and a token without the scope a
 //! route needs gets 403 `insufficient_scope`: a `read` token may only read.
@@ -19,12 +19,12 @@ pub(crate) fn token_from_header(value: &str) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-/// Admits an API request made with `token`, or says why not.
+/// Admits an API request made with `token` as the token's account (its id), or says why not.
 pub(crate) fn admit(
     provider: &mut Provider,
     token: &str,
     method: &Method,
-) -> Result<(), OAuthError> {
+) -> Result<u64, OAuthError> {
     let index = provider
         .present_access_token(token)
         .ok_or(OAuthError::invalid_token(TokenProblem::Unknown))?;
@@ -39,7 +39,7 @@ pub(crate) fn admit(
     if !reads_only && !scope::allows_writes(&record.scopes) {
         return Err(OAuthError::insufficient_scope(scope::WRITE_SCOPE));
     }
-    Ok(())
+    Ok(record.account)
 }
 
 #[cfg(test)]

@@ -2,8 +2,9 @@
 //! Facturation.PRO uses): `/oauth/authorize`, `/oauth/token`, `/oauth/revoke` and
 //! `/oauth/token/info`, served beside the API, plus the Bearer check every API route makes.
 //!
-//! There is no user to sign in: the authorization step applies a consent policy that tests
-//! set (see [`Consent`]). Tokens live in memory with the rest of the emulator; tests watch
+//! The user signed in at the vendor is named by a browser cookie (`LOGIN_COOKIE`, else the
+//! first account), and codes and tokens act for that account; the user's answer on the
+//! consent page is a policy that tests set (see [`Consent`]). Tokens live in memory with the rest of the emulator; tests watch
 //! and tamper with them through the `Emulator` methods in `observe.rs`.
 //!
 //! Where the vendor's settings are unknown, Doorkeeper's defaults apply (2-hour access
@@ -33,6 +34,7 @@ pub use config::{Consent, OAuthApplication, OAuthConfig, RefreshRotation};
 pub use provider::{OAuthToken, RefreshAttempt};
 
 pub(crate) use bearer::{admit as admit_bearer, token_from_header as bearer_token};
+pub(crate) use error::OAuthError;
 pub(crate) use provider::Provider;
 
 use super::server::App;

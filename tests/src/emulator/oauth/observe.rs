@@ -1,14 +1,16 @@
 //! What tests may see and do behind the authorization server's back: the tokens it issued,
 //! the refreshes it was asked for, and the events a real deployment has without the client
-//! taking part (a token revoked from the account's settings, tokens expiring mid-session,
+//! taking part (a token revoked from the account's settings, a user withdrawing an
+//! application's access, tokens expiring mid-session,
 //! the user saying no).
 
 use std::time::{Duration, Instant};
 
 use super::super::Emulator;
+use super::super::accounts::FIRST_LOGIN;
 use super::super::state::lock;
 use super::config::Consent;
-use super::provider::{OAuthToken, RefreshAttempt};
+use super::provider::{OAuthToken, Provider, RefreshAttempt};
 use super::scope;
 
 impl Emulator {
@@ -72,13 +74,62 @@ impl Emulator {
         }
     }
 
+    /// Revokes every token and unused code the account signed in as `login` gave any
+    /// application, as when the user removes them all from the vendor's settings. Returns how
+    /// many tokens were revoked (not counting those revoked already).
+    ///
+    /// # Panics
+    /// If no account has this login: a mistake in the test.
+    pub fn revoke_oauth_access(&self, login: &str) -> usize {
+        self.revoke_where(login, |_| true)
+    }
+
+    /// The same for one application only: the user revokes `client_id`'s access in the
+    /// vendor's settings; other applications keep theirs.
+    ///
+    /// # Panics
+    /// If no account has this login: a mistake in the test.
+    pub fn revoke_oauth_application_access(&self, login: &str, client_id: &str) -> usize {
+        self.revoke_where(login, |client| client == client_id)
+    }
+
+    fn revoke_where(&self, login: &str, application: impl Fn(&str) -> bool) -> usize {
+        let mut provider = lock(&self.app.oauth);
+        let account = account_id(&provider, login);
+        // Doorkeeper's `revoke_all_for`: the codes not exchanged yet go too, as used ones.
+        for grant in &mut provider.grants {
+            if grant.account == account && application(&grant.client_id) {
+                grant.used = true;
+            }
+        }
+        let mut revoked = 0;
+        for record in &mut provider.tokens {
+            if record.account == account && application(&record.client_id) && !record.revoked {
+                record.revoked = true;
+                revoked += 1;
+            }
+        }
+        revoked
+    }
+
     /// Issues a token pair directly, as if `client_id` had completed a sign-in with
-    /// `scope`, so a test can start from stored tokens without the browser step.
+    /// `scope` for the first account, so a test can start from stored tokens without the
+    /// browser step.
     ///
     /// # Panics
     /// If the client is not registered or may not have `scope`: a mistake in the test.
     pub fn issue_oauth_token(&self, client_id: &str, scope: &str) -> OAuthToken {
+        self.issue_oauth_token_for(FIRST_LOGIN, client_id, scope)
+    }
+
+    /// The same for the account signed in as `login`.
+    ///
+    /// # Panics
+    /// If no account has this login, the client is not registered or may not have
+    /// `scope`: a mistake in the test.
+    pub fn issue_oauth_token_for(&self, login: &str, client_id: &str, scope: &str) -> OAuthToken {
         let mut provider = lock(&self.app.oauth);
+        let account = account_id(&provider, login);
         let application = provider
             .application(client_id)
             .unwrap_or_else(|| panic!("no OAuth application {client_id:?} is registered"));
@@ -86,7 +137,15 @@ impl Emulator {
             scope::valid(scope, &application.scopes),
             "OAuth application {client_id:?} may not have scope {scope:?}"
         );
-        let index = provider.issue_token(client_id, scope::parse(scope), None);
+        let index = provider.issue_token(account, client_id, scope::parse(scope), None);
         provider.snapshot().swap_remove(index)
     }
+}
+
+fn account_id(provider: &Provider, login: &str) -> u64 {
+    provider
+        .accounts
+        .by_login(login)
+        .unwrap_or_else(|| panic!("no account is signed in as {login:?} in this emulator"))
+        .id
 }

@@ -10,6 +10,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
+use super::super::accounts::Accounts;
 use super::config::{OAuthApplication, OAuthConfig, RefreshRotation};
 use super::scope;
 
@@ -17,6 +18,8 @@ use super::scope;
 pub(crate) struct Grant {
     pub(crate) code: String,
     pub(crate) client_id: String,
+    /// The id of the account that was signed in when it was issued.
+    pub(crate) account: u64,
     /// The redirect URI of the authorization request, as sent.
     pub(crate) redirect_uri: String,
     pub(crate) scopes: Vec<String>,
@@ -34,6 +37,8 @@ pub(crate) struct TokenRecord {
     pub(crate) access_token: String,
     pub(crate) refresh_token: String,
     pub(crate) client_id: String,
+    /// The id of the account the token acts for (Doorkeeper's `resource_owner_id`).
+    pub(crate) account: u64,
     pub(crate) scopes: Vec<String>,
     /// Seconds since the epoch, as token answers give it.
     pub(crate) created_at: u64,
@@ -69,6 +74,8 @@ pub struct OAuthToken {
     pub access_token: String,
     pub refresh_token: String,
     pub client_id: String,
+    /// The login of the account the token acts for (`"demo"` for the first account).
+    pub account: String,
     /// Space-separated scopes, e.g. `"read_write"`.
     pub scope: String,
     /// Seconds since the epoch.
@@ -97,17 +104,18 @@ pub struct RefreshAttempt {
 /// Everything the authorization server knows.
 pub(crate) struct Provider {
     pub(crate) config: OAuthConfig,
-    pub(crate) resource_owner_id: u64,
+    /// The accounts users may sign in as.
+    pub(crate) accounts: Accounts,
     pub(crate) grants: Vec<Grant>,
     pub(crate) tokens: Vec<TokenRecord>,
     pub(crate) refreshes: Vec<RefreshAttempt>,
 }
 
 impl Provider {
-    pub(crate) fn new(config: OAuthConfig, resource_owner_id: u64) -> Self {
+    pub(crate) fn new(config: OAuthConfig, accounts: Accounts) -> Self {
         Self {
             config,
-            resource_owner_id,
+            accounts,
             grants: Vec::new(),
             tokens: Vec::new(),
             refreshes: Vec::new(),
@@ -121,9 +129,10 @@ impl Provider {
             .find(|application| application.client_id == client_id)
     }
 
-    /// Issues a token record with the current lifetime and returns its index.
+    /// Issues a token record for `account` with the current lifetime and returns its index.
     pub(crate) fn issue_token(
         &mut self,
+        account: u64,
         client_id: &str,
         scopes: Vec<String>,
         refreshed_from: Option<String>,
@@ -134,6 +143,7 @@ impl Provider {
             access_token: random_token(),
             refresh_token: random_token(),
             client_id: client_id.to_owned(),
+            account,
             scopes,
             created_at: unix_now(),
             lifetime,
@@ -155,6 +165,12 @@ impl Provider {
         self.tokens
             .iter()
             .position(|record| record.refresh_token == token)
+    }
+
+    /// The account an access token acts for, whatever its state, without presenting it.
+    pub(crate) fn token_account(&self, token: &str) -> Option<u64> {
+        self.find_access(token)
+            .map(|index| self.tokens[index].account)
     }
 
     /// Finds the record of a presented access token, whatever its state. As Doorkeeper's
@@ -187,7 +203,7 @@ impl Provider {
     pub(crate) fn token_info(&self, index: usize) -> Value {
         let record = &self.tokens[index];
         json!({
-            "resource_owner_id": self.resource_owner_id,
+            "resource_owner_id": record.account,
             "scope": record.scopes,
             "expires_in": record.expires_in(Instant::now()),
             "application": {"uid": record.client_id},
@@ -203,6 +219,7 @@ impl Provider {
                 access_token: record.access_token.clone(),
                 refresh_token: record.refresh_token.clone(),
                 client_id: record.client_id.clone(),
+                account: self.accounts.login(record.account),
                 scope: scope::join(&record.scopes),
                 created_at: record.created_at,
                 lifetime: record.lifetime,

@@ -124,16 +124,16 @@ fn exchange_code(
         return Err(OAuthError::invalid_grant());
     }
 
-    let scopes = grant.scopes.clone();
-    let token = provider.issue_token(&client, scopes, None);
+    let (scopes, account) = (grant.scopes.clone(), grant.account);
+    let token = provider.issue_token(account, &client, scopes, None);
     let grant = &mut provider.grants[index];
     grant.used = true;
     grant.token = Some(token);
     Ok(token)
 }
 
-/// Doorkeeper's `RefreshTokenRequest`: the new record has the old one's scopes (or fewer,
-/// if asked) and retires the old one as [`RefreshRotation`] says.
+/// Doorkeeper's `RefreshTokenRequest`: the new record has the old one's account and scopes
+/// (or fewer, if asked) and retires the old one as [`RefreshRotation`] says.
 fn refresh(
     provider: &mut Provider,
     credentials: Option<&Credentials>,
@@ -162,9 +162,11 @@ fn refresh(
         Some(text) => scope::parse(text),
         None => old.scopes.clone(),
     };
-    let client_id = old.client_id.clone();
+    // The new pair acts for the same account: refreshing never changes who is signed in.
+    let (client_id, account) = (old.client_id.clone(), old.account);
     if provider.config.refresh_rotation == RefreshRotation::Immediate {
         provider.tokens[index].revoked = true;
     }
-    Ok(provider.issue_token(&client_id, scopes, Some(presented.to_owned())))
+    let refreshed_from = Some(presented.to_owned());
+    Ok(provider.issue_token(account, &client_id, scopes, refreshed_from))
 }

@@ -790,6 +790,7 @@ fn the_handle_can_be_shared_between_threads() {
 
 // Resources beyond customers, one module per area, and fault injection; they reuse the
 // client above.
+mod accounts;
 mod faults;
 mod files;
 mod records;

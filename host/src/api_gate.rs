@@ -1,9 +1,11 @@
 //! The guest's only way out: every outgoing HTTP request passes through [`ApiGate`], which
 //! lets through requests to the configured API origin (redirect hops included, since each
 //! hop is a new request), adds the credentials the guest never sees, caps timeouts, and
-//! paces requests within the API's quotas. Each instance has its own gate; what must span
-//! all of them (the pacer, the audit log) lives in one [`GateShared`].
+//! paces requests within the API's quotas. Each instance has its own gate, which knows the
+//! request's user in the remote mode; what must span all of them (the pacers, one per
+//! Facturation.PRO account, and the audit log) lives in one [`GateShared`].
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -23,6 +25,8 @@ use crate::oauth::SIGN_IN_HINT;
 use crate::oauth::session::OAuthSession;
 use crate::outgoing::{Client, not_sent};
 use crate::pacing::{Pacer, Slot};
+use crate::remote::bearer::Caller;
+use crate::remote::upstream::UpstreamAccess;
 
 type IoFuture = Box<dyn Future<Output = Result<(), HttpError>> + Send>;
 type SendFuture =
@@ -32,7 +36,36 @@ type SendFuture =
 enum Credentials {
     Basic(HeaderValue),
     OAuth(Box<OAuthSession>),
+    /// Each request's own user's tokens (the remote connector): see [`ApiGate::for_caller`].
+    PerUser,
 }
+
+/// Where a request's OAuth access token comes from.
+enum TokenSource<'a> {
+    /// The one signed-in user of this machine.
+    Local(&'a OAuthSession),
+    /// The request's user, in the remote mode.
+    Remote(&'a UpstreamAccess),
+}
+
+impl TokenSource<'_> {
+    async fn access_token(&self) -> anyhow::Result<String> {
+        match self {
+            TokenSource::Local(session) => session.access_token().await,
+            TokenSource::Remote(access) => access.access_token().await,
+        }
+    }
+
+    async fn replace_rejected(&self, rejected: &str) -> anyhow::Result<String> {
+        match self {
+            TokenSource::Local(session) => session.replace_rejected(rejected).await,
+            TokenSource::Remote(access) => access.replace_rejected(rejected).await,
+        }
+    }
+}
+
+/// The quota of the single-user modes, whose one account needs no name.
+const THE_ACCOUNT: &str = "";
 
 /// What every instance's gate shares.
 pub struct GateShared {
@@ -43,8 +76,11 @@ pub struct GateShared {
     audit: Option<AuditLog>,
     /// The pooled client every request leaves through.
     client: Client,
-    /// The one count of requests sent, whichever instance sent them.
-    pacer: Mutex<Pacer>,
+    /// The count of requests sent per Facturation.PRO account (the API's quotas are per
+    /// account), whichever instance sent them.
+    pacers: Mutex<HashMap<String, Pacer>>,
+    /// The quotas each pacer starts with.
+    quotas: (usize, usize),
 }
 
 impl GateShared {
@@ -61,6 +97,7 @@ impl GateShared {
                     settings.origin.base_url()
                 ),
             },
+            Authentication::Remote(_) => Credentials::PerUser,
         };
         Ok(Self {
             origin: settings.origin.clone(),
@@ -73,10 +110,8 @@ impl GateShared {
                 .as_deref()
                 .map(AuditLog::open)
                 .transpose()?,
-            pacer: Mutex::new(Pacer::new(
-                settings.requests_per_5_minutes,
-                settings.requests_per_day,
-            )),
+            pacers: Mutex::default(),
+            quotas: (settings.requests_per_5_minutes, settings.requests_per_day),
         })
     }
 
@@ -84,19 +119,24 @@ impl GateShared {
     pub fn oauth(&self) -> Option<&OAuthSession> {
         match &self.credentials {
             Credentials::OAuth(session) => Some(session),
-            Credentials::Basic(_) => None,
+            Credentials::Basic(_) | Credentials::PerUser => None,
         }
     }
 
-    fn pacer(&self) -> std::sync::MutexGuard<'_, Pacer> {
-        lock(&self.pacer)
+    /// Runs `work` on the pacer of `account`, made on its first request.
+    fn with_pacer<T>(&self, account: &str, work: impl FnOnce(&mut Pacer) -> T) -> T {
+        let mut pacers = lock(&self.pacers);
+        let pacer = pacers
+            .entry(account.to_string())
+            .or_insert_with(|| Pacer::new(self.quotas.0, self.quotas.1));
+        work(pacer)
     }
 
     /// Waits for room in the 5-minute window; the daily quota is not waited for (that could
     /// take hours): the request fails with words the guest recognises.
-    async fn wait_for_quota(&self) -> Result<(), HttpError> {
+    async fn wait_for_quota(&self, account: &str) -> Result<(), HttpError> {
         loop {
-            let slot = self.pacer().take_slot(Instant::now());
+            let slot = self.with_pacer(account, |pacer| pacer.take_slot(Instant::now()));
             match slot {
                 Slot::Now => return Ok(()),
                 Slot::After(wait) => {
@@ -118,16 +158,17 @@ impl GateShared {
     /// leaves and its outcome after; see [`Self::send_write`].
     async fn send(
         &self,
+        account: &str,
         request: http::Request<WasiBody>,
         options: RequestOptions,
         write: Option<&WriteRecord>,
     ) -> Result<(http::Response<WasiBody>, IoFuture), HttpError> {
-        self.wait_for_quota().await?;
+        self.wait_for_quota(account).await?;
         let (response, io) = match write {
             Some(write) => self.send_write(request, options, write).await?,
             None => self.client.send(request, &options).await?,
         };
-        self.observe(&response);
+        self.observe(account, &response);
         Ok((response, io))
     }
 
@@ -171,7 +212,8 @@ impl GateShared {
     /// that second sending; the guest's bodies are bounded.
     async fn send_signed_in(
         &self,
-        session: &OAuthSession,
+        account: &str,
+        tokens: TokenSource<'_>,
         request: http::Request<WasiBody>,
         options: RequestOptions,
         write: Option<&WriteRecord>,
@@ -196,42 +238,49 @@ impl GateShared {
             request.headers_mut().insert(header::AUTHORIZATION, value);
             Ok(request)
         };
-        let token = session
+        let token = tokens
             .access_token()
             .await
             .map_err(|error| not_sent(&format!("{error:#}")))?;
-        let (response, io) = self.send(with_token(&token)?, options, write).await?;
+        let (response, io) = self
+            .send(account, with_token(&token)?, options, write)
+            .await?;
         if response.status() != http::StatusCode::UNAUTHORIZED {
             return Ok((response, io));
         }
         drop((response, io));
-        let renewed = session
+        let renewed = tokens
             .replace_rejected(&token)
             .await
             .map_err(|error| not_sent(&format!("{error:#}")))?;
-        self.send(with_token(&renewed)?, options, write).await
+        self.send(account, with_token(&renewed)?, options, write)
+            .await
     }
 
-    /// Takes note of what the API says it has left (`X-RateLimit-Remaining`).
-    fn observe<B>(&self, response: &http::Response<B>) {
+    /// Takes note of what the API says the account has left (`X-RateLimit-Remaining`).
+    fn observe<B>(&self, account: &str, response: &http::Response<B>) {
         if let Some(remaining) = response
             .headers()
             .get("x-ratelimit-remaining")
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.trim().parse().ok())
         {
-            self.pacer().observe_remaining(remaining, Instant::now());
+            self.with_pacer(account, |pacer| {
+                pacer.observe_remaining(remaining, Instant::now());
+            });
         }
     }
 }
 
 pub struct ApiGate {
     shared: Arc<GateShared>,
+    /// The request's user, in the remote mode.
+    caller: Option<Arc<Caller>>,
 }
 
 impl ApiGate {
-    pub fn new(shared: Arc<GateShared>) -> Self {
-        Self { shared }
+    pub fn new(shared: Arc<GateShared>, caller: Option<Arc<Caller>>) -> Self {
+        Self { shared, caller }
     }
 
     /// The guest's own timeouts are honoured when shorter than ours, never when longer.
@@ -270,6 +319,7 @@ impl WasiHttpHooks for ApiGate {
             .remove(audit::TOOL_HEADER)
             .and_then(|value| value.to_str().ok().map(str::to_string));
         let shared = self.shared.clone();
+        let caller = self.caller.clone();
         if !shared.origin.admits(request.uri()) {
             eprintln!(
                 "facturation-pro-mcp: sandbox refused {} {} (only {} is allowed)",
@@ -281,6 +331,7 @@ impl WasiHttpHooks for ApiGate {
         }
         let write = (request.method() != http::Method::GET).then(|| WriteRecord {
             log: shared.audit.clone(),
+            user: caller.as_ref().map(|caller| caller.user.id.clone()),
             tool,
             method: request.method().to_string(),
             path: request
@@ -289,9 +340,8 @@ impl WasiHttpHooks for ApiGate {
                 .map_or("/", |p| p.as_str())
                 .to_string(),
         });
-        if shared.read_only
-            && let Some(write) = &write
-        {
+        let read_only = shared.read_only || caller.as_ref().is_some_and(|caller| caller.read_only);
+        if read_only && let Some(write) = &write {
             eprintln!(
                 "facturation-pro-mcp: read-only mode refused {} {}",
                 request.method(),
@@ -305,17 +355,30 @@ impl WasiHttpHooks for ApiGate {
         let options = self.capped(options);
         Box::new(async move {
             let write = write.as_ref();
-            match &shared.credentials {
-                Credentials::Basic(authorization) => {
+            match (&shared.credentials, &caller) {
+                (Credentials::Basic(authorization), _) => {
                     request
                         .headers_mut()
                         .insert(header::AUTHORIZATION, authorization.clone());
-                    shared.send(request, options, write).await
+                    shared.send(THE_ACCOUNT, request, options, write).await
                 }
-                Credentials::OAuth(session) => {
+                (Credentials::OAuth(session), _) => {
+                    let tokens = TokenSource::Local(session);
                     shared
-                        .send_signed_in(session, request, options, write)
+                        .send_signed_in(THE_ACCOUNT, tokens, request, options, write)
                         .await
+                }
+                (Credentials::PerUser, Some(caller)) => {
+                    let tokens = TokenSource::Remote(&caller.upstream);
+                    let account = &caller.user.upstream_account;
+                    shared
+                        .send_signed_in(account, tokens, request, options, write)
+                        .await
+                }
+                // The host's own requests in the remote mode (its start-up check) have no
+                // user, and so no credentials: nothing is sent.
+                (Credentials::PerUser, None) => {
+                    Err(not_sent("no user is signed in for this request"))
                 }
             }
         })
@@ -325,6 +388,8 @@ impl WasiHttpHooks for ApiGate {
 /// A request that may change data, as the audit log describes it.
 struct WriteRecord {
     log: Option<AuditLog>,
+    /// The user it is made for, in the remote mode.
+    user: Option<String>,
     tool: Option<String>,
     method: String,
     path: String,
@@ -333,6 +398,7 @@ struct WriteRecord {
 impl WriteRecord {
     fn entry(&self) -> Write<'_> {
         Write {
+            user: self.user.as_deref(),
             tool: self.tool.as_deref(),
             method: &self.method,
             path: &self.path,

@@ -35,6 +35,8 @@ pub struct AuditLog {
 
 /// What the host knows of a write before sending it.
 pub struct Write<'a> {
+    /// The user the write is made for, in the remote mode (the store's user id).
+    pub user: Option<&'a str>,
     pub tool: Option<&'a str>,
     pub method: &'a str,
     pub path: &'a str,
@@ -78,6 +80,9 @@ impl AuditLog {
             "write".into(),
             json!(format!("{}-{number}", std::process::id())),
         );
+        if let Some(user) = write.user {
+            fields.insert("user".into(), json!(user));
+        }
         fields.insert("tool".into(), json!(write.tool));
         fields.insert("method".into(), json!(write.method));
         fields.insert("path".into(), json!(write.path));
@@ -91,6 +96,10 @@ impl AuditLog {
 
     /// Records a write the gate stopped before it left (read-only mode).
     pub fn refused(&self, write: &Write, reason: &str) {
+        let mut named = Map::new();
+        if let Some(user) = write.user {
+            named.insert("user".into(), json!(user));
+        }
         let fields = [
             ("tool", json!(write.tool)),
             ("method", json!(write.method)),
@@ -98,7 +107,7 @@ impl AuditLog {
             ("status", Value::Null),
             ("reason", json!(reason)),
         ];
-        self.append("refused", &Map::new(), fields);
+        self.append("refused", &named, fields);
     }
 
     /// One line: the time, the event, then `fields` and `extra`.
@@ -197,6 +206,7 @@ mod tests {
         let path = dir.path().join("audit.jsonl");
         let log = AuditLog::open(&path).unwrap();
         let write = Write {
+            user: None,
             tool: Some("create_customer"),
             method: "POST",
             path: "/firms/1/customers.json",

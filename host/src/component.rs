@@ -3,7 +3,7 @@
 //! host gives them all (the gate's pacing and audit log), so a crash, a runaway loop or a
 //! cancelled call ends one request and nothing else.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Result, anyhow};
@@ -20,9 +20,12 @@ use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use crate::api_gate::GateShared;
 use crate::config::Settings;
 use crate::engine_config::engine_config;
+use crate::remote::bearer::Caller;
 use crate::sandbox::{self, GuestState};
 use crate::spent_states::{Redeemed, SpentStates};
 use crate::watchdog;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 /// The tool component, built by build.rs for wasm32-wasip2 and compiled there to machine
 /// code for this program's target and engine settings.
@@ -56,6 +59,13 @@ pub struct Runner {
     environment: Arc<[(String, String)]>,
     /// Confirmation states already redeemed, so that each confirms one call.
     spent: Arc<SpentStates>,
+}
+
+/// What one request's instance is given: the process's settings, or a user's own.
+struct UserView {
+    environment: Arc<[(String, String)]>,
+    downloads_dir: PathBuf,
+    state_key: String,
 }
 
 /// Why a request got no answer from the component.
@@ -97,7 +107,7 @@ impl Runner {
         Ok(Runner {
             pre,
             environment: sandbox::environment(&settings).into(),
-            spent: Arc::new(SpentStates::new(&settings.state_key)),
+            spent: Arc::new(SpentStates::new()),
             settings: Arc::new(settings),
             gate,
         })
@@ -156,6 +166,16 @@ impl Runner {
         headers: &[(&'static str, String)],
         body: Bytes,
     ) -> Result<http::Response<Bytes>, Crash> {
+        self.handle_message_as(headers, body, None).await
+    }
+
+    /// [`Self::handle_message`] for one user of the remote mode.
+    pub async fn handle_message_as(
+        &self,
+        headers: &[(&'static str, String)],
+        body: Bytes,
+        caller: Option<Arc<Caller>>,
+    ) -> Result<http::Response<Bytes>, Crash> {
         let mut request = http::Request::post("http://localhost/mcp")
             .header("content-type", "application/json")
             .header("accept", "application/json, text/event-stream");
@@ -165,17 +185,32 @@ impl Runner {
         let request = request
             .body(body)
             .map_err(|problem| Crash(format!("cannot pass the request on: {problem}")))?;
-        self.handle(request).await
+        self.handle_as(request, caller).await
     }
 
     /// Runs one request in a fresh instance and returns the whole response. Dropping the
     /// future drops the instance, and with it every API request it was waiting on.
-    pub async fn handle(
+    /// `caller`, in the remote mode, is the user it runs for: the instance gets that user's own
+    /// confirmation key (a state asked of one user does not open for another), downloads
+    /// folder and access (read only when their token's scope is), and the gate signs its
+    /// requests with that user's Facturation.PRO tokens.
+    pub async fn handle_as(
         &self,
         request: http::Request<Bytes>,
+        caller: Option<Arc<Caller>>,
     ) -> Result<http::Response<Bytes>, Crash> {
+        let view = match &caller {
+            None => UserView {
+                environment: self.environment.clone(),
+                downloads_dir: self.settings.downloads_dir.clone(),
+                state_key: self.settings.state_key.clone(),
+            },
+            Some(caller) => self
+                .user_view(caller)
+                .map_err(|error| Crash(format!("cannot prepare the user's sandbox: {error:#}")))?,
+        };
         let (mut parts, body) = request.into_parts();
-        let (body, claim) = match self.spent.redeem(body) {
+        let (body, claim) = match self.spent.redeem(body, view.state_key.as_bytes()) {
             Redeemed::Run(body, claim) => (body, claim),
             Redeemed::Refuse(reply) => return Ok(json_reply(reply)),
         };
@@ -185,7 +220,7 @@ impl Runner {
                 .insert(http::header::CONTENT_LENGTH, body.len().into());
         }
         let response = self
-            .run(http::Request::from_parts(parts, body))
+            .run(http::Request::from_parts(parts, body), &view, caller)
             .await
             .map_err(|error| Crash(describe(&error)))?;
         if let Some(claim) = claim {
@@ -194,8 +229,53 @@ impl Runner {
         Ok(response)
     }
 
-    async fn run(&self, request: http::Request<Bytes>) -> Result<http::Response<Bytes>> {
-        let state = GuestState::new(&self.settings, &self.environment, self.gate.clone())?;
+    /// What an instance for `caller` is given instead of the process-wide settings.
+    fn user_view(&self, caller: &Caller) -> Result<UserView> {
+        let user = &caller.user.id;
+        let mut mac = Hmac::<Sha256>::new_from_slice(self.settings.state_key.as_bytes())?;
+        mac.update(format!("user:{user}").as_bytes());
+        let state_key: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        let downloads_dir = self.settings.downloads_dir.join("users").join(user);
+        std::fs::create_dir_all(&downloads_dir)?;
+        let mut environment: Vec<(String, String)> = self
+            .environment
+            .iter()
+            .map(|(name, value)| {
+                let value = match name.as_str() {
+                    "FACTURATION_STATE_KEY" => state_key.clone(),
+                    "FACTURATION_DOWNLOADS_DIR" => downloads_dir.display().to_string(),
+                    _ => value.clone(),
+                };
+                (name.clone(), value)
+            })
+            .collect();
+        if caller.read_only && !self.settings.read_only {
+            environment.push(("FACTURATION_READ_ONLY".into(), "1".into()));
+        }
+        Ok(UserView {
+            environment: environment.into(),
+            downloads_dir,
+            state_key,
+        })
+    }
+
+    async fn run(
+        &self,
+        request: http::Request<Bytes>,
+        view: &UserView,
+        caller: Option<Arc<Caller>>,
+    ) -> Result<http::Response<Bytes>> {
+        let state = GuestState::new(
+            &view.environment,
+            &view.downloads_dir,
+            self.gate.clone(),
+            caller,
+        )?;
         let mut store = Store::new(self.pre.engine(), state);
         store.limiter(GuestState::limiter);
         let meter = watchdog::CpuMeter::default();

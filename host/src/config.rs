@@ -16,6 +16,7 @@ use http::Uri;
 use crate::oauth::{self, OAuthSettings};
 use crate::outgoing::Client;
 use crate::outgoing::network::NetworkSettings;
+use crate::remote::RemoteSettings;
 
 pub const DEFAULT_BASE_URL: &str = "https://www.facturation.pro";
 /// The setting that lets FACTURATION_BASE_URL be plain http:// beyond this machine.
@@ -81,6 +82,9 @@ pub enum Authentication {
     ApiKey { id: String, key: String },
     /// The OAuth sign-in kept in the token store (`facturation-pro-mcp login`).
     OAuth(OAuthSettings),
+    /// Many users, each signed in through this server (`serve --http --public-url`): each
+    /// request runs with its own user's Facturation.PRO tokens.
+    Remote(Box<RemoteSettings>),
 }
 
 /// Says which way in, never the key: Settings are `Debug`, and a stray `{:?}` must not leak it.
@@ -92,6 +96,7 @@ impl std::fmt::Debug for Authentication {
                 .field("id", id)
                 .finish_non_exhaustive(),
             Authentication::OAuth(settings) => f.debug_tuple("OAuth").field(settings).finish(),
+            Authentication::Remote(settings) => f.debug_tuple("Remote").field(settings).finish(),
         }
     }
 }
@@ -215,6 +220,11 @@ impl Source {
         })
     }
 
+    /// Sets a variable as the environment would (a command-line option that names one).
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.env.insert(name.to_string(), value.to_string());
+    }
+
     #[cfg(test)]
     pub fn from_pairs(pairs: &[(&str, &str)]) -> Source {
         let env = pairs
@@ -283,17 +293,39 @@ impl Settings {
             })
         };
         let oauth = || OAuthSettings::from_source(source, &origin, &client);
-        let authentication = match source.get("FACTURATION_AUTH").as_deref() {
-            Some("key") => api_key()?,
-            Some("oauth") => Authentication::OAuth(oauth()?),
-            // The API key stays the fallback: OAuth only once a sign-in is stored.
-            None => match oauth() {
-                Ok(settings) if oauth::store::has_tokens(&settings.store) => {
-                    Authentication::OAuth(settings)
+        let authentication = match source.get("FACTURATION_PUBLIC_URL") {
+            Some(public_url) => {
+                for single_user in [
+                    "FACTURATION_HTTP_TOKEN",
+                    "FACTURATION_FIRM_ID",
+                    "FACTURATION_AUTH",
+                ] {
+                    if source.get(single_user).is_some() {
+                        bail!(
+                            "{single_user} is for one user; the remote connector \
+                             (FACTURATION_PUBLIC_URL) signs each user in with their own account: \
+                             remove it"
+                        );
+                    }
                 }
-                _ => api_key()?,
+                Authentication::Remote(Box::new(RemoteSettings::from_source(
+                    source,
+                    &public_url,
+                    oauth()?,
+                )?))
+            }
+            None => match source.get("FACTURATION_AUTH").as_deref() {
+                Some("key") => api_key()?,
+                Some("oauth") => Authentication::OAuth(oauth()?),
+                // The API key stays the fallback: OAuth only once a sign-in is stored.
+                None => match oauth() {
+                    Ok(settings) if oauth::store::has_tokens(&settings.store) => {
+                        Authentication::OAuth(settings)
+                    }
+                    _ => api_key()?,
+                },
+                Some(other) => bail!("FACTURATION_AUTH must be oauth or key, got {other:?}"),
             },
-            Some(other) => bail!("FACTURATION_AUTH must be oauth or key, got {other:?}"),
         };
         let firm_id = source.number("FACTURATION_FIRM_ID", 1..=u64::MAX)?;
         let user_agent = source.get("FACTURATION_USER_AGENT");

@@ -14,10 +14,12 @@ mod locking;
 mod oauth;
 mod outgoing;
 mod pacing;
+mod remote;
 mod sandbox;
 mod shutdown;
 mod spent_states;
 mod stdio;
+mod store;
 mod watchdog;
 
 use std::net::SocketAddr;
@@ -66,6 +68,12 @@ enum Command {
         /// 127.0.0.1:8750). An address beyond loopback needs FACTURATION_HTTP_TOKEN.
         #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = DEFAULT_HTTP_ADDRESS)]
         http: Option<SocketAddr>,
+        /// Serve many users, each signing in with their own Facturation.PRO account, at this
+        /// public address of the MCP endpoint (https://HOST/mcp, TLS in front; or
+        /// http://127.0.0.1:PORT/mcp on this machine). Same as FACTURATION_PUBLIC_URL; see
+        /// HOSTING.md.
+        #[arg(long, value_name = "URL", requires = "http")]
+        public_url: Option<String>,
     },
     /// Check the configuration, call the API once through the sandbox, and list your firms.
     Check,
@@ -91,9 +99,16 @@ fn main() -> ExitCode {
     if let Some(Command::Login { .. } | Command::Logout) = &cli.command {
         return account_command(&cli);
     }
-    let settings = match Source::load(cli.env_file.as_deref())
-        .and_then(|source| Settings::from_source(&source))
-    {
+    let public_url = match &cli.command {
+        Some(Command::Serve { public_url, .. }) => public_url.clone(),
+        _ => None,
+    };
+    let settings = match Source::load(cli.env_file.as_deref()).and_then(|mut source| {
+        if let Some(url) = &public_url {
+            source.set("FACTURATION_PUBLIC_URL", url);
+        }
+        Settings::from_source(&source)
+    }) {
         Ok(settings) => settings,
         Err(error) => {
             eprintln!("facturation-pro-mcp: {error:#}");
@@ -128,11 +143,18 @@ fn main() -> ExitCode {
             runner.check_guest_settings().await?;
         }
         match cli.command {
-            None | Some(Command::Serve { http: None }) => stdio::serve(runner).await.map(|()| 0),
+            None | Some(Command::Serve { http: None, .. }) => {
+                remote_needs_http(&runner)?;
+                stdio::serve(runner).await.map(|()| 0)
+            }
             Some(Command::Serve {
                 http: Some(address),
+                ..
             }) => http_server::serve(runner, address).await.map(|()| 0),
-            Some(Command::Check) => check::run(&runner).await,
+            Some(Command::Check) => {
+                remote_needs_http(&runner)?;
+                check::run(&runner).await
+            }
             Some(Command::Login { .. } | Command::Logout) => unreachable!("handled first"),
         }
     });
@@ -145,6 +167,16 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The remote connector serves many users over HTTP; stdio and `check` act for one.
+fn remote_needs_http(runner: &Runner) -> anyhow::Result<()> {
+    if let config::Authentication::Remote(_) = runner.settings().authentication {
+        anyhow::bail!(
+            "FACTURATION_PUBLIC_URL is set: the remote connector runs as `serve --http ADDR` only"
+        );
+    }
+    Ok(())
 }
 
 /// `login` and `logout`: they need the OAuth settings and the API's address, not a working

@@ -3,6 +3,7 @@
 //! MCP messages travel as HTTP requests), no network sockets, outgoing HTTP through the
 //! [`ApiGate`], and a memory ceiling.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Result;
@@ -14,6 +15,7 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::api_gate::{ApiGate, GateShared};
 use crate::config::Settings;
+use crate::remote::bearer::Caller;
 
 /// Where the downloads folder appears inside the sandbox.
 pub const GUEST_DOWNLOADS_DIR: &str = "/downloads";
@@ -50,10 +52,13 @@ pub fn environment(settings: &Settings) -> Vec<(String, String)> {
 impl GuestState {
     /// A fresh sandbox for one request.
     /// `environment` is [`environment`]'s list, worked out once for all instances.
+    /// `downloads_dir` is the settings' folder, or the user's own inside it in the remote
+    /// mode; `caller` is that user.
     pub fn new(
-        settings: &Settings,
         environment: &[(String, String)],
+        downloads_dir: &Path,
         gate: Arc<GateShared>,
+        caller: Option<Arc<Caller>>,
     ) -> Result<Self> {
         let mut wasi = WasiCtxBuilder::new();
         wasi.inherit_stderr()
@@ -63,22 +68,18 @@ impl GuestState {
             .allow_udp(false)
             .allow_ip_name_lookup(false)
             .socket_addr_check(|_, _| Box::pin(async { false }))
-            .preopened_dir(
-                &settings.downloads_dir,
-                GUEST_DOWNLOADS_DIR,
-                FsPerms::ReadWrite,
-            )
+            .preopened_dir(downloads_dir, GUEST_DOWNLOADS_DIR, FsPerms::ReadWrite)
             .with_context(|| {
                 format!(
                     "cannot open the downloads folder {}",
-                    settings.downloads_dir.display()
+                    downloads_dir.display()
                 )
             })?;
 
         Ok(Self {
             wasi: wasi.build(),
             http: WasiHttpCtx::new(),
-            gate: ApiGate::new(gate),
+            gate: ApiGate::new(gate, caller),
             table: {
                 let mut table = ResourceTable::new();
                 table.set_max_capacity(RESOURCE_LIMIT);

@@ -50,14 +50,24 @@ const COMPONENT_BODY_LIMIT: usize = 32 << 20;
 const BUSY: i64 = -32000;
 
 pub struct SpentStates {
-    /// The key the component seals states with (FACTURATION_STATE_KEY as it receives it).
-    key: Vec<u8>,
     /// Redeemed states, with the time (seconds since the epoch) until which they matter.
     redeemed: Mutex<HashMap<String, u64>>,
 }
 
 /// A state this request is the first to use, to [`SpentStates::settle`] once it is answered.
 pub struct Claim(String);
+
+/// The expiry sealed in `state`, when `key` made its seal; None for anything else (the
+/// component refuses those itself, so they need no remembering).
+fn sealed_expiry(key: &[u8], state: &str) -> Option<u64> {
+    let (payload, tag) = state.split_once('.')?;
+    let payload = BASE64_URL_SAFE_NO_PAD.decode(payload).ok()?;
+    let tag = BASE64_URL_SAFE_NO_PAD.decode(tag).ok()?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).ok()?;
+    mac.update(&payload);
+    mac.verify_slice(&tag).ok()?;
+    serde_json::from_slice::<Value>(&payload).ok()?["expires"].as_u64()
+}
 
 /// What to do with one incoming message.
 pub enum Redeemed {
@@ -68,9 +78,8 @@ pub enum Redeemed {
 }
 
 impl SpentStates {
-    pub fn new(state_key: &str) -> Self {
+    pub fn new() -> Self {
         Self {
-            key: state_key.as_bytes().to_vec(),
             redeemed: Mutex::default(),
         }
     }
@@ -78,7 +87,9 @@ impl SpentStates {
     /// Decides on one message. Anything that parses as JSON goes to the component as this
     /// parse writes it, so the guard and the component judge the very same message; what
     /// does not parse goes as it is, for the component's parse error.
-    pub fn redeem(&self, body: Bytes) -> Redeemed {
+    /// `key` is the one the instance seals with: FACTURATION_STATE_KEY as the component
+    /// receives it, or in the remote mode the user's own.
+    pub fn redeem(&self, body: Bytes, key: &[u8]) -> Redeemed {
         // The component refuses a body this large unread, whatever it holds; written out
         // again without its padding it could slip under that limit.
         if body.len() > COMPONENT_BODY_LIMIT {
@@ -90,7 +101,7 @@ impl SpentStates {
         let mut claim = None;
         if message["method"] == "tools/call"
             && let Some(state) = message["params"]["requestState"].as_str()
-            && let Some(expires) = self.sealed_expiry(state)
+            && let Some(expires) = sealed_expiry(key, state)
         {
             match self.first_use(state, expires) {
                 Use::First => claim = Some(Claim(state.to_string())),
@@ -117,18 +128,6 @@ impl SpentStates {
         if nothing_done {
             lock(&self.redeemed).remove(&claim.0);
         }
-    }
-
-    /// The expiry sealed in `state`, when its seal is the component's; None for anything
-    /// else (the component refuses those itself, so they need no remembering).
-    fn sealed_expiry(&self, state: &str) -> Option<u64> {
-        let (payload, tag) = state.split_once('.')?;
-        let payload = BASE64_URL_SAFE_NO_PAD.decode(payload).ok()?;
-        let tag = BASE64_URL_SAFE_NO_PAD.decode(tag).ok()?;
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).ok()?;
-        mac.update(&payload);
-        mac.verify_slice(&tag).ok()?;
-        serde_json::from_slice::<Value>(&payload).ok()?["expires"].as_u64()
     }
 
     /// Records `state` as used, unless it was already or there is no room.
@@ -212,15 +211,15 @@ mod tests {
 
     #[test]
     fn a_state_confirms_once_and_its_second_use_goes_without_the_answer() {
-        let spent = SpentStates::new(KEY);
+        let spent = SpentStates::new();
         let s1 = state("1");
-        let (first, claim) = run(spent.redeem(call(&s1)));
+        let (first, claim) = run(spent.redeem(call(&s1), KEY.as_bytes()));
         assert_eq!(first["params"]["requestState"], s1.as_str());
         spent.settle(
             claim.expect("a first use claims"),
             br#"{"result":{"isError":false}}"#,
         );
-        let (second, claim) = run(spent.redeem(call(&s1)));
+        let (second, claim) = run(spent.redeem(call(&s1), KEY.as_bytes()));
         assert!(claim.is_none());
         let second = &second["params"];
         assert_eq!(second.get("requestState"), None);
@@ -228,21 +227,29 @@ mod tests {
         assert_eq!(second["name"], "delete_customer");
         assert_eq!(second["arguments"], json!({ "customer_id": 7 }));
         // Another state is its own first use.
-        assert!(run(spent.redeem(call(&state("2")))).1.is_some());
+        assert!(
+            run(spent.redeem(call(&state("2")), KEY.as_bytes()))
+                .1
+                .is_some()
+        );
     }
 
     #[test]
     fn other_spellings_of_the_same_message_are_the_same_message() {
-        let spent = SpentStates::new(KEY);
+        let spent = SpentStates::new();
         let s1 = state("1");
         let plain = String::from_utf8(call(&s1).to_vec()).unwrap();
         let escaped = plain
             .replace("\"requestState\"", r#""request\u0053tate""#)
             .replace("\"tools/call\"", r#""tools\/call""#);
         let duplicated = plain.replacen('{', r#"{"method":"ping","#, 1);
-        assert!(run(spent.redeem(Bytes::from(escaped))).1.is_some());
+        assert!(
+            run(spent.redeem(Bytes::from(escaped), KEY.as_bytes()))
+                .1
+                .is_some()
+        );
         for again in [plain, duplicated] {
-            let (passed, claim) = run(spent.redeem(Bytes::from(again)));
+            let (passed, claim) = run(spent.redeem(Bytes::from(again), KEY.as_bytes()));
             assert!(claim.is_none());
             assert_eq!(passed["params"].get("requestState"), None, "{passed}");
         }
@@ -250,28 +257,28 @@ mod tests {
 
     #[test]
     fn a_state_that_confirmed_nothing_is_given_back() {
-        let spent = SpentStates::new(KEY);
+        let spent = SpentStates::new();
         let s1 = state("1");
         for nothing_done in [
             r#"{"error":{"code":-32602,"message":"requestState rejected"}}"#,
             r#"{"result":{"resultType":"input_required","requestState":"s2"}}"#,
         ] {
-            let (_, claim) = run(spent.redeem(call(&s1)));
+            let (_, claim) = run(spent.redeem(call(&s1), KEY.as_bytes()));
             spent.settle(claim.expect("free again"), nothing_done.as_bytes());
         }
         // A crash or a cancellation settles nothing: the state stays spent.
-        assert!(run(spent.redeem(call(&s1))).1.is_some());
-        assert!(run(spent.redeem(call(&s1))).1.is_none());
+        assert!(run(spent.redeem(call(&s1), KEY.as_bytes())).1.is_some());
+        assert!(run(spent.redeem(call(&s1), KEY.as_bytes())).1.is_none());
     }
 
     #[test]
     fn states_without_our_seal_are_not_remembered() {
-        let spent = SpentStates::new(KEY);
+        let spent = SpentStates::new();
         let mut forged = state("1");
         forged.push('A');
         for state in [forged.as_str(), "made.up", "x"] {
             for _ in 0..2 {
-                let (passed, claim) = run(spent.redeem(call(state)));
+                let (passed, claim) = run(spent.redeem(call(state), KEY.as_bytes()));
                 assert!(claim.is_none());
                 // Left for the component to refuse, with its own words.
                 assert_eq!(passed["params"]["requestState"], state);
@@ -282,16 +289,17 @@ mod tests {
 
     #[test]
     fn requests_without_a_state_pass_untouched() {
-        let spent = SpentStates::new(KEY);
+        let spent = SpentStates::new();
         let s1 = state("1");
         let not_a_call = json!({ "jsonrpc": "2.0", "id": 1, "method": "tools/list",
                 "params": { "requestState": s1 } });
         for _ in 0..2 {
-            let (passed, claim) = run(spent.redeem(Bytes::from(not_a_call.to_string())));
+            let (passed, claim) =
+                run(spent.redeem(Bytes::from(not_a_call.to_string()), KEY.as_bytes()));
             assert_eq!(passed, not_a_call);
             assert!(claim.is_none());
             let garbage = Bytes::from_static(b"{ not json \"requestState\"");
-            match spent.redeem(garbage.clone()) {
+            match spent.redeem(garbage.clone(), KEY.as_bytes()) {
                 Redeemed::Run(body, None) => assert_eq!(body, garbage),
                 _ => panic!("unparseable input goes on as it is"),
             }
@@ -300,7 +308,7 @@ mod tests {
 
     #[test]
     fn a_full_memory_refuses_new_confirmations_and_forgets_no_spent_one() {
-        let spent = SpentStates::new(KEY);
+        let spent = SpentStates::new();
         let expires = now_secs() + 600;
         for n in 0..MAX_REMEMBERED {
             assert!(matches!(
@@ -308,7 +316,7 @@ mod tests {
                 Use::First
             ));
         }
-        let Redeemed::Refuse(body) = spent.redeem(call(&state("new"))) else {
+        let Redeemed::Refuse(body) = spent.redeem(call(&state("new")), KEY.as_bytes()) else {
             panic!("a new state must be refused while the memory is full");
         };
         let reply: Value = serde_json::from_slice(&body).unwrap();
@@ -323,6 +331,10 @@ mod tests {
         assert!(matches!(spent.first_use("state 0", expires), Use::Again));
         // Once states expire, there is room again.
         lock(&spent.redeemed).insert("state 0".into(), 0);
-        assert!(run(spent.redeem(call(&state("new")))).1.is_some());
+        assert!(
+            run(spent.redeem(call(&state("new")), KEY.as_bytes()))
+                .1
+                .is_some()
+        );
     }
 }

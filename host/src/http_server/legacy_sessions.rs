@@ -26,6 +26,7 @@ use super::request::{INVALID_REQUEST, Room, Shared, busy, refusal};
 use super::sessions::{MAX_HANDSHAKE_BYTES, NotOpened, SESSION_HEADER, Session};
 use crate::component::{Crash, Runner};
 use crate::legacy::{self, Conversation, Handshake};
+use crate::remote::bearer::Caller;
 
 /// How long a held call waits for each answer: as long as the component's confirmation
 /// states stay valid, after which an answer could confirm nothing anyway.
@@ -33,7 +34,14 @@ const QUESTION_PATIENCE: Duration = Duration::from_secs(10 * 60);
 
 /// Answers a request whose body has been read; `room` is its room in flight, which a
 /// held call keeps until its final answer.
-pub async fn respond(shared: &Shared, parts: Parts, body: Bytes, room: Room) -> Response<Body> {
+/// `caller` is the request's user in the remote mode.
+pub async fn respond(
+    shared: &Shared,
+    parts: Parts,
+    body: Bytes,
+    room: Room,
+    caller: Option<Arc<Caller>>,
+) -> Response<Body> {
     let message = serde_json::from_slice::<Value>(&body)
         .ok()
         .filter(Value::is_object);
@@ -50,14 +58,23 @@ pub async fn respond(shared: &Shared, parts: Parts, body: Bytes, room: Room) -> 
     if let Some(message) = legacy_message.as_ref().filter(|m| legacy::is_handshake(m))
         && parts.method == Method::POST
     {
-        return initialize(shared, parts, body, message).await;
+        return initialize(shared, parts, body, message, caller).await;
     }
     let Some(session_id) = session_id else {
-        return run(&shared.runner, parts, body).await;
+        return run(&shared.runner, parts, body, caller).await;
     };
     // A 2026-07-28 request has no session to belong to.
     if legacy_message.is_none() && parts.method == Method::POST {
-        return run(&shared.runner, parts, body).await;
+        return run(&shared.runner, parts, body, caller).await;
+    }
+    // In the remote mode a session is its opener's: to anyone else it does not exist.
+    let owner = caller.as_ref().map(|caller| caller.user.id.clone());
+    if shared
+        .sessions
+        .find(&session_id)
+        .is_some_and(|session| session.owner != owner)
+    {
+        return unknown_session();
     }
     if parts.method == Method::DELETE {
         return match shared.sessions.end(&session_id) {
@@ -69,7 +86,7 @@ pub async fn respond(shared: &Shared, parts: Parts, body: Bytes, room: Room) -> 
         return unknown_session();
     };
     let Some(mut message) = legacy_message else {
-        return run(&shared.runner, parts, body).await;
+        return run(&shared.runner, parts, body, caller).await;
     };
     if is_response(Some(&message)) {
         // The client's response to a question of ours: for this session's waiting call
@@ -87,7 +104,7 @@ pub async fn respond(shared: &Shared, parts: Parts, body: Bytes, room: Room) -> 
     let body = Bytes::from(message.to_string());
     let first = shared
         .runner
-        .handle(http::Request::from_parts(parts, body))
+        .handle_as(http::Request::from_parts(parts, body), caller.clone())
         .await;
     match first {
         Ok(first)
@@ -95,14 +112,27 @@ pub async fn respond(shared: &Shared, parts: Parts, body: Bytes, room: Room) -> 
                 && session.handshake.answers_questions()
                 && legacy::asks(first.body()) =>
         {
-            hold(shared.runner.clone(), session, message, first, permit)
+            hold(
+                shared.runner.clone(),
+                session,
+                message,
+                first,
+                permit,
+                caller,
+            )
         }
         first => component_answer(first),
     }
 }
 
 /// A legacy `initialize`: answered by the component, then remembered under a new session.
-async fn initialize(shared: &Shared, parts: Parts, body: Bytes, message: &Value) -> Response<Body> {
+async fn initialize(
+    shared: &Shared,
+    parts: Parts,
+    body: Bytes,
+    message: &Value,
+    caller: Option<Arc<Caller>>,
+) -> Response<Body> {
     let params = &message["params"];
     let remembered =
         params["capabilities"].to_string().len() + params["clientInfo"].to_string().len();
@@ -116,9 +146,10 @@ async fn initialize(shared: &Shared, parts: Parts, body: Bytes, message: &Value)
             ),
         );
     }
+    let owner = caller.as_ref().map(|caller| caller.user.id.clone());
     let answer = shared
         .runner
-        .handle(http::Request::from_parts(parts, body))
+        .handle_as(http::Request::from_parts(parts, body), caller)
         .await;
     let handshake = match &answer {
         Ok(response) => Handshake::settled(message, response.body()),
@@ -128,7 +159,7 @@ async fn initialize(shared: &Shared, parts: Parts, body: Bytes, message: &Value)
     let Some(handshake) = handshake else {
         return response;
     };
-    match shared.sessions.open(handshake) {
+    match shared.sessions.open(handshake, owner) {
         Ok(id) => {
             let id = HeaderValue::from_str(&id).expect("hexadecimal digits");
             response.headers_mut().insert(SESSION_HEADER, id);
@@ -148,8 +179,17 @@ async fn initialize(shared: &Shared, parts: Parts, body: Bytes, message: &Value)
 }
 
 /// One request through a fresh instance, as it came.
-async fn run(runner: &Runner, parts: Parts, body: Bytes) -> Response<Body> {
-    component_answer(runner.handle(http::Request::from_parts(parts, body)).await)
+async fn run(
+    runner: &Runner,
+    parts: Parts,
+    body: Bytes,
+    caller: Option<Arc<Caller>>,
+) -> Response<Body> {
+    component_answer(
+        runner
+            .handle_as(http::Request::from_parts(parts, body), caller)
+            .await,
+    )
 }
 
 fn component_answer(answer: Result<Response<Bytes>, Crash>) -> Response<Body> {
@@ -191,10 +231,12 @@ fn hold(
     message: Value,
     first: Response<Bytes>,
     permit: OwnedSemaphorePermit,
+    caller: Option<Arc<Caller>>,
 ) -> Response<Body> {
     let (events, stream) = EventStream::new();
     let call = HeldCall {
         runner,
+        caller,
         session,
         events,
         id: message["id"].clone(),
@@ -251,6 +293,7 @@ fn is_event_stream(response: &Response<Bytes>) -> bool {
 /// A legacy tool call held open while its session's client answers.
 struct HeldCall {
     runner: Runner,
+    caller: Option<Arc<Caller>>,
     session: Arc<Session>,
     /// The call's SSE stream.
     events: mpsc::Sender<Bytes>,
@@ -261,7 +304,9 @@ impl Conversation for HeldCall {
     type Reply = Result<Response<Bytes>, Crash>;
 
     async fn run(&self, body: Bytes) -> Self::Reply {
-        self.runner.handle_message(&[], body).await
+        self.runner
+            .handle_message_as(&[], body, self.caller.clone())
+            .await
     }
 
     fn text(reply: &Self::Reply) -> Option<&[u8]> {

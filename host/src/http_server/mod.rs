@@ -29,6 +29,8 @@ use tokio::sync::Semaphore;
 use wasmtime_wasi_http::io::TokioIo;
 
 use crate::component::Runner;
+use crate::config::Authentication;
+use crate::remote::Remote;
 use crate::shutdown;
 use accept::Acceptor;
 use limits::ServeLimits;
@@ -45,7 +47,13 @@ const MAX_BUFFER_BYTES: usize = 64 << 10;
 /// Serves until the process is asked to stop (see [`shutdown`]), then lets the requests in
 /// flight finish.
 pub async fn serve(runner: Runner, address: SocketAddr) -> Result<()> {
-    check_token(&runner, address)?;
+    let remote = match &runner.settings().authentication {
+        Authentication::Remote(settings) => Some(Remote::open(settings.as_ref().clone())?),
+        _ => {
+            check_token(&runner, address)?;
+            None
+        }
+    };
     let limits: ServeLimits = runner.settings().serve_limits.clone();
     let listener = TcpListener::bind(address)
         .await
@@ -54,8 +62,16 @@ pub async fn serve(runner: Runner, address: SocketAddr) -> Result<()> {
     let local = acceptor.local_addr()?;
     // Tests and scripts read the actual port from this line (port 0 picks a free one).
     eprintln!("facturation-pro-mcp: serving MCP on http://{local}/mcp");
+    if let Some(remote) = &remote {
+        eprintln!(
+            "facturation-pro-mcp: remote connector for {}: each user signs in with their own \
+             Facturation.PRO account (register {} with the application)",
+            remote.settings.public_url,
+            remote.settings.upstream_redirect_uri()
+        );
+    }
     let connections = Arc::new(Semaphore::new(limits.max_connections));
-    let shared = Arc::new(Shared::new(runner, limits));
+    let shared = Arc::new(Shared::new(runner, limits, remote));
     let graceful = GracefulShutdown::new();
     let stop = shutdown::requested();
     tokio::pin!(stop);

@@ -20,6 +20,10 @@ use super::legacy_sessions;
 use super::limits::{BUSY_CODE, ServeLimits, busy_message};
 use super::sessions::{SESSION_HEADER, Sessions};
 use crate::component::Runner;
+use crate::remote::{Remote, bearer};
+
+/// The largest body an authorization server endpoint reads (forms and client metadata).
+const MAX_AUTHORIZATION_BODY: usize = 64 << 10;
 
 /// JSON-RPC's code for a request that is not a valid one.
 pub const INVALID_REQUEST: i64 = -32600;
@@ -39,10 +43,12 @@ pub struct Shared {
     pub large_bodies: Arc<Semaphore>,
     /// Legacy clients' sessions.
     pub sessions: Sessions,
+    /// The remote connector's authorization server and store, in that mode.
+    pub remote: Option<Arc<Remote>>,
 }
 
 impl Shared {
-    pub fn new(runner: Runner, limits: ServeLimits) -> Shared {
+    pub fn new(runner: Runner, limits: ServeLimits, remote: Option<Arc<Remote>>) -> Shared {
         let origins = AllowedOrigins::parse(
             runner
                 .settings()
@@ -62,6 +68,7 @@ impl Shared {
             runner,
             limits,
             origins,
+            remote,
         }
     }
 }
@@ -93,9 +100,21 @@ async fn handle(shared: &Shared, request: http::Request<Incoming>) -> Response<B
     if let Err((status, message)) = well_formed(&parts) {
         return refusal(status, INVALID_REQUEST, &message);
     }
+    if let Some(remote) = &shared.remote
+        && Remote::serves(parts.uri.path())
+    {
+        return authorization_server(shared, remote, parts, body).await;
+    }
     if let Some(origin) = cors::preflight_origin(&parts.method, &parts.headers) {
         return preflight(shared, origin);
     }
+    let caller = match &shared.remote {
+        Some(remote) => match bearer::authenticate(remote, &parts.headers) {
+            Ok(caller) => Some(caller),
+            Err(refusal) => return (*refusal).map(full),
+        },
+        None => None,
+    };
     if let Some(token) = &shared.runner.settings().http_token
         && !bearer_matches(parts.headers.get(http::header::AUTHORIZATION), token)
     {
@@ -134,7 +153,42 @@ async fn handle(shared: &Shared, request: http::Request<Incoming>) -> Response<B
             Ok(read) => read,
             Err(error) => return body_refusal(error),
         };
-    legacy_sessions::respond(shared, parts, body, room).await
+    let response = legacy_sessions::respond(shared, parts, body, room, caller.clone()).await;
+    // The user's Facturation.PRO grant turned out to be revoked: nothing was done with it,
+    // and the client must sign the user in again.
+    match (&shared.remote, caller) {
+        (Some(remote), Some(caller)) if caller.upstream.revoked() => bearer::unauthorized(
+            remote,
+            Some("invalid_token"),
+            "Facturation.PRO no longer accepts this user's sign-in: sign in again",
+        )
+        .map(full),
+        _ => response,
+    }
+}
+
+/// A request for the authorization server (discovery, sign-in, tokens): small bodies only.
+async fn authorization_server(
+    shared: &Shared,
+    remote: &Remote,
+    parts: http::request::Parts,
+    body: Incoming,
+) -> Response<Body> {
+    let body = match read_body(body, shared.limits.read_timeout, &shared.large_bodies).await {
+        Ok((body, _)) if body.len() <= MAX_AUTHORIZATION_BODY => body,
+        Ok(_) => {
+            return refusal(
+                413,
+                INVALID_REQUEST,
+                "the body is too large for this endpoint",
+            );
+        }
+        Err(error) => return body_refusal(error),
+    };
+    remote
+        .answer(&parts.method, &parts.uri, &parts.headers, body)
+        .await
+        .map(full)
 }
 
 /// What lets a request in.

@@ -37,6 +37,8 @@ pub enum NotOpened {
 /// One legacy client's session.
 pub struct Session {
     pub handshake: Handshake,
+    /// The user who opened it, in the remote mode: nobody else may use it.
+    pub owner: Option<String>,
     last_used: Mutex<Instant>,
     /// Questions put to this client that await its answer, by `answer_key` of their id.
     /// None once the session has ended: no question is asked any more.
@@ -107,7 +109,7 @@ impl Sessions {
     }
 
     /// Opens a session for `handshake`; returns its id.
-    pub fn open(&self, handshake: Handshake) -> Result<String, NotOpened> {
+    pub fn open(&self, handshake: Handshake, owner: Option<String>) -> Result<String, NotOpened> {
         let mut bytes = [0u8; ID_BYTES];
         getrandom::fill(&mut bytes).map_err(|_| NotOpened::NoRandomness)?;
         let id: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
@@ -121,6 +123,7 @@ impl Sessions {
         }
         let session = Session {
             handshake,
+            owner,
             last_used: Mutex::new(now),
             questions: Mutex::new(Some(HashMap::new())),
         };
@@ -178,18 +181,21 @@ mod tests {
     #[test]
     fn the_cap_holds_until_a_session_ends_or_expires() {
         let sessions = Sessions::new(2, Duration::from_millis(50), 1);
-        let first = sessions.open(handshake()).ok().unwrap();
-        let second = sessions.open(handshake()).ok().unwrap();
+        let first = sessions.open(handshake(), None).ok().unwrap();
+        let second = sessions.open(handshake(), None).ok().unwrap();
         assert_ne!(first, second);
         assert_eq!(first.len(), 2 * ID_BYTES);
-        assert!(matches!(sessions.open(handshake()), Err(NotOpened::Full)));
+        assert!(matches!(
+            sessions.open(handshake(), None),
+            Err(NotOpened::Full)
+        ));
         assert!(sessions.end(&first));
         assert!(sessions.find(&first).is_none() && !sessions.end(&first));
-        let third = sessions.open(handshake()).ok().unwrap();
+        let third = sessions.open(handshake(), None).ok().unwrap();
         std::thread::sleep(Duration::from_millis(80));
         assert!(sessions.find(&second).is_none(), "expired");
         // Expired sessions make room.
-        assert!(sessions.open(handshake()).is_ok());
+        assert!(sessions.open(handshake(), None).is_ok());
         assert!(sessions.find(&third).is_none());
     }
 
@@ -197,10 +203,10 @@ mod tests {
     fn answers_reach_only_their_own_question_of_their_own_session() {
         let sessions = Sessions::new(4, Duration::from_secs(60), 1);
         let mine = sessions
-            .find(&sessions.open(handshake()).ok().unwrap())
+            .find(&sessions.open(handshake(), None).ok().unwrap())
             .unwrap();
         let theirs = sessions
-            .find(&sessions.open(handshake()).ok().unwrap())
+            .find(&sessions.open(handshake(), None).ok().unwrap())
             .unwrap();
         let mut waiting = mine.expect_answer("server-7").unwrap();
         let answer = json!({ "jsonrpc": "2.0", "id": "server-7", "result": {} });
@@ -221,7 +227,7 @@ mod tests {
     #[test]
     fn ending_a_session_dismisses_its_questions() {
         let sessions = Sessions::new(4, Duration::from_secs(60), 1);
-        let id = sessions.open(handshake()).ok().unwrap();
+        let id = sessions.open(handshake(), None).ok().unwrap();
         let session = sessions.find(&id).unwrap();
         let waiting = session.expect_answer("server-1").unwrap();
         assert!(sessions.answer_permit(&id).is_some());

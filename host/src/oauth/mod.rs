@@ -5,10 +5,10 @@
 //! the component's environment, a log line or an error message.
 
 mod callback;
-mod endpoint;
+pub mod endpoint;
 mod keyring_store;
 pub mod login;
-mod pkce;
+pub mod pkce;
 pub mod session;
 pub mod store;
 

@@ -1,0 +1,614 @@
+//! The remote connector's store: users, MCP clients, authorizations in progress, codes,
+//! issued tokens and each user's sealed Facturation.PRO tokens. One SQLite file (WAL mode)
+//! under the configuration folder by default, created 0600; the schema lives in
+//! `migrations/` as plain SQL that a server database can take too. Every call is a short
+//! statement or transaction under one connection's lock: microseconds, so callers on the
+//! async runtime make them directly.
+//!
+//! Secrets are stored as hashes (our tokens and codes: [`hash`]) or sealed (upstream
+//! tokens, PKCE verifiers: [`sealing`]); nothing read from this file can be used as a
+//! token by itself.
+
+pub mod sealing;
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use anyhow::{Context, Result};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use sha2::{Digest, Sha256};
+
+use crate::locking::lock;
+use crate::oauth::{Tokens, now_secs};
+use sealing::StoreKey;
+
+/// The schema's steps, applied in order, each once, recorded in `schema_migrations`.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_remote_connector.sql"))];
+
+/// A secret as the store keeps it: SHA-256, hex. Tokens are 256 random bits, so a plain
+/// hash is enough (no dictionary to try).
+pub fn hash(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// An MCP client this server knows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KnownClient {
+    pub client_id: String,
+    /// `registered` (RFC 7591) or `metadata_document` (its id is its document's URL).
+    pub kind: String,
+    pub client_name: String,
+    pub redirect_uris: Vec<String>,
+    /// When its metadata document was fetched (seconds since the epoch).
+    pub fetched_at: u64,
+}
+
+/// What a client asked for at the authorization endpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Asked {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub code_challenge: String,
+    pub client_state: Option<String>,
+    pub scope: String,
+    pub resource: String,
+}
+
+/// A person signed in through Facturation.PRO.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: String,
+    pub upstream_account: String,
+    pub email: String,
+}
+
+/// What an authorization code or a token stands for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grant {
+    pub user_id: String,
+    pub client_id: String,
+    pub scope: String,
+    pub resource: String,
+}
+
+/// A code waiting for its client: the grant, and what the token request must match.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodeGrant {
+    pub grant: Grant,
+    pub redirect_uri: String,
+    pub code_challenge: String,
+}
+
+/// The outcome of presenting a refresh token.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RefreshUse {
+    /// First use: it is now spent; the grant continues in the same family.
+    Fresh {
+        grant: Grant,
+        family: String,
+    },
+    /// Already spent: someone replayed it, and its whole family is now revoked.
+    Replayed,
+    Unknown,
+}
+
+pub struct Store {
+    connection: Mutex<Connection>,
+    key: StoreKey,
+}
+
+impl Store {
+    /// Opens (creating if need be) the store at `path` and brings its schema up to date.
+    pub fn open(path: &Path, key: StoreKey) -> Result<Store> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        let connection = Connection::open(path).with_context(|| {
+            format!(
+                "cannot open the store {} (FACTURATION_STORE)",
+                path.display()
+            )
+        })?;
+        restrict_to_owner(path)?;
+        connection.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+        )?;
+        // Another process on the same file (a second server, a backup) holds the write lock
+        // for moments at most.
+        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        let store = Store {
+            connection: Mutex::new(connection),
+            key,
+        };
+        store
+            .migrate()
+            .with_context(|| format!("cannot bring the store {} up to date", path.display()))?;
+        Ok(store)
+    }
+
+    fn migrate(&self) -> Result<()> {
+        self.write(|tx| {
+            tx.execute_batch(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (
+                     version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+            )?;
+            for (version, sql) in MIGRATIONS {
+                let applied: bool = tx.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
+                    [version],
+                    |row| row.get(0),
+                )?;
+                if !applied {
+                    tx.execute_batch(sql)?;
+                    tx.execute(
+                        "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+                        params![version, now()],
+                    )?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Runs `work` in one write transaction (taken at once, so two writers never deadlock
+    /// upgrading read locks).
+    fn write<T>(&self, work: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+        let mut connection = lock(&self.connection);
+        let tx =
+            rusqlite::Transaction::new(&mut connection, rusqlite::TransactionBehavior::Immediate)?;
+        let value = work(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    fn read<T>(&self, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        work(&lock(&self.connection))
+    }
+
+    pub fn save_client(&self, client: &KnownClient) -> Result<()> {
+        let uris = serde_json::to_string(&client.redirect_uris)?;
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO clients (client_id, kind, client_name, redirect_uris, fetched_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (client_id) DO UPDATE SET kind = excluded.kind,
+                     client_name = excluded.client_name, redirect_uris = excluded.redirect_uris,
+                     fetched_at = excluded.fetched_at",
+                params![
+                    client.client_id,
+                    client.kind,
+                    client.client_name,
+                    uris,
+                    client.fetched_at as i64
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    pub fn client(&self, client_id: &str) -> Result<Option<KnownClient>> {
+        self.read(|db| {
+            let row = db
+                .query_row(
+                    "SELECT kind, client_name, redirect_uris, fetched_at FROM clients
+                     WHERE client_id = ?1",
+                    [client_id],
+                    |row| {
+                        Ok((
+                            row.get::<_, String>(0)?,
+                            row.get::<_, String>(1)?,
+                            row.get::<_, String>(2)?,
+                            row.get::<_, i64>(3)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            row.map(|(kind, client_name, uris, fetched_at)| {
+                Ok(KnownClient {
+                    client_id: client_id.to_string(),
+                    kind,
+                    client_name,
+                    redirect_uris: serde_json::from_str(&uris)?,
+                    fetched_at: fetched_at as u64,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    /// Keeps what a client asked for while the user reads the consent page. `id` names it
+    /// in the page's form, `browser` in the cookie the page set: both must come back.
+    pub fn save_pending(
+        &self,
+        id: &str,
+        browser: &str,
+        asked: &Asked,
+        lifetime: u64,
+    ) -> Result<()> {
+        self.write(|tx| {
+            // Requests nobody finished are dropped as new ones come.
+            tx.execute(
+                "DELETE FROM pending_authorizations WHERE expires_at < ?1",
+                [now()],
+            )?;
+            tx.execute(
+                "INSERT INTO pending_authorizations (id_hash, browser_hash, client_id,
+                     redirect_uri, code_challenge, client_state, scope, resource, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    hash(id),
+                    hash(browser),
+                    asked.client_id,
+                    asked.redirect_uri,
+                    asked.code_challenge,
+                    asked.client_state,
+                    asked.scope,
+                    asked.resource,
+                    now() + lifetime as i64
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The request the consent form names, if the same browser sent it, it has not expired
+    /// and the user has not answered it yet. It is removed: the form works once.
+    pub fn take_pending(&self, id: &str, browser: &str) -> Result<Option<Asked>> {
+        self.write(|tx| {
+            tx.query_row(
+                "DELETE FROM pending_authorizations
+                 WHERE id_hash = ?1 AND browser_hash = ?2 AND expires_at >= ?3
+                     AND upstream_state_hash IS NULL
+                 RETURNING client_id, redirect_uri, code_challenge, client_state, scope, resource",
+                params![hash(id), hash(browser), now()],
+                asked_from_row,
+            )
+            .optional()
+            .map_err(Into::into)
+        })
+    }
+
+    /// Keeps an approved request while the user signs in at Facturation.PRO: found again by
+    /// the upstream `state`, with the PKCE verifier sealed.
+    pub fn save_upstream(
+        &self,
+        upstream_state: &str,
+        verifier: &str,
+        asked: &Asked,
+        lifetime: u64,
+    ) -> Result<()> {
+        let state_hash = hash(upstream_state);
+        let sealed = self
+            .key
+            .seal(&format!("pending:{state_hash}"), verifier.as_bytes())?;
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO pending_authorizations (id_hash, browser_hash, client_id,
+                     redirect_uri, code_challenge, client_state, scope, resource,
+                     upstream_state_hash, sealed_verifier, expires_at)
+                 VALUES (?1, '', ?2, ?3, ?4, ?5, ?6, ?7, ?1, ?8, ?9)",
+                params![
+                    state_hash,
+                    asked.client_id,
+                    asked.redirect_uri,
+                    asked.code_challenge,
+                    asked.client_state,
+                    asked.scope,
+                    asked.resource,
+                    sealed,
+                    now() + lifetime as i64
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The request waiting for this upstream `state`, and its verifier; once only.
+    pub fn take_upstream(&self, upstream_state: &str) -> Result<Option<(Asked, String)>> {
+        let state_hash = hash(upstream_state);
+        let row = self.write(|tx| {
+            tx.query_row(
+                "DELETE FROM pending_authorizations
+                 WHERE upstream_state_hash = ?1 AND expires_at >= ?2
+                 RETURNING client_id, redirect_uri, code_challenge, client_state, scope,
+                     resource, sealed_verifier",
+                params![state_hash, now()],
+                |row| Ok((asked_from_row(row)?, row.get::<_, Vec<u8>>(6)?)),
+            )
+            .optional()
+            .map_err(Into::into)
+        })?;
+        row.map(|(asked, sealed)| {
+            let verifier = self.key.open(&format!("pending:{state_hash}"), &sealed)?;
+            Ok((asked, String::from_utf8(verifier)?))
+        })
+        .transpose()
+    }
+
+    /// The user of this Facturation.PRO account, created on first sign-in.
+    pub fn user_for_account(&self, upstream_account: &str, email: &str) -> Result<User> {
+        let id = format!("u_{}", &crate::oauth::pkce::random_token()?[..22]);
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO users (id, upstream_account, email, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (upstream_account) DO UPDATE SET email = excluded.email",
+                params![id, upstream_account, email, now()],
+            )?;
+            let id: String = tx.query_row(
+                "SELECT id FROM users WHERE upstream_account = ?1",
+                [upstream_account],
+                |row| row.get(0),
+            )?;
+            Ok(User {
+                id,
+                upstream_account: upstream_account.to_string(),
+                email: email.to_string(),
+            })
+        })
+    }
+
+    pub fn user(&self, user_id: &str) -> Result<Option<User>> {
+        self.read(|db| {
+            db.query_row(
+                "SELECT upstream_account, email FROM users WHERE id = ?1",
+                [user_id],
+                |row| {
+                    Ok(User {
+                        id: user_id.to_string(),
+                        upstream_account: row.get(0)?,
+                        email: row.get(1)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(Into::into)
+        })
+    }
+
+    /// Stores the user's Facturation.PRO tokens, sealed for that user.
+    pub fn save_upstream_tokens(&self, user_id: &str, tokens: &Tokens) -> Result<()> {
+        let sealed = self
+            .key
+            .seal(&format!("user:{user_id}"), &serde_json::to_vec(tokens)?)?;
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO upstream_grants (user_id, sealed_tokens, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (user_id) DO UPDATE SET sealed_tokens = excluded.sealed_tokens,
+                     updated_at = excluded.updated_at",
+                params![user_id, sealed, now()],
+            )?;
+            Ok(())
+        })
+    }
+
+    pub fn upstream_tokens(&self, user_id: &str) -> Result<Option<Tokens>> {
+        let sealed: Option<Vec<u8>> = self.read(|db| {
+            db.query_row(
+                "SELECT sealed_tokens FROM upstream_grants WHERE user_id = ?1",
+                [user_id],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(Into::into)
+        })?;
+        sealed
+            .map(|sealed| {
+                let plain = self.key.open(&format!("user:{user_id}"), &sealed)?;
+                Ok(serde_json::from_slice(&plain)?)
+            })
+            .transpose()
+    }
+
+    /// Forgets the user's Facturation.PRO tokens and every token issued to their clients:
+    /// the access was revoked upstream, so every client must sign the user in again.
+    pub fn sign_out_everywhere(&self, user_id: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM upstream_grants WHERE user_id = ?1", [user_id])?;
+            tx.execute("DELETE FROM tokens WHERE user_id = ?1", [user_id])?;
+            tx.execute(
+                "DELETE FROM authorization_codes WHERE user_id = ?1",
+                [user_id],
+            )?;
+            Ok(())
+        })
+    }
+
+    pub fn save_code(&self, code: &str, code_grant: &CodeGrant, lifetime: u64) -> Result<()> {
+        let grant = &code_grant.grant;
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM authorization_codes WHERE expires_at < ?1",
+                [now()],
+            )?;
+            tx.execute(
+                "INSERT INTO authorization_codes (code_hash, user_id, client_id, redirect_uri,
+                     code_challenge, scope, resource, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    hash(code),
+                    grant.user_id,
+                    grant.client_id,
+                    code_grant.redirect_uri,
+                    code_grant.code_challenge,
+                    grant.scope,
+                    grant.resource,
+                    now() + lifetime as i64
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The code's grant, once: a code is gone after its first presentation, whatever the
+    /// outcome of the token request.
+    pub fn take_code(&self, code: &str) -> Result<Option<CodeGrant>> {
+        self.write(|tx| {
+            tx.query_row(
+                "DELETE FROM authorization_codes WHERE code_hash = ?1 AND expires_at >= ?2
+                 RETURNING user_id, client_id, scope, resource, redirect_uri, code_challenge",
+                params![hash(code), now()],
+                |row| {
+                    Ok(CodeGrant {
+                        grant: grant_from_row(row)?,
+                        redirect_uri: row.get(4)?,
+                        code_challenge: row.get(5)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(Into::into)
+        })
+    }
+
+    /// Records a token issued to a client (`kind`: `access` or `refresh`).
+    pub fn save_token(
+        &self,
+        token: &str,
+        kind: &str,
+        family: &str,
+        grant: &Grant,
+        lifetime: u64,
+    ) -> Result<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM tokens WHERE expires_at < ?1", [now()])?;
+            tx.execute(
+                "INSERT INTO tokens (token_hash, kind, family, user_id, client_id, scope,
+                     resource, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    hash(token),
+                    kind,
+                    family,
+                    grant.user_id,
+                    grant.client_id,
+                    grant.scope,
+                    grant.resource,
+                    now() + lifetime as i64
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The grant of a live access token.
+    pub fn access_grant(&self, token: &str) -> Result<Option<Grant>> {
+        self.read(|db| {
+            db.query_row(
+                "SELECT user_id, client_id, scope, resource FROM tokens
+                 WHERE token_hash = ?1 AND kind = 'access' AND expires_at >= ?2",
+                params![hash(token), now()],
+                grant_from_row,
+            )
+            .optional()
+            .map_err(Into::into)
+        })
+    }
+
+    /// Spends a refresh token; a second presentation revokes everything issued from it.
+    pub fn use_refresh(&self, token: &str) -> Result<RefreshUse> {
+        self.write(|tx| {
+            let row = tx
+                .query_row(
+                    "SELECT user_id, client_id, scope, resource, family, used FROM tokens
+                     WHERE token_hash = ?1 AND kind = 'refresh' AND expires_at >= ?2",
+                    params![hash(token), now()],
+                    |row| {
+                        Ok((
+                            grant_from_row(row)?,
+                            row.get::<_, String>(4)?,
+                            row.get::<_, bool>(5)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            Ok(match row {
+                None => RefreshUse::Unknown,
+                Some((_, family, true)) => {
+                    tx.execute("DELETE FROM tokens WHERE family = ?1", [&family])?;
+                    RefreshUse::Replayed
+                }
+                Some((grant, family, false)) => {
+                    tx.execute(
+                        "UPDATE tokens SET used = 1 WHERE token_hash = ?1",
+                        [hash(token)],
+                    )?;
+                    // The access tokens of the previous round end with the rotation.
+                    tx.execute(
+                        "DELETE FROM tokens WHERE family = ?1 AND kind = 'access'",
+                        [&family],
+                    )?;
+                    RefreshUse::Fresh { grant, family }
+                }
+            })
+        })
+    }
+
+    /// Revokes a token presented by `client_id` (RFC 7009): a refresh token takes its whole
+    /// family with it, an access token only itself. Another client's token is left alone.
+    pub fn revoke(&self, token: &str, client_id: &str) -> Result<()> {
+        self.write(|tx| {
+            let row: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT kind, family FROM tokens WHERE token_hash = ?1 AND client_id = ?2",
+                    params![hash(token), client_id],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
+            match row {
+                Some((kind, family)) if kind == "refresh" => {
+                    tx.execute("DELETE FROM tokens WHERE family = ?1", [family])?;
+                }
+                Some(_) => {
+                    tx.execute("DELETE FROM tokens WHERE token_hash = ?1", [hash(token)])?;
+                }
+                None => {}
+            }
+            Ok(())
+        })
+    }
+}
+
+fn asked_from_row(row: &rusqlite::Row) -> rusqlite::Result<Asked> {
+    Ok(Asked {
+        client_id: row.get(0)?,
+        redirect_uri: row.get(1)?,
+        code_challenge: row.get(2)?,
+        client_state: row.get(3)?,
+        scope: row.get(4)?,
+        resource: row.get(5)?,
+    })
+}
+
+fn grant_from_row(row: &rusqlite::Row) -> rusqlite::Result<Grant> {
+    Ok(Grant {
+        user_id: row.get(0)?,
+        client_id: row.get(1)?,
+        scope: row.get(2)?,
+        resource: row.get(3)?,
+    })
+}
+
+fn now() -> i64 {
+    now_secs() as i64
+}
+
+/// The store holds sealed tokens and hashes, but also who uses the server: owner only.
+#[cfg(unix)]
+fn restrict_to_owner(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .with_context(|| format!("cannot restrict {} to its owner", path.display()))
+}
+
+/// On Windows the file inherits the profile folder's ACL, which is the user's alone.
+#[cfg(not(unix))]
+fn restrict_to_owner(_path: &Path) -> Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,192 @@
+//! The store against a real SQLite file in a temporary folder.
+
+use super::*;
+use crate::oauth::Tokens;
+
+const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+fn store(dir: &tempfile::TempDir) -> Store {
+    Store::open(
+        &dir.path().join("store.sqlite3"),
+        StoreKey::from_base64(KEY).unwrap(),
+    )
+    .unwrap()
+}
+
+fn grant(user: &str) -> Grant {
+    Grant {
+        user_id: user.into(),
+        client_id: "c1".into(),
+        scope: "read write".into(),
+        resource: "https://mcp.example.fr/mcp".into(),
+    }
+}
+
+fn tokens(access: &str) -> Tokens {
+    Tokens {
+        access_token: access.into(),
+        refresh_token: Some(format!("{access}-refresh")),
+        expires_at: now_secs() + 3600,
+        scope: "read_write".into(),
+        client_id: "app".into(),
+    }
+}
+
+#[test]
+fn reopening_applies_no_migration_twice_and_keeps_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let user = store(&dir)
+        .user_for_account("4217", "a@example.test")
+        .unwrap();
+    let again = store(&dir);
+    assert_eq!(
+        again.user_for_account("4217", "a@example.test").unwrap(),
+        user
+    );
+    let versions: i64 = again
+        .read(|db| Ok(db.query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(versions, MIGRATIONS.len() as i64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("store.sqlite3"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
+#[test]
+fn upstream_tokens_are_sealed_at_rest_and_per_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir);
+    let alice = store.user_for_account("1", "alice@example.test").unwrap();
+    let bob = store.user_for_account("2", "bob@example.test").unwrap();
+    assert_ne!(alice.id, bob.id);
+    store
+        .save_upstream_tokens(&alice.id, &tokens("alice-secret-token"))
+        .unwrap();
+    assert_eq!(
+        store
+            .upstream_tokens(&alice.id)
+            .unwrap()
+            .unwrap()
+            .access_token,
+        "alice-secret-token"
+    );
+    assert!(store.upstream_tokens(&bob.id).unwrap().is_none());
+    drop(store);
+    let file = std::fs::read(dir.path().join("store.sqlite3")).unwrap();
+    let wal = std::fs::read(dir.path().join("store.sqlite3-wal")).unwrap_or_default();
+    for bytes in [file, wal] {
+        assert!(!bytes.windows(18).any(|w| w == b"alice-secret-token"));
+    }
+    // Copied into another user's row, the sealed value does not open.
+    let store = self::store(&dir);
+    let sealed: Vec<u8> = store
+        .read(|db| {
+            Ok(db.query_row(
+                "SELECT sealed_tokens FROM upstream_grants WHERE user_id = ?1",
+                [&alice.id],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    store
+        .write(|tx| {
+            tx.execute(
+                "INSERT INTO upstream_grants (user_id, sealed_tokens, updated_at) VALUES (?1, ?2, 0)",
+                params![bob.id, sealed],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    assert!(store.upstream_tokens(&bob.id).is_err());
+}
+
+#[test]
+fn codes_and_consent_forms_work_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir);
+    let user = store.user_for_account("1", "a@example.test").unwrap();
+    let asked = Asked {
+        client_id: "c1".into(),
+        redirect_uri: "http://127.0.0.1/cb".into(),
+        code_challenge: "x".repeat(43),
+        client_state: Some("s".into()),
+        scope: "read".into(),
+        resource: "https://mcp.example.fr/mcp".into(),
+    };
+    store.save_pending("form", "browser", &asked, 600).unwrap();
+    assert!(
+        store
+            .take_pending("form", "another browser")
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store.take_pending("form", "browser").unwrap(),
+        Some(asked.clone())
+    );
+    assert!(store.take_pending("form", "browser").unwrap().is_none());
+    store
+        .save_upstream("up-state", "verifier", &asked, 600)
+        .unwrap();
+    assert_eq!(
+        store.take_upstream("up-state").unwrap(),
+        Some((asked.clone(), "verifier".into()))
+    );
+    assert!(store.take_upstream("up-state").unwrap().is_none());
+    let code = CodeGrant {
+        grant: grant(&user.id),
+        redirect_uri: asked.redirect_uri.clone(),
+        code_challenge: asked.code_challenge.clone(),
+    };
+    store.save_code("the-code", &code, 60).unwrap();
+    assert_eq!(store.take_code("the-code").unwrap(), Some(code));
+    assert!(store.take_code("the-code").unwrap().is_none());
+}
+
+#[test]
+fn a_replayed_refresh_token_revokes_its_family_and_sign_out_ends_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir);
+    let user = store.user_for_account("1", "a@example.test").unwrap();
+    let grant = grant(&user.id);
+    store
+        .save_token("access-1", "access", "fam", &grant, 3600)
+        .unwrap();
+    store
+        .save_token("refresh-1", "refresh", "fam", &grant, 3600)
+        .unwrap();
+    assert_eq!(store.access_grant("access-1").unwrap(), Some(grant.clone()));
+    let RefreshUse::Fresh { family, .. } = store.use_refresh("refresh-1").unwrap() else {
+        panic!("the first use is fresh");
+    };
+    // The rotation ends the previous access token.
+    assert!(store.access_grant("access-1").unwrap().is_none());
+    store
+        .save_token("access-2", "access", &family, &grant, 3600)
+        .unwrap();
+    store
+        .save_token("refresh-2", "refresh", &family, &grant, 3600)
+        .unwrap();
+    assert_eq!(
+        store.use_refresh("refresh-1").unwrap(),
+        RefreshUse::Replayed
+    );
+    assert!(store.access_grant("access-2").unwrap().is_none());
+    assert_eq!(store.use_refresh("refresh-2").unwrap(), RefreshUse::Unknown);
+
+    store
+        .save_token("access-3", "access", "fam3", &grant, 3600)
+        .unwrap();
+    store.save_upstream_tokens(&user.id, &tokens("t")).unwrap();
+    store.revoke("access-3", "another client").unwrap();
+    assert!(store.access_grant("access-3").unwrap().is_some());
+    store.sign_out_everywhere(&user.id).unwrap();
+    assert!(store.access_grant("access-3").unwrap().is_none());
+    assert!(store.upstream_tokens(&user.id).unwrap().is_none());
+}

@@ -8,7 +8,10 @@
 //!   catalog of one's own;
 //! - `docker/server.yaml` and `docker/tools.json`: the submission to Docker's catalog
 //!   (github.com/docker/mcp-registry, folder `servers/facturation-pro/`);
-//! - `server.json`: the entry for the official MCP registry.
+//! - `docker/remote/`: the same catalog's entry for a remote connector (`serve --http
+//!   --public-url`, HOSTING.md), folder `servers/facturation-pro-remote/` there;
+//! - `server.json`: the entry for the official MCP registry, its packages and the remote
+//!   connector's endpoint.
 //!
 //! After a change to the tools, the version or the text below, regenerate them with
 //! `UPDATE_DISTRIBUTION_FILES=1 cargo test --release -p facturation-pro-emulator --test
@@ -222,6 +225,27 @@ const SETTINGS: &[Setting] = &[
 const DOCKER_CONFIG_DESCRIPTION: &str = "Your Facturation.PRO API credentials go in the \
     secrets; the settings below choose how the tools work on your account. Downloaded \
     documents go to the facturation-pro-downloads Docker volume.";
+
+/// The remote connector in Docker's catalog: hosted variants get a folder of their own there,
+/// named `<name>-remote`.
+const REMOTE_CATALOG_NAME: &str = "facturation-pro-remote";
+/// The one path a remote connector serves MCP on (`--public-url` must end with it).
+const MCP_PATH: &str = "/mcp";
+/// Docker's catalog takes one fixed URL and no template: the entry carries this example, which
+/// an operator replaces with their own public URL (HOSTING.md says how).
+const EXAMPLE_PUBLIC_URL: &str = "https://mcp.example.fr/mcp";
+/// The official registry's entry names the endpoint as a template, the host filled in by
+/// whoever adds the server to a client.
+const REMOTE_URL_TEMPLATE: &str = "https://{host}/mcp";
+const REMOTE_HOST_DESCRIPTION: &str = "Host name of the remote connector your organisation \
+    runs (HOSTING.md), with :port when it is not 443. You sign in with your own Facturation.PRO \
+    account; no API key is needed.";
+const REMOTE_HOST_EXAMPLE: &str = "mcp.mon-cabinet.fr";
+const REMOTE_DESCRIPTION: &str = "Work in Facturation.PRO, the French online invoicing service, \
+    from your AI assistant, through a connector your organisation hosts: each person signs in \
+    with their own Facturation.PRO account, and the tools run in a WebAssembly sandbox that \
+    never sees a credential. One tool per API route: customers, quotes, invoices, credit notes, \
+    settlements, purchases, suppliers, products, follow-ups and attached files.";
 
 // ---------------------------------------------------------------------------------------
 // Where the facts come from.
@@ -935,7 +959,55 @@ fn server_json(release: &Release) -> Doc {
         "repository" => map! { "url" => release.repository.as_str(), "source" => "github" },
         "websiteUrl" => format!("{}#readme", release.repository),
         "packages" => vec![image, bundle],
+        "remotes" => vec![map! {
+            "type" => "streamable-http",
+            "url" => REMOTE_URL_TEMPLATE,
+            "variables" => map! {
+                "host" => map! {
+                    "description" => REMOTE_HOST_DESCRIPTION,
+                    "isRequired" => true,
+                    "placeholder" => REMOTE_HOST_EXAMPLE,
+                },
+            },
+        }],
     }
+}
+
+/// The remote connector as Docker's catalog lists hosted servers: no image, no source to
+/// build, tools discovered once signed in. The OAuth provider is the entry's own name: the
+/// gateway finds our authorization server from the endpoint's metadata and registers itself
+/// there (RFC 7591). `env` is the gateway's name for the token it keeps, not a setting of ours.
+fn remote_server_yaml() -> Doc {
+    let mut tags = TAGS.to_vec();
+    tags.push("remote");
+    map! {
+        "name" => REMOTE_CATALOG_NAME,
+        "type" => "remote",
+        "dynamic" => map! { "tools" => true },
+        "meta" => map! { "category" => CATEGORY, "tags" => Doc::texts(&tags) },
+        "about" => map! {
+            "title" => TITLE,
+            "description" => REMOTE_DESCRIPTION,
+            "icon" => ICON,
+        },
+        "remote" => map! {
+            "transport_type" => "streamable-http",
+            "url" => EXAMPLE_PUBLIC_URL,
+        },
+        "oauth" => vec![map! {
+            "provider" => REMOTE_CATALOG_NAME,
+            "secret" => format!("{REMOTE_CATALOG_NAME}.personal_access_token"),
+            "env" => format!(
+                "{}_PERSONAL_ACCESS_TOKEN",
+                REMOTE_CATALOG_NAME.to_ascii_uppercase().replace('-', "_")
+            ),
+        }],
+    }
+}
+
+/// Docker's catalog wants a link to the documentation of a remote server in its readme.md.
+fn remote_readme(release: &Release) -> String {
+    format!("Docs: {}/blob/main/HOSTING.md\n", release.repository)
 }
 
 fn distribution_files(
@@ -948,6 +1020,10 @@ fn distribution_files(
         ("docker-mcp-config.json", gateway_entry(release).json()),
         ("docker/server.yaml", server_yaml(release, commit).yaml()),
         ("docker/tools.json", tools_json(tools).json()),
+        ("docker/remote/server.yaml", remote_server_yaml().yaml()),
+        // A remote server's tools are listed once a user signs in, not in the catalog.
+        ("docker/remote/tools.json", Doc::List(Vec::new()).json()),
+        ("docker/remote/readme.md", remote_readme(release)),
         ("server.json", server_json(release).json()),
     ]
 }
@@ -1419,9 +1495,14 @@ fn the_docker_catalog_entry_passes_the_registry_rules() {
 
 #[test]
 fn the_catalog_yaml_is_laid_out_as_prettier_writes_it() {
+    for path in ["docker/server.yaml", "docker/remote/server.yaml"] {
+        laid_out_as_prettier_writes_it(&read(path));
+    }
+}
+
+fn laid_out_as_prettier_writes_it(text: &str) {
     // The registry runs `prettier --check` on server.yaml. Prettier itself is not among
     // the test tools; these are the rules of its YAML output the generator relies on.
-    let text = read("docker/server.yaml");
     assert!(text.ends_with('\n') && !text.ends_with("\n\n"));
     for line in text.lines() {
         let indent = line.len() - line.trim_start_matches(' ').len();
@@ -1510,6 +1591,105 @@ fn the_gateway_entry_agrees_with_the_catalog_entry() {
             "{secret}"
         );
     }
+}
+
+/// The path of an absolute http(s) URL, if it has nothing after the path.
+fn endpoint_path(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let slash = rest.find('/')?;
+    let (authority, path) = rest.split_at(slash);
+    let plain = !authority.is_empty()
+        && !authority.contains('@')
+        && !path.contains(['?', '#'])
+        && !url.contains(char::is_whitespace);
+    plain.then_some(path)
+}
+
+/// docker/mcp-registry's rules for a hosted server (cmd/validate: isRemoteValid,
+/// isOAuthDynamicValid; the remote wizard's layout), and what our connector serves.
+#[test]
+fn the_remote_catalog_entry_passes_the_registry_rules() {
+    let remote = read_yaml("docker/remote/server.yaml");
+    let local = read_yaml("docker/server.yaml");
+
+    let name = text_of(&remote, "name");
+    assert!(
+        name.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+        "name {name:?} must match ^[a-z0-9-]+$"
+    );
+    assert_eq!(
+        name, REMOTE_CATALOG_NAME,
+        "the name is the catalog folder's name"
+    );
+    assert_ne!(
+        remote["name"], local["name"],
+        "a folder of its own in the catalog"
+    );
+    assert_eq!(remote["type"], "remote");
+    // Nothing for Docker to build or pin: the operator runs the server.
+    for field in ["image", "source", "run", "config"] {
+        assert!(remote.get(field).is_none(), "a remote entry has no {field}");
+    }
+
+    let title = text_of(&remote["about"], "title");
+    assert_eq!(title_problem(title), None, "title {title:?}");
+    assert_eq!(remote["about"]["title"], local["about"]["title"]);
+    assert_eq!(remote["about"]["icon"], local["about"]["icon"]);
+    assert!(!text_of(&remote["about"], "description").is_empty());
+    assert_eq!(remote["meta"]["category"], local["meta"]["category"]);
+    assert!(
+        remote["meta"]["tags"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("remote")),
+        "hosted entries are tagged remote"
+    );
+
+    assert_eq!(remote["remote"]["transport_type"], "streamable-http");
+    let url = text_of(&remote["remote"], "url");
+    assert!(url.starts_with("https://"), "TLS in front: {url}");
+    assert_eq!(endpoint_path(url), Some(MCP_PATH), "{url}");
+    assert!(
+        remote["remote"].get("headers").is_none(),
+        "users sign in with OAuth; no key travels in a header"
+    );
+
+    // The gateway signs each user in: one provider, named after the entry, whose token
+    // it keeps as a secret of that name. Docker then wants the tools discovered live.
+    let providers = remote["oauth"].as_array().expect("oauth providers");
+    assert_eq!(providers.len(), 1);
+    for provider in providers {
+        assert_eq!(provider["provider"], name);
+        let secret = text_of(provider, "secret");
+        assert!(
+            is_secret_name(secret) && secret.starts_with(&format!("{name}.")),
+            "secret {secret:?} must be named {name}.<name>"
+        );
+        assert!(!text_of(provider, "env").is_empty());
+    }
+    assert_eq!(
+        remote["dynamic"]["tools"], true,
+        "OAuth needs dynamic tools"
+    );
+
+    let tools: Value = serde_json::from_str(&read("docker/remote/tools.json")).unwrap();
+    assert_eq!(tools, json!([]), "a remote server's tools are listed live");
+    let readme = read("docker/remote/readme.md");
+    let docs = readme
+        .trim()
+        .strip_prefix("Docs: ")
+        .expect("readme.md is `Docs: <link>`");
+    assert!(
+        docs.starts_with("https://") && docs.ends_with("/HOSTING.md"),
+        "{docs}"
+    );
+    assert!(
+        workspace().join("HOSTING.md").is_file(),
+        "the linked page exists"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1609,6 +1789,57 @@ fn server_json_follows_the_official_registry_rules() {
 }
 
 #[test]
+fn server_json_names_the_remote_connector_endpoint() {
+    let server = read_json("server.json");
+    let remotes = server["remotes"]
+        .as_array()
+        .expect("server.json has remotes");
+    assert_eq!(remotes.len(), 1, "{remotes:?}");
+    let remote = &remotes[0];
+    assert_eq!(remote["type"], "streamable-http");
+    assert!(remote.get("headers").is_none(), "users sign in with OAuth");
+    let template = text_of(remote, "url");
+    // The schema's pattern for a remote URL: http(s) or a leading variable, no whitespace.
+    assert!(
+        template.starts_with("https://") && !template.contains(char::is_whitespace),
+        "{template}"
+    );
+    let variables = remote["variables"].as_object().expect("variables");
+    let used: BTreeSet<&str> = template
+        .split('{')
+        .skip(1)
+        .map(|rest| rest.split_once('}').expect("a closed {variable}").0)
+        .collect();
+    let declared: BTreeSet<&str> = variables.keys().map(String::as_str).collect();
+    assert_eq!(
+        used, declared,
+        "each variable of {template} is declared, and only those"
+    );
+    let mut example = template.to_string();
+    for (name, variable) in variables {
+        assert!(!text_of(variable, "description").is_empty(), "{name}");
+        assert_eq!(
+            variable["isRequired"], true,
+            "{name}: no default host exists"
+        );
+        assert!(variable.get("isSecret").is_none(), "{name} is no secret");
+        let placeholder = text_of(variable, "placeholder");
+        assert!(
+            !placeholder.is_empty() && !placeholder.contains(['/', '{', '}']),
+            "{name}: {placeholder:?}"
+        );
+        example = example.replace(&format!("{{{name}}}"), placeholder);
+    }
+    assert_eq!(endpoint_path(&example), Some(MCP_PATH), "{example}");
+    // Docker's entry names an example of the same endpoint.
+    let docker = read_yaml("docker/remote/server.yaml");
+    assert_eq!(
+        endpoint_path(text_of(&docker["remote"], "url")),
+        endpoint_path(&example)
+    );
+}
+
+#[test]
 fn the_image_matches_the_entries() {
     let dockerfile = read("Dockerfile");
     // The official registry accepts the OCI package only when the image carries this label.
@@ -1632,19 +1863,27 @@ fn the_image_matches_the_entries() {
 // ---------------------------------------------------------------------------------------
 // The variables, across all the files.
 
-#[test]
-fn every_variable_the_files_set_is_documented() {
-    let documented: BTreeSet<String> = read(".env.example")
+/// The variables .env.example documents, set or commented out.
+fn documented_variables() -> BTreeSet<String> {
+    read(".env.example")
         .lines()
         .filter_map(|line| {
             let line = line.trim_start_matches('#').trim_start();
             let (name, _) = line.split_once('=')?;
-            // A variable's name: capitals and underscores (ours, and the proxy variables).
-            let is_variable =
-                !name.is_empty() && name.chars().all(|c| c.is_ascii_uppercase() || c == '_');
+            // A variable's name: capitals, digits and underscores (ours, and the proxy
+            // variables), starting with a capital.
+            let is_variable = name.starts_with(|c: char| c.is_ascii_uppercase())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
             is_variable.then(|| name.to_string())
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn every_variable_the_files_set_is_documented() {
+    let documented = documented_variables();
     let mut named: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     let mut note = |name: &str, file: &'static str| {
         named.entry(name.to_string()).or_default().push(file);
@@ -1686,6 +1925,45 @@ fn every_variable_the_files_set_is_documented() {
         "variables missing from .env.example: {undocumented:?}"
     );
     assert!(named.len() >= SETTINGS.len());
+}
+
+/// HOSTING.md lists the remote connector's settings: each is one .env.example documents,
+/// and those only that mode has are there.
+#[test]
+fn the_hosting_guide_names_documented_variables() {
+    let documented = documented_variables();
+    let guide = read("HOSTING.md");
+    let named: BTreeSet<&str> = guide
+        .match_indices("FACTURATION_")
+        .map(|(start, _)| {
+            let rest = &guide[start..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+                .unwrap_or(rest.len());
+            rest[..end].trim_end_matches('_')
+        })
+        .collect();
+    let unknown: Vec<&&str> = named
+        .iter()
+        .filter(|name| !documented.contains(**name))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "HOSTING.md names variables .env.example does not document: {unknown:?}"
+    );
+    for name in [
+        "FACTURATION_PUBLIC_URL",
+        "FACTURATION_STORE",
+        "FACTURATION_STORE_KEY",
+        "FACTURATION_OAUTH_CLIENT_ID",
+        "FACTURATION_OAUTH_CLIENT_SECRET",
+    ] {
+        assert!(named.contains(name), "HOSTING.md does not explain {name}");
+    }
+    assert!(
+        guide.contains("/oauth2/callback"),
+        "HOSTING.md gives the redirect URI to register"
+    );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -47,5 +47,10 @@ done
 
 rustup target add "$triple" >/dev/null 2>&1 || rustup target add "$triple"
 upper=$(echo "$triple" | tr 'a-z-' 'A-Z_')
+# SQLite (the remote connector's store) is compiled in. Through the cross gcc it sees
+# glibc's headers, which rename file calls to their *64 forms that musl does not export;
+# on these 64-bit targets the plain calls are already 64-bit, so SQLite is told not to ask
+# for the large-file variants.
 exec env "CC_${triple//-/_}=$compiler" "CARGO_TARGET_${upper}_LINKER=$linker" \
+    "CFLAGS_${triple//-/_}=-DSQLITE_DISABLE_LFS" \
     cargo "$subcommand" --target "$triple" "$@"

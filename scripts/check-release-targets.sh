@@ -14,8 +14,10 @@ cd "$(dirname "$0")/.."
 
 targets=(aarch64-apple-darwin x86_64-apple-darwin x86_64-pc-windows-gnu)
 
-# The C parts of two dependencies (ring's primitives, wasmtime's small helper file) are
-# compiled by their build scripts even for a check. For Windows, Debian's mingw-w64 gcc
+# The C parts of three dependencies (ring's primitives, wasmtime's small helper file,
+# SQLite) are compiled by their build scripts even for a check. SQLite is left out: told
+# to link a system library instead (LIBSQLITE3_SYS_USE_PKG_CONFIG), its build script only
+# names it, and a check never links; the release runners build it for real. For Windows, Debian's mingw-w64 gcc
 # does it. For macOS, clang targets it but there is no Apple SDK here: ring builds without
 # a C library when RING_CORE_NOSTDLIBINC is set (it has that mode for such cross checks),
 # and the two SDK headers still asked for get minimal stand-ins. The objects they give are
@@ -43,6 +45,6 @@ done
 # One cargo run for the three: the build scripts and proc macros are built once.
 env CC_aarch64_apple_darwin=clang CC_x86_64_apple_darwin=clang \
     CFLAGS_aarch64_apple_darwin="$macos_cflags" CFLAGS_x86_64_apple_darwin="$macos_cflags" \
-    CC_x86_64_pc_windows_gnu=x86_64-w64-mingw32-gcc \
+    CC_x86_64_pc_windows_gnu=x86_64-w64-mingw32-gcc LIBSQLITE3_SYS_USE_PKG_CONFIG=1 \
     cargo clippy --locked -p facturation-pro-mcp --all-targets "${target_flags[@]}" -- -D warnings
 echo "check-release-targets.sh: the host passes clippy for ${targets[*]}"

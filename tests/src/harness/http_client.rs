@@ -47,9 +47,22 @@ impl HttpMcpServer {
     /// Starts the server, or returns its exit status and stderr when it ends before it
     /// listens (a refused configuration). Never waits on a server that does start.
     pub fn try_start_at(setup: &ServerSetup, address: &str) -> Result<Self, (ExitStatus, String)> {
+        Self::try_serve(setup, &["--http", address])
+    }
+
+    /// Starts `serve` with `serve_args` (which include `--http ADDR`), e.g. the remote
+    /// connector's `--public-url`; panics with the server's stderr if it does not start.
+    pub fn serve(setup: &ServerSetup, serve_args: &[&str]) -> Self {
+        Self::try_serve(setup, serve_args).unwrap_or_else(|(status, stderr)| {
+            panic!("serve {serve_args:?} exited with {status}: {stderr}")
+        })
+    }
+
+    fn try_serve(setup: &ServerSetup, serve_args: &[&str]) -> Result<Self, (ExitStatus, String)> {
         // Options the setup carries (such as `--component`) come before the subcommand.
         let mut args: Vec<&str> = setup.args.iter().map(String::as_str).collect();
-        args.extend(["serve", "--http", address]);
+        args.push("serve");
+        args.extend(serve_args);
         let mut child = setup
             .clone()
             .with_args(&args)

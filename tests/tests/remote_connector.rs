@@ -1,0 +1,746 @@
+//! The remote connector (`serve --http --public-url`) end to end: the real binary as an
+//! OAuth 2.1 authorization server for MCP clients, the emulator's Doorkeeper-like OAuth as
+//! Facturation.PRO, with two accounts (demo and martin). A scripted browser here reads the
+//! consent page, submits its form with the cookie it was given, signs in at the emulator as
+//! one account (its `emulator_login` cookie) and follows the redirects back; the test then
+//! plays the MCP client: registration, token requests, calls, refresh and revocation.
+//! Every refusal is checked against the emulator's record: nothing reaches it.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+
+use base64::prelude::{BASE64_URL_SAFE_NO_PAD, Engine as _};
+use facturation_pro_emulator::emulator::{
+    AccountConfig, Emulator, EmulatorConfig, LOGIN_COOKIE, OAuthApplication, OAuthConfig,
+};
+use facturation_pro_emulator::harness::http_client::{
+    HttpEndpoint, HttpMcpServer, HttpReply, http_request,
+};
+use facturation_pro_emulator::harness::{ServerSetup, audit_lines};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tempfile::TempDir;
+
+const APP_ID: &str = "remote-app";
+const APP_SECRET: &str = "remote-app-secret";
+const STORE_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+const CLIENT_REDIRECT: &str = "http://127.0.0.1:1/client-callback";
+const MODERN: &str = "2026-07-28";
+
+/// One deployment: the emulator with two accounts, the server at its public URL.
+struct Deployment {
+    emulator: Emulator,
+    server: HttpMcpServer,
+    public_url: String,
+    home: TempDir,
+}
+
+/// What a client holds after signing a user in.
+struct SignedIn {
+    access: String,
+    refresh: String,
+    client_id: String,
+}
+
+impl Deployment {
+    fn start() -> Deployment {
+        let emulator = Emulator::start(EmulatorConfig {
+            other_accounts: vec![AccountConfig::martin()],
+            oauth: OAuthConfig {
+                applications: vec![OAuthApplication::confidential(
+                    APP_ID,
+                    APP_SECRET,
+                    "http://127.0.0.1/oauth2/callback",
+                )],
+                ..OAuthConfig::default()
+            },
+            ..EmulatorConfig::without_demo_data()
+        })
+        .unwrap();
+        let home = tempfile::tempdir().unwrap();
+        // The public URL names the port, so it is chosen before the server starts.
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let public_url = format!("http://127.0.0.1:{port}/mcp");
+        let setup = ServerSetup::against(&emulator.base_url(), &home.path().join("downloads"))
+            .without_env("FACTURATION_API_ID")
+            .without_env("FACTURATION_API_KEY")
+            .without_env("FACTURATION_FIRM_ID")
+            .with_env("FACTURATION_OAUTH_CLIENT_ID", APP_ID)
+            .with_env("FACTURATION_OAUTH_CLIENT_SECRET", APP_SECRET)
+            .with_env("FACTURATION_STORE_KEY", STORE_KEY)
+            .with_env(
+                "FACTURATION_STORE",
+                &home.path().join("store.sqlite3").display().to_string(),
+            )
+            .with_env(
+                "FACTURATION_AUDIT_LOG",
+                &home.path().join("audit.jsonl").display().to_string(),
+            )
+            .with_env(
+                "XDG_CONFIG_HOME",
+                &home.path().join("config").display().to_string(),
+            );
+        let address = format!("127.0.0.1:{port}");
+        let server =
+            HttpMcpServer::serve(&setup, &["--http", &address, "--public-url", &public_url]);
+        Deployment {
+            emulator,
+            server,
+            public_url,
+            home,
+        }
+    }
+
+    fn address(&self) -> SocketAddr {
+        self.server.address()
+    }
+
+    fn get(&self, path: &str, headers: &[(&str, &str)]) -> HttpReply {
+        http_request(self.address(), "GET", path, headers, b"")
+    }
+
+    fn post_form(&self, path: &str, headers: &[(&str, &str)], form: &[(&str, &str)]) -> HttpReply {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let mut headers = headers.to_vec();
+        headers.push(("Content-Type", "application/x-www-form-urlencoded"));
+        http_request(self.address(), "POST", path, &headers, body.as_bytes())
+    }
+
+    /// Registers a client (RFC 7591) with one redirect URI; its id.
+    fn register(&self, redirect_uri: &str) -> String {
+        let reply = http_request(
+            self.address(),
+            "POST",
+            "/oauth2/register",
+            &[("Content-Type", "application/json")],
+            json!({ "client_name": "Test client", "redirect_uris": [redirect_uri] })
+                .to_string()
+                .as_bytes(),
+        );
+        assert_eq!(
+            reply.status,
+            201,
+            "{:?}",
+            String::from_utf8_lossy(&reply.body)
+        );
+        let registered = reply.json();
+        assert_eq!(registered["token_endpoint_auth_method"], "none");
+        registered["client_id"].as_str().unwrap().to_string()
+    }
+
+    /// The authorization request's path and query.
+    fn authorize_path(&self, client_id: &str, challenge: &str, scope: &str) -> String {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([
+                ("response_type", "code"),
+                ("client_id", client_id),
+                ("redirect_uri", CLIENT_REDIRECT),
+                ("code_challenge", challenge),
+                ("code_challenge_method", "S256"),
+                ("state", "client-state-1"),
+                ("scope", scope),
+                ("resource", &self.public_url),
+            ])
+            .finish();
+        format!("/oauth2/authorize?{query}")
+    }
+
+    /// The browser, from the authorization request to the client's redirect URI: the
+    /// consent page (answered `access`), Facturation.PRO's sign-in as `login`, the callback.
+    /// Returns the URL the browser finally lands on at the client.
+    fn browse(&self, authorize_path: &str, login: &str, access: &str) -> String {
+        let page = self.get(authorize_path, &[("Accept-Language", "fr-FR,fr;q=0.9")]);
+        assert_eq!(page.status, 200, "{}", String::from_utf8_lossy(&page.body));
+        let html = String::from_utf8(page.body.clone()).unwrap();
+        assert!(
+            html.contains("Autoriser") && html.contains("Test client"),
+            "{html}"
+        );
+        let cookie = page
+            .header("set-cookie")
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let request = between(&html, "name=\"request\" value=\"", "\"");
+        let consented = self.post_form(
+            "/oauth2/authorize",
+            &[("Cookie", &cookie)],
+            &[
+                ("request", &request),
+                ("access", access),
+                ("decision", "allow"),
+            ],
+        );
+        assert_eq!(
+            consented.status,
+            302,
+            "{}",
+            String::from_utf8_lossy(&consented.body)
+        );
+        let upstream = consented.header("location").unwrap().to_string();
+        assert!(
+            upstream.starts_with(&self.emulator.base_url()),
+            "{upstream}"
+        );
+        let (address, path) = split_url(&upstream);
+        let signed_in = http_request(
+            address,
+            "GET",
+            &path,
+            &[("Cookie", &format!("{LOGIN_COOKIE}={login}"))],
+            b"",
+        );
+        assert_eq!(
+            signed_in.status,
+            302,
+            "{}",
+            String::from_utf8_lossy(&signed_in.body)
+        );
+        let callback = signed_in.header("location").unwrap().to_string();
+        let (address, path) = split_url(&callback);
+        assert_eq!(address, self.address());
+        let back = http_request(address, "GET", &path, &[], b"");
+        assert_eq!(back.status, 302, "{}", String::from_utf8_lossy(&back.body));
+        back.header("location").unwrap().to_string()
+    }
+
+    /// A whole sign-in of `login` by a new client: registration, browser, token request.
+    fn sign_in(&self, login: &str, access: &str) -> SignedIn {
+        let client_id = self.register(CLIENT_REDIRECT);
+        let (verifier, challenge) = pkce();
+        let landed = self.browse(
+            &self.authorize_path(&client_id, &challenge, "read write"),
+            login,
+            access,
+        );
+        let params = query_of(&landed);
+        assert_eq!(params["state"], "client-state-1");
+        assert_eq!(params["iss"], self.public_url.trim_end_matches("/mcp"));
+        let tokens = self.redeem(&client_id, &params["code"], &verifier);
+        assert_eq!(tokens.status, 200, "{:?}", tokens.json());
+        assert_eq!(tokens.header("cache-control"), Some("no-store"));
+        let tokens = tokens.json();
+        assert!(tokens["expires_in"].as_u64().unwrap() <= 3600);
+        SignedIn {
+            access: tokens["access_token"].as_str().unwrap().to_string(),
+            refresh: tokens["refresh_token"].as_str().unwrap().to_string(),
+            client_id,
+        }
+    }
+
+    fn redeem(&self, client_id: &str, code: &str, verifier: &str) -> HttpReply {
+        self.post_form(
+            "/oauth2/token",
+            &[],
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", CLIENT_REDIRECT),
+                ("client_id", client_id),
+                ("code_verifier", verifier),
+                ("resource", &self.public_url),
+            ],
+        )
+    }
+
+    fn refresh(&self, signed_in: &SignedIn, refresh_token: &str) -> HttpReply {
+        self.post_form(
+            "/oauth2/token",
+            &[],
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token),
+                ("client_id", &signed_in.client_id),
+            ],
+        )
+    }
+
+    /// A 2026-07-28 `tools/call` with `token` (None: no Authorization header).
+    fn call(&self, token: Option<&str>, tool: &str, arguments: Value) -> HttpReply {
+        self.call_with(
+            token,
+            json!({ "name": tool, "arguments": arguments }),
+            json!({}),
+        )
+    }
+
+    fn call_with(&self, token: Option<&str>, mut params: Value, capabilities: Value) -> HttpReply {
+        params["_meta"] = json!({
+            "io.modelcontextprotocol/protocolVersion": MODERN,
+            "io.modelcontextprotocol/clientCapabilities": capabilities,
+        });
+        let tool = params["name"].as_str().unwrap().to_string();
+        let bearer = token.map(|token| format!("Bearer {token}"));
+        let mut headers = vec![
+            ("Content-Type", "application/json"),
+            ("Accept", "application/json, text/event-stream"),
+            ("MCP-Protocol-Version", MODERN),
+            ("Mcp-Method", "tools/call"),
+            ("Mcp-Name", tool.as_str()),
+        ];
+        if let Some(bearer) = &bearer {
+            headers.push(("Authorization", bearer));
+        }
+        let body = json!({ "jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params });
+        http_request(
+            self.address(),
+            "POST",
+            "/mcp",
+            &headers,
+            body.to_string().as_bytes(),
+        )
+    }
+
+    fn audit(&self) -> Vec<Value> {
+        audit_lines(&self.home.path().join("audit.jsonl"))
+    }
+
+    fn downloads(&self) -> PathBuf {
+        self.home.path().join("downloads")
+    }
+}
+
+fn pkce() -> (String, String) {
+    let verifier = BASE64_URL_SAFE_NO_PAD.encode(rand_bytes());
+    let challenge = BASE64_URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    (verifier, challenge)
+}
+
+fn rand_bytes() -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).unwrap();
+    bytes
+}
+
+fn between(text: &str, start: &str, end: &str) -> String {
+    let from = text
+        .find(start)
+        .unwrap_or_else(|| panic!("no {start:?} in {text}"))
+        + start.len();
+    text[from..from + text[from..].find(end).unwrap()].to_string()
+}
+
+/// `http://host:port/path?query` as an address and the path with its query.
+fn split_url(url: &str) -> (SocketAddr, String) {
+    let rest = url
+        .strip_prefix("http://")
+        .unwrap_or_else(|| panic!("not http: {url}"));
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let authority = authority.replace("localhost", "127.0.0.1");
+    (authority.parse().unwrap(), path.to_string())
+}
+
+fn query_of(url: &str) -> std::collections::HashMap<String, String> {
+    form_urlencoded::parse(url.split_once('?').map_or("", |(_, q)| q).as_bytes())
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn result(reply: &HttpReply) -> Value {
+    assert_eq!(
+        reply.status,
+        200,
+        "{:?}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    reply.json()["result"].clone()
+}
+
+fn text_of(result: &Value) -> String {
+    result["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn discovery_starts_from_a_401_that_points_to_the_metadata() {
+    let deployment = Deployment::start();
+    let refused = deployment.call(None, "list_customers", json!({}));
+    assert_eq!(refused.status, 401);
+    let challenge = refused.header("www-authenticate").unwrap();
+    let metadata_url = format!(
+        "{}/.well-known/oauth-protected-resource/mcp",
+        deployment.public_url.trim_end_matches("/mcp")
+    );
+    assert!(challenge.starts_with("Bearer "), "{challenge}");
+    assert!(
+        challenge.contains(&format!("resource_metadata=\"{metadata_url}\"")),
+        "{challenge}"
+    );
+    assert!(challenge.contains("scope=\"read write\""), "{challenge}");
+    for path in [
+        "/.well-known/oauth-protected-resource/mcp",
+        "/.well-known/oauth-protected-resource",
+    ] {
+        let resource = deployment.get(path, &[]).json();
+        assert_eq!(resource["resource"], deployment.public_url.as_str());
+        assert_eq!(
+            resource["authorization_servers"][0],
+            deployment.public_url.trim_end_matches("/mcp")
+        );
+    }
+    for path in [
+        "/.well-known/oauth-authorization-server",
+        "/.well-known/openid-configuration",
+    ] {
+        let server = deployment.get(path, &[]).json();
+        assert_eq!(
+            server["issuer"],
+            deployment.public_url.trim_end_matches("/mcp")
+        );
+        assert_eq!(server["code_challenge_methods_supported"], json!(["S256"]));
+        assert_eq!(
+            server["authorization_response_iss_parameter_supported"],
+            true
+        );
+        assert!(
+            server["registration_endpoint"]
+                .as_str()
+                .unwrap()
+                .ends_with("/oauth2/register")
+        );
+    }
+    // A made-up token is no better than none, and nothing reached the API.
+    let forged = deployment.call(Some("forged-token"), "list_customers", json!({}));
+    assert_eq!(forged.status, 401);
+    assert!(
+        forged
+            .header("www-authenticate")
+            .unwrap()
+            .contains("error=\"invalid_token\"")
+    );
+    assert!(
+        deployment.emulator.requests().is_empty(),
+        "{:?}",
+        deployment.emulator.requests()
+    );
+}
+
+#[test]
+fn two_users_each_work_on_their_own_account_only() {
+    let deployment = Deployment::start();
+    let demo = deployment.sign_in("demo", "write");
+    let martin = deployment.sign_in("martin", "write");
+    deployment
+        .emulator
+        .insert_customer(1001, json!({ "company_name": "Client de Demo" }));
+    deployment
+        .emulator
+        .insert_customer(2001, json!({ "company_name": "Client de Martin" }));
+
+    let listed = result(&deployment.call(
+        Some(&martin.access),
+        "list_customers",
+        json!({ "firm_id": 2001 }),
+    ));
+    assert!(text_of(&listed).contains("Client de Martin"), "{listed}");
+    assert!(!text_of(&listed).contains("Client de Demo"), "{listed}");
+    // Demo's token cannot reach martin's firm: the API refuses it as demo.
+    let crossed = result(&deployment.call(
+        Some(&demo.access),
+        "list_customers",
+        json!({ "firm_id": 2001 }),
+    ));
+    assert_eq!(crossed["isError"], true, "{crossed}");
+    assert!(
+        deployment
+            .emulator
+            .requests_as("demo")
+            .iter()
+            .all(|r| r.status != 200 || !r.path.contains("/2001/"))
+    );
+
+    let created = result(&deployment.call(
+        Some(&martin.access),
+        "create_customer",
+        json!({ "firm_id": 2001, "company_name": "Nouveau client" }),
+    ));
+    assert_ne!(created["isError"], true, "{created}");
+    let writes: Vec<_> = deployment
+        .emulator
+        .requests_as("martin")
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .collect();
+    assert_eq!(writes.len(), 1);
+    // No token passthrough: what the API saw is Facturation.PRO's token, not ours.
+    let sent = writes[0]
+        .headers
+        .iter()
+        .find(|(name, _)| name == "authorization")
+        .unwrap()
+        .1
+        .clone();
+    assert!(
+        !sent.contains(&martin.access) && !sent.contains(&demo.access),
+        "{sent}"
+    );
+    // The audit names the user; the two users have distinct ids.
+    let audit = deployment.audit();
+    let users: Vec<&str> = audit
+        .iter()
+        .filter_map(|line| line["user"].as_str())
+        .collect();
+    assert!(
+        !users.is_empty() && audit.iter().all(|line| line["user"].is_string()),
+        "{audit:?}"
+    );
+    // Files land in the user's own folder, never a shared one.
+    assert!(deployment.downloads().join("users").is_dir());
+}
+
+#[test]
+fn a_read_only_grant_writes_nothing() {
+    let deployment = Deployment::start();
+    let reader = deployment.sign_in("martin", "read");
+    // Its tools are the reading ones: the writing tools do not exist for it.
+    let created = deployment.call(
+        Some(&reader.access),
+        "create_customer",
+        json!({ "firm_id": 2001, "company_name": "Interdit" }),
+    );
+    let message = created.json()["error"]["message"].as_str().unwrap_or_default().to_string();
+    assert!(message.contains("Unknown tool: create_customer"), "{message}");
+    result(&deployment.call(Some(&reader.access), "list_customers", json!({ "firm_id": 2001 })));
+    assert!(
+        deployment
+            .emulator
+            .requests()
+            .iter()
+            .all(|r| r.method == "GET" || r.path.starts_with("/oauth/"))
+    );
+}
+
+#[test]
+fn refresh_tokens_rotate_and_a_replay_ends_the_sign_in() {
+    let deployment = Deployment::start();
+    let signed_in = deployment.sign_in("martin", "write");
+    let renewed = deployment.refresh(&signed_in, &signed_in.refresh);
+    assert_eq!(renewed.status, 200, "{:?}", renewed.json());
+    let renewed = renewed.json();
+    let new_access = renewed["access_token"].as_str().unwrap();
+    assert_ne!(renewed["refresh_token"], signed_in.refresh.as_str());
+    // The old access token ended with the rotation; the new one works.
+    assert_eq!(
+        deployment
+            .call(
+                Some(&signed_in.access),
+                "list_customers",
+                json!({ "firm_id": 2001 })
+            )
+            .status,
+        401
+    );
+    result(&deployment.call(
+        Some(new_access),
+        "list_customers",
+        json!({ "firm_id": 2001 }),
+    ));
+    // The spent refresh token, presented again (stolen), revokes the whole sign-in.
+    let replayed = deployment.refresh(&signed_in, &signed_in.refresh);
+    assert_eq!(
+        (replayed.status, replayed.json()["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    assert_eq!(
+        deployment
+            .call(
+                Some(new_access),
+                "list_customers",
+                json!({ "firm_id": 2001 })
+            )
+            .status,
+        401
+    );
+    // Revocation (RFC 7009) of a fresh sign-in's refresh token ends its access token too.
+    let again = deployment.sign_in("martin", "write");
+    let revoked = deployment.post_form(
+        "/oauth2/revoke",
+        &[],
+        &[("token", &again.refresh), ("client_id", &again.client_id)],
+    );
+    assert_eq!(revoked.status, 200);
+    assert_eq!(
+        deployment
+            .call(
+                Some(&again.access),
+                "list_customers",
+                json!({ "firm_id": 2001 })
+            )
+            .status,
+        401
+    );
+}
+
+#[test]
+fn access_revoked_at_facturation_pro_makes_the_client_sign_in_again() {
+    let deployment = Deployment::start();
+    let signed_in = deployment.sign_in("martin", "write");
+    assert!(deployment.emulator.revoke_oauth_access("martin") > 0);
+    let before = deployment.emulator.requests().len();
+    let refused = deployment.call(
+        Some(&signed_in.access),
+        "create_customer",
+        json!({ "firm_id": 2001, "company_name": "Après révocation" }),
+    );
+    assert_eq!(
+        refused.status,
+        401,
+        "{:?}",
+        String::from_utf8_lossy(&refused.body)
+    );
+    assert!(
+        refused
+            .header("www-authenticate")
+            .unwrap()
+            .contains("invalid_token")
+    );
+    // The refused write reached the API once, got 401 there, and was not retried as a write.
+    let after: Vec<_> = deployment.emulator.requests()[before..].to_vec();
+    assert!(
+        after
+            .iter()
+            .filter(|r| r.method == "POST" && r.path.contains("customers"))
+            .all(|r| r.status == 401),
+        "{after:?}"
+    );
+    assert_eq!(
+        deployment
+            .call(
+                Some(&signed_in.access),
+                "list_customers",
+                json!({ "firm_id": 2001 })
+            )
+            .status,
+        401
+    );
+    // Signing in again works, as the same user.
+    let back = deployment.sign_in("martin", "write");
+    result(&deployment.call(
+        Some(&back.access),
+        "list_customers",
+        json!({ "firm_id": 2001 }),
+    ));
+}
+
+#[test]
+fn a_confirmation_asked_of_one_user_cannot_be_answered_by_another() {
+    let deployment = Deployment::start();
+    let demo = deployment.sign_in("demo", "write");
+    let martin = deployment.sign_in("martin", "write");
+    let customer = deployment
+        .emulator
+        .insert_customer(2001, json!({ "company_name": "À supprimer" }));
+    let form = json!({ "elicitation": {} });
+    let delete = json!({ "name": "delete_customer", "arguments": { "firm_id": 2001, "customer_id": customer } });
+    let asked = result(&deployment.call_with(Some(&martin.access), delete.clone(), form.clone()));
+    assert_eq!(asked["resultType"], "input_required", "{asked}");
+    let mut answered = delete.clone();
+    answered["requestState"] = asked["requestState"].clone();
+    answered["inputResponses"] =
+        json!({ "confirm": { "action": "accept", "content": { "confirm": true } } });
+    // Demo holds martin's question and answer: it does not act.
+    let stolen = deployment.call_with(Some(&demo.access), answered.clone(), form.clone());
+    let message = stolen.json()["error"]["message"].as_str().unwrap_or_default().to_string();
+    assert!(message.contains("its seal does not verify"), "{message}");
+    assert!(
+        deployment
+            .emulator
+            .requests()
+            .iter()
+            .all(|r| r.method != "DELETE")
+    );
+    // Martin's own answer goes ahead, once.
+    let done = result(&deployment.call_with(Some(&martin.access), answered.clone(), form.clone()));
+    assert_ne!(done["isError"], true, "{done}");
+    let deletes = deployment
+        .emulator
+        .requests()
+        .iter()
+        .filter(|r| r.method == "DELETE")
+        .count();
+    assert_eq!(deletes, 1);
+}
+
+#[test]
+fn wrong_pkce_replayed_codes_foreign_redirects_and_forms_without_the_cookie_are_refused() {
+    let deployment = Deployment::start();
+    let client_id = deployment.register(CLIENT_REDIRECT);
+    // A redirect URI the client did not register: a page of ours, never a redirect.
+    let path = deployment
+        .authorize_path(&client_id, &pkce().1, "read")
+        .replace("client-callback", "elsewhere");
+    let foreign = deployment.get(&path, &[]);
+    assert_eq!((foreign.status, foreign.header("location")), (400, None));
+    // A resource other than this server: back to the client with invalid_target.
+    let path = deployment
+        .authorize_path(&client_id, &pkce().1, "read")
+        .replace("%2Fmcp", "%2Fother");
+    let target = deployment.get(&path, &[]);
+    assert_eq!(
+        query_of(target.header("location").unwrap())["error"],
+        "invalid_target"
+    );
+    // Without PKCE: invalid_request.
+    let path = deployment.authorize_path(&client_id, "", "read");
+    let plain = deployment.get(&path, &[]);
+    assert_eq!(
+        query_of(plain.header("location").unwrap())["error"],
+        "invalid_request"
+    );
+    // The consent form posted from elsewhere (no cookie of this browser): refused.
+    let page = deployment.get(
+        &deployment.authorize_path(&client_id, &pkce().1, "read"),
+        &[],
+    );
+    let html = String::from_utf8(page.body.clone()).unwrap();
+    let request = between(&html, "name=\"request\" value=\"", "\"");
+    let forged = deployment.post_form(
+        "/oauth2/authorize",
+        &[],
+        &[("request", &request), ("decision", "allow")],
+    );
+    assert_eq!((forged.status, forged.header("location")), (400, None));
+    assert!(
+        deployment.emulator.requests().is_empty(),
+        "{:?}",
+        deployment.emulator.requests()
+    );
+
+    // A wrong verifier spends the code; the right one cannot use it afterwards.
+    let (verifier, challenge) = pkce();
+    let landed = deployment.browse(
+        &deployment.authorize_path(&client_id, &challenge, "read"),
+        "demo",
+        "read",
+    );
+    let code = query_of(&landed)["code"].clone();
+    let tokens_before = deployment.emulator.oauth_tokens().len();
+    let wrong = deployment.redeem(&client_id, &code, &pkce().0);
+    assert_eq!(wrong.json()["error"], "invalid_grant");
+    let replayed = deployment.redeem(&client_id, &code, &verifier);
+    assert_eq!(replayed.json()["error"], "invalid_grant");
+    // Another client presenting a code: refused as well.
+    let landed = deployment.browse(
+        &deployment.authorize_path(&client_id, &challenge, "read"),
+        "demo",
+        "read",
+    );
+    let other = deployment.register(CLIENT_REDIRECT);
+    let stolen = deployment.redeem(&other, &query_of(&landed)["code"], &verifier);
+    assert_eq!(stolen.json()["error"], "invalid_grant");
+    assert_eq!(
+        deployment.emulator.oauth_tokens().len(),
+        tokens_before + 1,
+        "only the second sign-in reached Facturation.PRO"
+    );
+}

@@ -11,11 +11,12 @@ use std::path::PathBuf;
 
 use base64::prelude::{BASE64_URL_SAFE_NO_PAD, Engine as _};
 use facturation_pro_emulator::emulator::{
-    AccountConfig, Emulator, EmulatorConfig, LOGIN_COOKIE, OAuthApplication, OAuthConfig,
+    AccountConfig, Emulator, EmulatorConfig, LOGIN_COOKIE, OAuthApplication, OAuthConfig, TestCa,
 };
 use facturation_pro_emulator::harness::http_client::{
     HttpEndpoint, HttpMcpServer, HttpReply, http_request,
 };
+use facturation_pro_emulator::harness::https_documents::HttpsDocuments;
 use facturation_pro_emulator::harness::{ServerSetup, audit_lines};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -44,6 +45,10 @@ struct SignedIn {
 
 impl Deployment {
     fn start() -> Deployment {
+        Self::start_with(|setup| setup)
+    }
+
+    fn start_with(adjust: impl FnOnce(ServerSetup) -> ServerSetup) -> Deployment {
         let emulator = Emulator::start(EmulatorConfig {
             other_accounts: vec![AccountConfig::martin()],
             oauth: OAuthConfig {
@@ -85,8 +90,10 @@ impl Deployment {
                 &home.path().join("config").display().to_string(),
             );
         let address = format!("127.0.0.1:{port}");
-        let server =
-            HttpMcpServer::serve(&setup, &["--http", &address, "--public-url", &public_url]);
+        let server = HttpMcpServer::serve(
+            &adjust(setup),
+            &["--http", &address, "--public-url", &public_url],
+        );
         Deployment {
             emulator,
             server,
@@ -159,7 +166,7 @@ impl Deployment {
         assert_eq!(page.status, 200, "{}", String::from_utf8_lossy(&page.body));
         let html = String::from_utf8(page.body.clone()).unwrap();
         assert!(
-            html.contains("Autoriser") && html.contains("Test client"),
+            html.contains("Autoriser") && html.contains("client</strong>"),
             "{html}"
         );
         let cookie = page
@@ -214,7 +221,12 @@ impl Deployment {
 
     /// A whole sign-in of `login` by a new client: registration, browser, token request.
     fn sign_in(&self, login: &str, access: &str) -> SignedIn {
-        let client_id = self.register(CLIENT_REDIRECT);
+        self.sign_in_as(&self.register(CLIENT_REDIRECT), login, access)
+    }
+
+    /// A sign-in of `login` by the client `client_id`, registered or a document's URL.
+    fn sign_in_as(&self, client_id: &str, login: &str, access: &str) -> SignedIn {
+        let client_id = client_id.to_string();
         let (verifier, challenge) = pkce();
         let landed = self.browse(
             &self.authorize_path(&client_id, &challenge, "read write"),
@@ -508,9 +520,19 @@ fn a_read_only_grant_writes_nothing() {
         "create_customer",
         json!({ "firm_id": 2001, "company_name": "Interdit" }),
     );
-    let message = created.json()["error"]["message"].as_str().unwrap_or_default().to_string();
-    assert!(message.contains("Unknown tool: create_customer"), "{message}");
-    result(&deployment.call(Some(&reader.access), "list_customers", json!({ "firm_id": 2001 })));
+    let message = created.json()["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        message.contains("Unknown tool: create_customer"),
+        "{message}"
+    );
+    result(&deployment.call(
+        Some(&reader.access),
+        "list_customers",
+        json!({ "firm_id": 2001 }),
+    ));
     assert!(
         deployment
             .emulator
@@ -650,7 +672,10 @@ fn a_confirmation_asked_of_one_user_cannot_be_answered_by_another() {
         json!({ "confirm": { "action": "accept", "content": { "confirm": true } } });
     // Demo holds martin's question and answer: it does not act.
     let stolen = deployment.call_with(Some(&demo.access), answered.clone(), form.clone());
-    let message = stolen.json()["error"]["message"].as_str().unwrap_or_default().to_string();
+    let message = stolen.json()["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     assert!(message.contains("its seal does not verify"), "{message}");
     assert!(
         deployment
@@ -743,4 +768,56 @@ fn wrong_pkce_replayed_codes_foreign_redirects_and_forms_without_the_cookie_are_
         tokens_before + 1,
         "only the second sign-in reached Facturation.PRO"
     );
+}
+
+#[test]
+fn a_client_known_by_its_metadata_document_signs_in_and_the_document_is_cached() {
+    let ca = TestCa::new().unwrap();
+    let ca_file = tempfile::NamedTempFile::new().unwrap();
+    ca.write_pem(ca_file.path()).unwrap();
+    let documents = HttpsDocuments::serve(&ca, |base| {
+        vec![
+            (
+                "/client.json",
+                json!({ "client_id": format!("{base}/client.json"),
+                "client_name": "Document client", "redirect_uris": [CLIENT_REDIRECT],
+                "token_endpoint_auth_method": "none" })
+                .to_string(),
+            ),
+            (
+                "/liar.json",
+                json!({ "client_id": "https://someone-else.example/client.json",
+                "redirect_uris": [CLIENT_REDIRECT] })
+                .to_string(),
+            ),
+        ]
+    });
+    let client_id = documents.url("/client.json");
+    let deployment = Deployment::start_with(|setup| {
+        setup.with_env("FACTURATION_CA_FILE", &ca_file.path().display().to_string())
+    });
+    let signed_in = deployment.sign_in_as(&client_id, "martin", "write");
+    result(&deployment.call(
+        Some(&signed_in.access),
+        "list_customers",
+        json!({ "firm_id": 2001 }),
+    ));
+    let again = deployment.sign_in_as(&client_id, "martin", "read");
+    result(&deployment.call(
+        Some(&again.access),
+        "list_customers",
+        json!({ "firm_id": 2001 }),
+    ));
+    assert_eq!(documents.fetches(), 1, "the document is cached");
+    // A document that is not its own URL's, or a redirect URI it does not list: refused.
+    let liar = deployment.get(
+        &deployment.authorize_path(&documents.url("/liar.json"), &pkce().1, "read"),
+        &[],
+    );
+    assert_eq!((liar.status, liar.header("location")), (400, None));
+    let path = deployment
+        .authorize_path(&client_id, &pkce().1, "read")
+        .replace("client-callback", "elsewhere");
+    let foreign = deployment.get(&path, &[]);
+    assert_eq!((foreign.status, foreign.header("location")), (400, None));
 }

@@ -18,7 +18,7 @@ use http::{HeaderMap, Response, header};
 use serde_json::Value;
 
 use super::consent_page::{self, Language};
-use super::registration::is_loopback_host;
+use super::registration::{self, is_loopback_host};
 use super::reply::{fields, page, redirect, with_query};
 use super::{READ_SCOPE, Remote, WRITE_SCOPE};
 use crate::oauth::pkce::{challenge, random_token};
@@ -54,16 +54,23 @@ pub async fn ask(remote: &Remote, query: &str, headers: &HeaderMap) -> Response<
             "The request names no client (client_id).",
         );
     };
-    let client = match remote.store.client(client_id) {
-        Ok(Some(client)) => client,
-        Ok(None) => {
-            return page(
-                400,
-                "Unknown client",
-                "This application is not registered here.",
-            );
+    let client = if registration::is_document_url(client_id) {
+        match registration::document_client(remote, client_id).await {
+            Ok(client) => client,
+            Err(problem) => return page(400, "Unknown client", &problem),
         }
-        Err(error) => return store_failure(&error),
+    } else {
+        match remote.store.client(client_id) {
+            Ok(Some(client)) if client.kind == "registered" => client,
+            Ok(_) => {
+                return page(
+                    400,
+                    "Unknown client",
+                    "This application is not registered here.",
+                );
+            }
+            Err(error) => return store_failure(&error),
+        }
     };
     let Some(redirect_uri) =
         get("redirect_uri").filter(|uri| redirect_matches(&client.redirect_uris, uri))

@@ -1,10 +1,16 @@
-//! Dynamic client registration (RFC 7591) for MCP clients that register themselves. Every
-//! client is public (no secret: a native app or a hosted client proves possession with
-//! PKCE), and only the redirect URIs it registers are ever redirected to.
+//! How MCP clients become known: by a Client ID Metadata Document (the client id is an
+//! https URL whose JSON document this server fetches, checks and caches for an hour), or by
+//! dynamic registration (RFC 7591) for the clients that still use it. Every client is
+//! public (no secret: a native app or a hosted client proves possession with PKCE), and
+//! only the redirect URIs it declared are ever redirected to.
+
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::Response;
+use http_body_util::{BodyExt, Full, Limited};
 use serde_json::{Value, json};
+use wasmtime_wasi_http::RequestOptions;
 
 use super::Remote;
 use super::reply::{json, oauth_error};
@@ -16,6 +22,145 @@ use crate::store::KnownClient;
 const MAX_REDIRECT_URIS: usize = 10;
 const MAX_URI_CHARS: usize = 2000;
 const MAX_NAME_CHARS: usize = 200;
+
+/// A metadata document is small; anything larger is not one.
+const MAX_DOCUMENT_BYTES: usize = 16 << 10;
+/// How long a fetched document is trusted before it is fetched again.
+const DOCUMENT_CACHE_SECS: u64 = 3600;
+/// A client's document server gets this long to answer.
+const DOCUMENT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Whether a client id is a metadata document's URL rather than one issued here.
+pub fn is_document_url(client_id: &str) -> bool {
+    client_id.starts_with("https://")
+}
+
+/// The client a metadata document describes: from the store while fresh, else fetched and
+/// checked. The error says what is wrong, for the person's browser.
+pub async fn document_client(remote: &Remote, client_id: &str) -> Result<KnownClient, String> {
+    check_document_url(client_id, remote.settings.issuer.starts_with("http:"))?;
+    if let Ok(Some(known)) = remote.store.client(client_id)
+        && known.kind == "metadata_document"
+        && now_secs().saturating_sub(known.fetched_at) < DOCUMENT_CACHE_SECS
+    {
+        return Ok(known);
+    }
+    let document = fetch_document(remote, client_id).await?;
+    if document["client_id"].as_str() != Some(client_id) {
+        return Err("the document's client_id is not its own URL".into());
+    }
+    match document
+        .get("token_endpoint_auth_method")
+        .and_then(Value::as_str)
+    {
+        None | Some("none") => {}
+        Some(_) => {
+            return Err("the client must be public (token_endpoint_auth_method none)".into());
+        }
+    }
+    if document.get("client_secret").is_some() {
+        return Err("a metadata document must not carry a secret".into());
+    }
+    let client = KnownClient {
+        client_id: client_id.to_string(),
+        kind: "metadata_document".into(),
+        client_name: client_name(&document),
+        redirect_uris: redirect_uris(&document["redirect_uris"])?,
+        fetched_at: now_secs(),
+    };
+    remote
+        .store
+        .save_client(&client)
+        .map_err(|_| "the client could not be recorded".to_string())?;
+    Ok(client)
+}
+
+/// An https URL with a path and no fragment, user info or dot segments. Unless this server
+/// itself runs on loopback (a trial), it fetches nothing from loopback or private
+/// addresses: a client id must not become a way into the operator's network.
+fn check_document_url(client_id: &str, local_trial: bool) -> Result<(), String> {
+    let uri: http::Uri = client_id
+        .parse()
+        .map_err(|_| "the client id is not a URL".to_string())?;
+    let authority = uri.authority().map(|a| a.as_str()).unwrap_or_default();
+    let path = uri.path();
+    let fine = uri.scheme_str() == Some("https")
+        && !authority.is_empty()
+        && !authority.contains('@')
+        && !client_id.contains('#')
+        && path.len() > 1
+        && !path
+            .split('/')
+            .any(|segment| segment == "." || segment == "..");
+    if !fine {
+        return Err(
+            "a client id URL must be https with a path, and no fragment or dot segments".into(),
+        );
+    }
+    let host = uri.host().unwrap_or_default();
+    let private = host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| match ip {
+                std::net::IpAddr::V4(ip) => {
+                    ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified()
+                }
+                std::net::IpAddr::V6(ip) => {
+                    ip.is_loopback() || ip.is_unspecified() || (ip.segments()[0] & 0xfe00) == 0xfc00
+                }
+            });
+    if private && !local_trial {
+        return Err("a client id on a loopback or private address is not fetched".into());
+    }
+    Ok(())
+}
+
+async fn fetch_document(remote: &Remote, url: &str) -> Result<Value, String> {
+    let failed = |why: &str| format!("the client's metadata document could not be read: {why}");
+    let request = http::Request::get(url)
+        .header(http::header::ACCEPT, "application/json")
+        .body(
+            Full::new(Bytes::new())
+                .map_err(|never| match never {})
+                .boxed_unsync(),
+        )
+        .map_err(|_| failed("bad URL"))?;
+    let options = RequestOptions {
+        connect_timeout: Some(DOCUMENT_TIMEOUT),
+        first_byte_timeout: Some(DOCUMENT_TIMEOUT),
+        between_bytes_timeout: Some(DOCUMENT_TIMEOUT),
+    };
+    let (response, _) = remote
+        .settings
+        .upstream
+        .client
+        .send(request, &options)
+        .await
+        .map_err(|error| failed(&error.to_string()))?;
+    if response.status() != 200 {
+        return Err(failed(&format!("HTTP {}", response.status())));
+    }
+    let body = Limited::new(response.into_body(), MAX_DOCUMENT_BYTES)
+        .collect()
+        .await
+        .map_err(|_| failed("too large or cut off"))?
+        .to_bytes();
+    match serde_json::from_slice(&body) {
+        Ok(Value::Object(document)) => Ok(Value::Object(document)),
+        _ => Err(failed("not a JSON object")),
+    }
+}
+
+fn client_name(metadata: &Value) -> String {
+    metadata["client_name"]
+        .as_str()
+        .unwrap_or("MCP client")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_NAME_CHARS)
+        .collect()
+}
 
 pub fn register(remote: &Remote, body: &[u8]) -> Response<Bytes> {
     let request: Value = match serde_json::from_slice(body) {
@@ -41,13 +186,7 @@ pub fn register(remote: &Remote, body: &[u8]) -> Response<Bytes> {
             }
         }
     }
-    let client_name = request["client_name"]
-        .as_str()
-        .unwrap_or("MCP client")
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_NAME_CHARS)
-        .collect::<String>();
+    let client_name = client_name(&request);
     let client_id = match random_token() {
         Ok(token) => format!("c_{token}"),
         Err(_) => return oauth_error(500, "server_error", "no randomness from the system"),
@@ -159,7 +298,26 @@ pub fn is_loopback_host(host: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::acceptable_redirect_uri;
+    use super::{acceptable_redirect_uri, check_document_url};
+
+    #[test]
+    fn document_urls_are_https_with_a_path_and_not_private_unless_on_a_trial() {
+        assert!(check_document_url("https://app.example.com/oauth/client.json", false).is_ok());
+        for refused in [
+            "http://app.example.com/client.json",
+            "https://app.example.com/",
+            "https://app.example.com/a/../client.json",
+            "https://user@app.example.com/client.json",
+            "https://app.example.com/client.json#x",
+            "https://127.0.0.1/client.json",
+            "https://10.0.0.8/client.json",
+            "https://[::1]/client.json",
+            "https://localhost/client.json",
+        ] {
+            assert!(check_document_url(refused, false).is_err(), "{refused}");
+        }
+        assert!(check_document_url("https://127.0.0.1:8443/client.json", true).is_ok());
+    }
 
     #[test]
     fn redirect_uris_are_https_loopback_or_an_apps_own_scheme() {

@@ -31,6 +31,7 @@ pub mod component_host;
 pub mod containers;
 pub mod docker_stand_in;
 pub mod http_client;
+pub mod https_documents;
 mod json;
 mod loopback;
 mod multipart;

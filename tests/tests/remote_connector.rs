@@ -6,8 +6,10 @@
 //! plays the MCP client: registration, token requests, calls, refresh and revocation.
 //! Every refusal is checked against the emulator's record: nothing reaches it.
 
+use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
+use std::process::{Command, Stdio};
 
 use base64::prelude::{BASE64_URL_SAFE_NO_PAD, Engine as _};
 use facturation_pro_emulator::emulator::{
@@ -17,7 +19,7 @@ use facturation_pro_emulator::harness::http_client::{
     HttpEndpoint, HttpMcpServer, HttpReply, http_request,
 };
 use facturation_pro_emulator::harness::https_documents::HttpsDocuments;
-use facturation_pro_emulator::harness::{ServerSetup, audit_lines};
+use facturation_pro_emulator::harness::{ServerSetup, audit_lines, node, workspace_root};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
@@ -820,4 +822,99 @@ fn a_client_known_by_its_metadata_document_signs_in_and_the_document_is_cached()
         .replace("client-callback", "elsewhere");
     let foreign = deployment.get(&path, &[]);
     assert_eq!((foreign.status, foreign.header("location")), (400, None));
+}
+
+// ---- the official conformance suite's authorization-server scenarios ---------------------
+
+/// Runs both `conformance authorization` scenarios against the deployment (the code grant
+/// reads what the metadata scenario found, so they run together); every check made.
+fn conformance_authorization(
+    deployment: &Deployment,
+    extra: &[&str],
+    browser: impl FnOnce(&str),
+) -> Vec<Value> {
+    let out = tempfile::tempdir().unwrap();
+    let suite = workspace_root().join(
+        "target/tools/conformance/node_modules/@modelcontextprotocol/conformance/dist/index.js",
+    );
+    assert!(
+        suite.is_file(),
+        "the conformance suite is missing: run scripts/install-test-tools.sh"
+    );
+    let issuer = deployment.public_url.trim_end_matches("/mcp").to_string();
+    let mut child = Command::new(node())
+        .arg(&suite)
+        .args(["authorization", "--url", &issuer, "-o"])
+        .arg(out.path())
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the conformance suite");
+    let mut said = String::new();
+    let mut browser = Some(browser);
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        said.push_str(&line);
+        said.push('\n');
+        // The code grant prints the authorization URL for a person to open.
+        if let Some(path) = line.trim().strip_prefix(&issuer)
+            && path.starts_with("/oauth2/authorize?")
+            && let Some(browser) = browser.take()
+        {
+            browser(path);
+        }
+    }
+    let status = child.wait().unwrap();
+    assert!(status.success(), "the suite failed ({status}): {said}");
+    let mut checks = Vec::new();
+    for scenario in std::fs::read_dir(out.path()).unwrap() {
+        let file = scenario.unwrap().path().join("checks.json");
+        let text = std::fs::read_to_string(&file)
+            .unwrap_or_else(|_| panic!("no {}: {said}", file.display()));
+        checks.extend(serde_json::from_str::<Vec<Value>>(&text).unwrap());
+    }
+    checks
+}
+
+#[test]
+fn the_conformance_suite_finds_the_metadata_and_the_code_grant_faultless() {
+    let deployment = Deployment::start();
+    // The suite plays a client with its own callback server on a port of its own, which a
+    // loopback redirect URI registered without a port admits.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client_id = deployment.register("http://127.0.0.1/callback");
+    let port_text = port.to_string();
+    let checks = conformance_authorization(
+        &deployment,
+        &[
+            "--client-id",
+            &client_id,
+            "--port",
+            &port_text,
+            "--resource",
+            &deployment.public_url,
+        ],
+        |path| {
+            let landed = deployment.browse(path, "martin", "write");
+            let (address, path) = split_url(&landed);
+            assert_eq!(address.port(), port, "{landed}");
+            http_request(address, "GET", &path, &[], b"");
+        },
+    );
+    for id in ["authorization-server-metadata", "authorization-code-grant"] {
+        assert!(
+            checks.iter().any(|check| check["id"] == id),
+            "no {id} in {checks:#?}"
+        );
+    }
+    // Every check passes, and none warns (a warning is a SHOULD this server missed).
+    for check in &checks {
+        assert_eq!(check["status"], "SUCCESS", "{check:#}");
+    }
 }

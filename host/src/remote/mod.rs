@@ -95,6 +95,7 @@ impl RemoteSettings {
             Some(path) => PathBuf::from(path),
             None => crate::config::config_folder(|name| source.get(name))
                 .context("no configuration folder to keep the store in: set FACTURATION_STORE")?
+                .join("facturation-pro-mcp")
                 .join("remote.sqlite3"),
         };
         Ok(RemoteSettings {

@@ -19,7 +19,9 @@ use facturation_pro_emulator::harness::http_client::{
     HttpEndpoint, HttpMcpServer, HttpReply, http_request,
 };
 use facturation_pro_emulator::harness::https_documents::HttpsDocuments;
-use facturation_pro_emulator::harness::{ServerSetup, audit_lines, node, workspace_root};
+use facturation_pro_emulator::harness::{
+    ServerSetup, audit_lines, node, run_sdk_script_at, workspace_root,
+};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
@@ -917,4 +919,43 @@ fn the_conformance_suite_finds_the_metadata_and_the_code_grant_faultless() {
     for check in &checks {
         assert_eq!(check["status"], "SUCCESS", "{check:#}");
     }
+}
+
+// ---- the official SDKs' OAuth clients --------------------------------------------------
+
+/// Two users sign in through one SDK's OAuth client, each at once after the other; each
+/// sees their own firm's customers only.
+fn sdk_sign_ins(script: &str, mode: &str) {
+    let deployment = Deployment::start();
+    deployment
+        .emulator
+        .insert_customer(1001, json!({ "company_name": "Client de Demo" }));
+    deployment
+        .emulator
+        .insert_customer(2001, json!({ "company_name": "Client de Martin" }));
+    for (login, firm, own, other) in [
+        ("martin", 2001, "Client de Martin", "Client de Demo"),
+        ("demo", 1001, "Client de Demo", "Client de Martin"),
+    ] {
+        let spec = json!({ "mode": mode, "login": login, "firm_id": firm });
+        let summary = run_sdk_script_at(script, &deployment.server, &deployment.public_url, spec);
+        assert_eq!(summary["sign_ins"], 1, "{summary}");
+        assert!(summary["tools"].as_u64().unwrap() > 50, "{summary}");
+        let customers = summary["customers"].as_str().unwrap();
+        assert!(
+            customers.contains(own) && !customers.contains(other),
+            "{summary}"
+        );
+        assert!(!deployment.emulator.requests_as(login).is_empty());
+    }
+}
+
+#[test]
+fn the_python_sdk_signs_two_users_in() {
+    sdk_sign_ins("python_oauth_client.py", "auto");
+}
+
+#[test]
+fn the_typescript_sdk_signs_two_users_in() {
+    sdk_sign_ins("typescript_oauth_client.mjs", "legacy");
 }

@@ -54,6 +54,6 @@ pub use client::{McpServer, ServerSetup, TEST_USER_AGENT};
 pub use json::{decimal, id_of, ids, without};
 pub use multipart::{FormPart, form_parts, upload_part};
 pub use recorded::{assert_json_body, assert_route, sorted_pairs, sorted_query};
-pub use sdk_scripts::{SdkTransport, run_sdk_script};
+pub use sdk_scripts::{SdkTransport, run_sdk_script, run_sdk_script_at};
 pub use session::{ServerFixture, TestSession, audit_lines, error_text, success};
 pub use tool_sizes::{ToolSizes, tool_sizes};

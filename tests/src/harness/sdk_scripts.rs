@@ -55,7 +55,26 @@ pub fn run_sdk_script(
     };
     let mut spec = spec;
     spec["server"] = server;
+    let server_said = || {
+        http_server
+            .as_ref()
+            .map(HttpMcpServer::stderr)
+            .unwrap_or_else(|| "(spawned by the SDK, which shows it above)".into())
+    };
+    run_script(script, &spec, server_said)
+}
 
+/// Runs `tests/sdk/<script>` against a server already serving HTTP (`server`, reached at
+/// `url`), such as the remote connector; the script's summary.
+pub fn run_sdk_script_at(script: &str, server: &HttpMcpServer, url: &str, spec: Value) -> Value {
+    let mut spec = spec;
+    spec["server"] = json!({ "http": url });
+    run_script(script, &spec, || server.stderr())
+}
+
+/// Runs the script with `spec` and returns its summary; panics with what the script and the
+/// server (`server_said`) said when it failed.
+fn run_script(script: &str, spec: &Value, server_said: impl Fn() -> String) -> Value {
     let output = runner_of(script)
         .arg(workspace_root().join("tests/sdk").join(script))
         .arg(spec.to_string())
@@ -66,15 +85,12 @@ pub fn run_sdk_script(
             "\n--- script stdout:\n{}\n--- script stderr:\n{}\n--- server stderr:\n{}",
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr),
-            http_server
-                .as_ref()
-                .map(HttpMcpServer::stderr)
-                .unwrap_or_else(|| "(spawned by the SDK, which shows it above)".into()),
+            server_said(),
         )
     };
     assert!(
         output.status.success(),
-        "{script} over {transport:?} ({}): the SDK session failed ({}){}",
+        "{script} ({}): the SDK session failed ({}){}",
         spec["mode"],
         output.status,
         said()

@@ -7,9 +7,10 @@
 //! Every refusal is checked against the emulator's record: nothing reaches it.
 
 use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpListener};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use base64::prelude::{BASE64_URL_SAFE_NO_PAD, Engine as _};
 use facturation_pro_emulator::emulator::{
@@ -38,6 +39,8 @@ struct Deployment {
     server: HttpMcpServer,
     public_url: String,
     home: TempDir,
+    /// The server's settings, for a restart.
+    setup: ServerSetup,
 }
 
 /// What a client holds after signing a user in.
@@ -93,17 +96,32 @@ impl Deployment {
                 "XDG_CONFIG_HOME",
                 &home.path().join("config").display().to_string(),
             );
+        let setup = adjust(setup);
         let address = format!("127.0.0.1:{port}");
-        let server = HttpMcpServer::serve(
-            &adjust(setup),
-            &["--http", &address, "--public-url", &public_url],
-        );
+        let server =
+            HttpMcpServer::serve(&setup, &["--http", &address, "--public-url", &public_url]);
         Deployment {
             emulator,
             server,
             public_url,
             home,
+            setup,
         }
+    }
+
+    /// Stops the server and starts it again, same store, at another public URL.
+    fn move_to_another_url(&mut self) {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        self.public_url = format!("http://127.0.0.1:{port}/mcp");
+        let address = format!("127.0.0.1:{port}");
+        self.server = HttpMcpServer::serve(
+            &self.setup,
+            &["--http", &address, "--public-url", &self.public_url],
+        );
     }
 
     fn address(&self) -> SocketAddr {
@@ -826,6 +844,102 @@ fn a_client_known_by_its_metadata_document_signs_in_and_the_document_is_cached()
     assert_eq!((foreign.status, foreign.header("location")), (400, None));
 }
 
+#[test]
+fn quotas_are_counted_per_facturation_pro_account() {
+    let deployment =
+        Deployment::start_with(|setup| setup.with_env("FACTURATION_REQUESTS_PER_DAY", "3"));
+    let martin = deployment.sign_in("martin", "write");
+    let demo = deployment.sign_in("demo", "write");
+    for _ in 0..3 {
+        result(&deployment.call(
+            Some(&martin.access),
+            "list_customers",
+            json!({ "firm_id": 2001 }),
+        ));
+    }
+    let spent = result(&deployment.call(
+        Some(&martin.access),
+        "list_customers",
+        json!({ "firm_id": 2001 }),
+    ));
+    assert_eq!(spent["isError"], true, "{spent}");
+    assert!(text_of(&spent).contains("quota"), "{spent}");
+    let listings = deployment
+        .emulator
+        .requests_as("martin")
+        .into_iter()
+        .filter(|request| request.path.ends_with("/customers.json"))
+        .count();
+    assert_eq!(listings, 3, "the fourth call never left");
+    // Martin's quota is his own: demo still has all of theirs.
+    let listed = result(&deployment.call(
+        Some(&demo.access),
+        "list_customers",
+        json!({ "firm_id": 1001 }),
+    ));
+    assert_ne!(listed["isError"], true, "{listed}");
+}
+
+#[test]
+fn many_calls_refused_with_an_expired_upstream_token_refresh_it_once() {
+    let deployment = Deployment::start();
+    let martin = deployment.sign_in("martin", "write");
+    deployment.emulator.expire_access_tokens();
+    let before = deployment.emulator.oauth_refresh_count();
+    std::thread::scope(|scope| {
+        let calls: Vec<_> = (0..6)
+            .map(|_| {
+                scope.spawn(|| {
+                    deployment.call(
+                        Some(&martin.access),
+                        "list_customers",
+                        json!({ "firm_id": 2001 }),
+                    )
+                })
+            })
+            .collect();
+        for call in calls {
+            let listed = result(&call.join().unwrap());
+            assert_ne!(listed["isError"], true, "{listed}");
+        }
+    });
+    assert_eq!(
+        deployment.emulator.oauth_refresh_count() - before,
+        1,
+        "one refresh for the user"
+    );
+}
+
+#[test]
+fn tokens_are_bound_to_the_public_url_they_were_issued_for() {
+    let mut deployment = Deployment::start();
+    let martin = deployment.sign_in("martin", "write");
+    result(&deployment.call(
+        Some(&martin.access),
+        "list_customers",
+        json!({ "firm_id": 2001 }),
+    ));
+    deployment.move_to_another_url();
+    let moved = deployment.call(
+        Some(&martin.access),
+        "list_customers",
+        json!({ "firm_id": 2001 }),
+    );
+    assert_eq!(
+        moved.status, 401,
+        "a token for the old URL is another audience's"
+    );
+    let refreshed = deployment.refresh(&martin, &martin.refresh);
+    assert_eq!(refreshed.json()["error"], "invalid_grant");
+    // Signing in again at the new URL works.
+    let again = deployment.sign_in("martin", "write");
+    result(&deployment.call(
+        Some(&again.access),
+        "list_customers",
+        json!({ "firm_id": 2001 }),
+    ));
+}
+
 // ---- the official conformance suite's authorization-server scenarios ---------------------
 
 /// Runs both `conformance authorization` scenarios against the deployment (the code grant
@@ -906,6 +1020,11 @@ fn the_conformance_suite_finds_the_metadata_and_the_code_grant_faultless() {
             let landed = deployment.browse(path, "martin", "write");
             let (address, path) = split_url(&landed);
             assert_eq!(address.port(), port, "{landed}");
+            // The suite may print the URL a moment before its callback server listens.
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while TcpStream::connect(address).is_err() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
             http_request(address, "GET", &path, &[], b"");
         },
     );

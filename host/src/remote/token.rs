@@ -120,6 +120,10 @@ fn refresh(remote: &Remote, client_id: &str, refresh_token: &str, scope: Option<
     if grant.client_id != client_id {
         return Err(invalid("the refresh token was issued to another client"));
     }
+    // Issued for another address of this store (the deployment moved): another audience.
+    if grant.resource != remote.settings.public_url {
+        return Err(invalid("the refresh token was issued for another resource"));
+    }
     // A refresh may narrow the scope, never widen it.
     if let Some(scope) = scope.filter(|s| !s.is_empty()) {
         let held: Vec<&str> = grant.scope.split(' ').collect();

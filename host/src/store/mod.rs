@@ -261,7 +261,7 @@ impl Store {
         self.write(|tx| {
             tx.query_row(
                 "DELETE FROM pending_authorizations
-                 WHERE id_hash = ?1 AND browser_hash = ?2 AND expires_at >= ?3
+                 WHERE id_hash = ?1 AND browser_hash = ?2 AND expires_at > ?3
                      AND upstream_state_hash IS NULL
                  RETURNING client_id, redirect_uri, code_challenge, client_state, scope, resource",
                 params![hash(id), hash(browser), now()],
@@ -313,7 +313,7 @@ impl Store {
         let row = self.write(|tx| {
             tx.query_row(
                 "DELETE FROM pending_authorizations
-                 WHERE upstream_state_hash = ?1 AND expires_at >= ?2
+                 WHERE upstream_state_hash = ?1 AND expires_at > ?2
                  RETURNING client_id, redirect_uri, code_challenge, client_state, scope,
                      resource, sealed_verifier",
                 params![state_hash, now()],
@@ -448,7 +448,7 @@ impl Store {
     pub fn take_code(&self, code: &str) -> Result<Option<CodeGrant>> {
         self.write(|tx| {
             tx.query_row(
-                "DELETE FROM authorization_codes WHERE code_hash = ?1 AND expires_at >= ?2
+                "DELETE FROM authorization_codes WHERE code_hash = ?1 AND expires_at > ?2
                  RETURNING user_id, client_id, scope, resource, redirect_uri, code_challenge",
                 params![hash(code), now()],
                 |row| {
@@ -499,7 +499,7 @@ impl Store {
         self.read(|db| {
             db.query_row(
                 "SELECT user_id, client_id, scope, resource FROM tokens
-                 WHERE token_hash = ?1 AND kind = 'access' AND expires_at >= ?2",
+                 WHERE token_hash = ?1 AND kind = 'access' AND expires_at > ?2",
                 params![hash(token), now()],
                 grant_from_row,
             )
@@ -514,7 +514,7 @@ impl Store {
             let row = tx
                 .query_row(
                     "SELECT user_id, client_id, scope, resource, family, used FROM tokens
-                     WHERE token_hash = ?1 AND kind = 'refresh' AND expires_at >= ?2",
+                     WHERE token_hash = ?1 AND kind = 'refresh' AND expires_at > ?2",
                     params![hash(token), now()],
                     |row| {
                         Ok((

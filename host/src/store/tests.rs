@@ -190,3 +190,38 @@ fn a_replayed_refresh_token_revokes_its_family_and_sign_out_ends_everything() {
     assert!(store.access_grant("access-3").unwrap().is_none());
     assert!(store.upstream_tokens(&user.id).unwrap().is_none());
 }
+
+#[test]
+fn expired_tokens_codes_and_forms_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir);
+    let user = store.user_for_account("1", "a@example.test").unwrap();
+    let grant = grant(&user.id);
+    // A lifetime of 0 seconds ends at once.
+    store.save_token("gone", "access", "f", &grant, 0).unwrap();
+    store
+        .save_token("gone-refresh", "refresh", "f", &grant, 0)
+        .unwrap();
+    assert!(store.access_grant("gone").unwrap().is_none());
+    assert_eq!(
+        store.use_refresh("gone-refresh").unwrap(),
+        RefreshUse::Unknown
+    );
+    let code = CodeGrant {
+        grant,
+        redirect_uri: "http://127.0.0.1/cb".into(),
+        code_challenge: "c".into(),
+    };
+    store.save_code("old-code", &code, 0).unwrap();
+    assert!(store.take_code("old-code").unwrap().is_none());
+    let asked = Asked {
+        client_id: "c1".into(),
+        redirect_uri: "http://127.0.0.1/cb".into(),
+        code_challenge: "c".into(),
+        client_state: None,
+        scope: "read".into(),
+        resource: "r".into(),
+    };
+    store.save_pending("form", "browser", &asked, 0).unwrap();
+    assert!(store.take_pending("form", "browser").unwrap().is_none());
+}

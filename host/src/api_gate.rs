@@ -36,7 +36,7 @@ type SendFuture =
 enum Credentials {
     Basic(HeaderValue),
     OAuth(Box<OAuthSession>),
-    /// Each request's own user's tokens (the remote connector): see [`ApiGate::for_caller`].
+    /// Each request's own user's tokens (the remote connector): the gate's caller has them.
     PerUser,
 }
 

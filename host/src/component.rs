@@ -18,11 +18,12 @@ use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 
 use crate::api_gate::GateShared;
-use crate::config::Settings;
+use crate::config::{Authentication, Settings};
 use crate::engine_config::engine_config;
 use crate::remote::bearer::Caller;
 use crate::sandbox::{self, GuestState};
 use crate::spent_states::{Redeemed, SpentStates};
+use crate::store::Store as ServerStore;
 use crate::watchdog;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -59,6 +60,8 @@ pub struct Runner {
     environment: Arc<[(String, String)]>,
     /// Confirmation states already redeemed, so that each confirms one call.
     spent: Arc<SpentStates>,
+    /// The remote connector's store, in that mode.
+    store: Option<Arc<ServerStore>>,
 }
 
 /// What one request's instance is given: the process's settings, or a user's own.
@@ -104,10 +107,18 @@ impl Runner {
             )
         })?;
         let gate = Arc::new(GateShared::new(&settings)?);
+        let store = match &settings.authentication {
+            Authentication::Remote(remote) => Some(Arc::new(ServerStore::open(
+                &remote.store_path,
+                remote.store_key.clone(),
+            )?)),
+            _ => None,
+        };
         Ok(Runner {
             pre,
             environment: sandbox::environment(&settings).into(),
-            spent: Arc::new(SpentStates::new()),
+            spent: Arc::new(SpentStates::new(store.clone())),
+            store,
             settings: Arc::new(settings),
             gate,
         })
@@ -157,6 +168,11 @@ impl Runner {
 
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// The remote connector's store, in that mode.
+    pub fn store(&self) -> Option<&Arc<ServerStore>> {
+        self.store.as_ref()
     }
 
     /// Passes one JSON-RPC message to a fresh instance as `POST /mcp`, with `headers` besides

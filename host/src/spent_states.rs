@@ -14,7 +14,8 @@
 //! Only states whose seal verifies with the component's key are remembered, each until its
 //! own expiry (after which the component refuses it anyway). The memory is bounded; when it
 //! is full of unexpired states, new confirmations are refused with a clear message rather
-//! than old states forgotten, since forgetting one would let it act a second time.
+//! than old states forgotten, since forgetting one would let it act a second time. The
+//! remote connector keeps them in its store instead, so that they outlive a restart.
 //!
 //! A state is claimed before the call runs, so two copies sent at once cannot both act. The
 //! claim is given back only when the component clearly did nothing with it (it refused the
@@ -22,7 +23,7 @@
 //! state stays spent, since the call may have acted.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use base64::prelude::{BASE64_URL_SAFE_NO_PAD, Engine as _};
 use bytes::Bytes;
@@ -32,6 +33,7 @@ use sha2::Sha256;
 
 use crate::locking::lock;
 use crate::oauth::now_secs;
+use crate::store::Store;
 
 /// How many unexpired states are remembered at most. Real confirmations come from a person,
 /// a few a minute; the bound keeps a client that mints states in a loop from growing the
@@ -52,6 +54,8 @@ const BUSY: i64 = -32000;
 pub struct SpentStates {
     /// Redeemed states, with the time (seconds since the epoch) until which they matter.
     redeemed: Mutex<HashMap<String, u64>>,
+    /// Where the remote connector keeps them instead.
+    store: Option<Arc<Store>>,
 }
 
 /// A state this request is the first to use, to [`SpentStates::settle`] once it is answered.
@@ -78,9 +82,12 @@ pub enum Redeemed {
 }
 
 impl SpentStates {
-    pub fn new() -> Self {
+    /// `store`: the remote connector's, which then keeps the states; None keeps them in
+    /// memory.
+    pub fn new(store: Option<Arc<Store>>) -> Self {
         Self {
             redeemed: Mutex::default(),
+            store,
         }
     }
 
@@ -112,7 +119,8 @@ impl SpentStates {
                     params.remove("requestState");
                     params.remove("inputResponses");
                 }
-                Use::Full => return Redeemed::Refuse(busy(&message["id"])),
+                Use::Full => return Redeemed::Refuse(busy(&message["id"], FULL)),
+                Use::Unknown => return Redeemed::Refuse(busy(&message["id"], UNKNOWN)),
             }
         }
         Redeemed::Run(Bytes::from(message.to_string()), claim)
@@ -125,13 +133,35 @@ impl SpentStates {
         let answer: Value = serde_json::from_slice(response).unwrap_or_default();
         let nothing_done =
             answer.get("error").is_some() || answer["result"]["resultType"] == "input_required";
-        if nothing_done {
-            lock(&self.redeemed).remove(&claim.0);
+        if !nothing_done {
+            return;
+        }
+        match &self.store {
+            // Kept as spent if the store fails: asking the user again is the safe side.
+            Some(store) => {
+                if let Err(error) = store.release_state(&claim.0) {
+                    eprintln!("facturation-pro-mcp: the store failed: {error:#}");
+                }
+            }
+            None => {
+                lock(&self.redeemed).remove(&claim.0);
+            }
         }
     }
 
     /// Records `state` as used, unless it was already or there is no room.
     fn first_use(&self, state: &str, expires: u64) -> Use {
+        if let Some(store) = &self.store {
+            return match store.claim_state(state, expires.saturating_add(EXPIRY_MARGIN_SECS)) {
+                Ok(true) => Use::First,
+                Ok(false) => Use::Again,
+                Err(error) => {
+                    // Unable to tell a first use from a second: nothing may act.
+                    eprintln!("facturation-pro-mcp: the store failed: {error:#}");
+                    Use::Unknown
+                }
+            };
+        }
         let mut redeemed = lock(&self.redeemed);
         let now = now_secs();
         if redeemed.contains_key(state) {
@@ -155,12 +185,18 @@ enum Use {
     First,
     Again,
     Full,
+    /// The store could not say.
+    Unknown,
 }
 
-fn busy(id: &Value) -> Bytes {
-    let message = "Not done: too many confirmations were answered in the last minutes for this \
-                   server to remember them all, and it will not forget one that could then act \
-                   twice. Nothing was sent; ask again in a few minutes.";
+const FULL: &str = "Not done: too many confirmations were answered in the last minutes for \
+                    this server to remember them all, and it will not forget one that could \
+                    then act twice. Nothing was sent; ask again in a few minutes.";
+const UNKNOWN: &str = "Not done: the server cannot check right now whether this answer was \
+                       already used, and will not risk acting twice. Nothing was sent; try \
+                       again in a moment.";
+
+fn busy(id: &Value, message: &str) -> Bytes {
     let reply =
         json!({ "jsonrpc": "2.0", "id": id, "error": { "code": BUSY, "message": message } });
     Bytes::from(reply.to_string())
@@ -211,7 +247,7 @@ mod tests {
 
     #[test]
     fn a_state_confirms_once_and_its_second_use_goes_without_the_answer() {
-        let spent = SpentStates::new();
+        let spent = SpentStates::new(None);
         let s1 = state("1");
         let (first, claim) = run(spent.redeem(call(&s1), KEY.as_bytes()));
         assert_eq!(first["params"]["requestState"], s1.as_str());
@@ -236,7 +272,7 @@ mod tests {
 
     #[test]
     fn other_spellings_of_the_same_message_are_the_same_message() {
-        let spent = SpentStates::new();
+        let spent = SpentStates::new(None);
         let s1 = state("1");
         let plain = String::from_utf8(call(&s1).to_vec()).unwrap();
         let escaped = plain
@@ -257,7 +293,7 @@ mod tests {
 
     #[test]
     fn a_state_that_confirmed_nothing_is_given_back() {
-        let spent = SpentStates::new();
+        let spent = SpentStates::new(None);
         let s1 = state("1");
         for nothing_done in [
             r#"{"error":{"code":-32602,"message":"requestState rejected"}}"#,
@@ -273,7 +309,7 @@ mod tests {
 
     #[test]
     fn states_without_our_seal_are_not_remembered() {
-        let spent = SpentStates::new();
+        let spent = SpentStates::new(None);
         let mut forged = state("1");
         forged.push('A');
         for state in [forged.as_str(), "made.up", "x"] {
@@ -289,7 +325,7 @@ mod tests {
 
     #[test]
     fn requests_without_a_state_pass_untouched() {
-        let spent = SpentStates::new();
+        let spent = SpentStates::new(None);
         let s1 = state("1");
         let not_a_call = json!({ "jsonrpc": "2.0", "id": 1, "method": "tools/list",
                 "params": { "requestState": s1 } });
@@ -308,7 +344,7 @@ mod tests {
 
     #[test]
     fn a_full_memory_refuses_new_confirmations_and_forgets_no_spent_one() {
-        let spent = SpentStates::new();
+        let spent = SpentStates::new(None);
         let expires = now_secs() + 600;
         for n in 0..MAX_REMEMBERED {
             assert!(matches!(

@@ -109,6 +109,16 @@ impl Deployment {
         }
     }
 
+    /// Stops the server and starts it again, same store, same public URL.
+    fn restart(&mut self) {
+        let address = self.address().to_string();
+        self.server.stop();
+        self.server = HttpMcpServer::serve(
+            &self.setup,
+            &["--http", &address, "--public-url", &self.public_url],
+        );
+    }
+
     /// Stops the server and starts it again, same store, at another public URL.
     fn move_to_another_url(&mut self) {
         let port = TcpListener::bind("127.0.0.1:0")
@@ -709,6 +719,38 @@ fn a_confirmation_asked_of_one_user_cannot_be_answered_by_another() {
     // Martin's own answer goes ahead, once.
     let done = result(&deployment.call_with(Some(&martin.access), answered.clone(), form.clone()));
     assert_ne!(done["isError"], true, "{done}");
+    let deletes = deployment
+        .emulator
+        .requests()
+        .iter()
+        .filter(|r| r.method == "DELETE")
+        .count();
+    assert_eq!(deletes, 1);
+}
+
+#[test]
+fn an_answered_confirmation_does_not_act_again_after_a_restart() {
+    let mut deployment = Deployment::start_with(|setup| {
+        setup.with_env("FACTURATION_STATE_KEY", "a key kept across restarts")
+    });
+    let martin = deployment.sign_in("martin", "write");
+    let customer = deployment
+        .emulator
+        .insert_customer(2001, json!({ "company_name": "À supprimer" }));
+    let form = json!({ "elicitation": {} });
+    let delete = json!({ "name": "delete_customer", "arguments": { "firm_id": 2001, "customer_id": customer } });
+    let asked = result(&deployment.call_with(Some(&martin.access), delete.clone(), form.clone()));
+    let mut answered = delete;
+    answered["requestState"] = asked["requestState"].clone();
+    answered["inputResponses"] =
+        json!({ "confirm": { "action": "accept", "content": { "confirm": true } } });
+    result(&deployment.call_with(Some(&martin.access), answered.clone(), form.clone()));
+    deployment.restart();
+    let replayed = result(&deployment.call_with(Some(&martin.access), answered, form));
+    assert_eq!(
+        replayed["resultType"], "input_required",
+        "asked again, not done: {replayed}"
+    );
     let deletes = deployment
         .emulator
         .requests()

@@ -48,7 +48,13 @@ const MAX_BUFFER_BYTES: usize = 64 << 10;
 /// flight finish.
 pub async fn serve(runner: Runner, address: SocketAddr) -> Result<()> {
     let remote = match &runner.settings().authentication {
-        Authentication::Remote(settings) => Some(Remote::open(settings.as_ref().clone())?),
+        Authentication::Remote(settings) => Some(Remote::new(
+            settings.as_ref().clone(),
+            runner
+                .store()
+                .context("the remote connector's store is not open")?
+                .clone(),
+        )),
         _ => {
             check_token(&runner, address)?;
             None

@@ -151,20 +151,20 @@ fn check_public_url(url: &str) -> Result<String> {
 /// The authorization server and what every request of the remote mode shares.
 pub struct Remote {
     pub settings: RemoteSettings,
-    pub store: Store,
+    pub store: Arc<Store>,
     /// One lock per user: their Facturation.PRO refresh token is spent by one request at a
     /// time, the others wait and use the tokens it stored.
     refreshing: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Remote {
-    pub fn open(settings: RemoteSettings) -> Result<Arc<Remote>> {
-        let store = Store::open(&settings.store_path, settings.store_key.clone())?;
-        Ok(Arc::new(Remote {
+    /// The authorization server over `store` (the runner's: one store per process).
+    pub fn new(settings: RemoteSettings, store: Arc<Store>) -> Arc<Remote> {
+        Arc::new(Remote {
             settings,
             store,
             refreshing: Mutex::default(),
-        }))
+        })
     }
 
     fn refresh_lock(&self, user_id: &str) -> Arc<tokio::sync::Mutex<()>> {

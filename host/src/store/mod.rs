@@ -23,7 +23,10 @@ use crate::oauth::{Tokens, now_secs};
 use sealing::StoreKey;
 
 /// The schema's steps, applied in order, each once, recorded in `schema_migrations`.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_remote_connector.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/0001_remote_connector.sql")),
+    (2, include_str!("migrations/0002_spent_states.sql")),
+];
 
 /// A secret as the store keeps it: SHA-256, hex. Tokens are 256 random bits, so a plain
 /// hash is enough (no dictionary to try).
@@ -567,6 +570,33 @@ impl Store {
                 }
                 None => {}
             }
+            Ok(())
+        })
+    }
+}
+
+impl Store {
+    /// Records a confirmation state as answered until `expires_at`; false when it already
+    /// was (the answer must not act again).
+    pub fn claim_state(&self, state: &str, expires_at: u64) -> Result<bool> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM spent_states WHERE expires_at < ?1", [now()])?;
+            let inserted = tx.execute(
+                "INSERT INTO spent_states (state_hash, expires_at) VALUES (?1, ?2)
+                 ON CONFLICT (state_hash) DO NOTHING",
+                params![hash(state), expires_at as i64],
+            )?;
+            Ok(inserted == 1)
+        })
+    }
+
+    /// Gives a claimed state back: its call did nothing with it.
+    pub fn release_state(&self, state: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM spent_states WHERE state_hash = ?1",
+                [hash(state)],
+            )?;
             Ok(())
         })
     }

@@ -225,3 +225,15 @@ fn expired_tokens_codes_and_forms_are_refused() {
     store.save_pending("form", "browser", &asked, 0).unwrap();
     assert!(store.take_pending("form", "browser").unwrap().is_none());
 }
+
+#[test]
+fn a_confirmation_state_is_claimed_once_until_given_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let expires = now_secs() + 600;
+    assert!(store(&dir).claim_state("state-1", expires).unwrap());
+    // Another process, or the same after a restart, sees it spent.
+    let reopened = store(&dir);
+    assert!(!reopened.claim_state("state-1", expires).unwrap());
+    reopened.release_state("state-1").unwrap();
+    assert!(reopened.claim_state("state-1", expires).unwrap());
+}

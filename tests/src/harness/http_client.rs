@@ -126,6 +126,12 @@ impl HttpMcpServer {
         self.child.id()
     }
 
+    /// Kills the process and waits for it to end (its port is free afterwards).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Waits for the process to end (a signal stops it); returns how it ended.
     pub fn wait_for_exit(&mut self) -> ExitStatus {
         self.child.wait().expect("wait for serve --http")

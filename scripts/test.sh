@@ -24,7 +24,12 @@ rustup toolchain install --no-self-update
 stage "toolchain and test tools"
 
 cargo fmt --all -- --check
-cargo clippy --workspace --all-targets -- -D warnings
+# --release, here and for the other targets' lints: the build scripts and their own
+# dependencies (the wasmtime and Cranelift that host/build.rs precompiles the component
+# with, the proc macros) are then built once, optimised, and the release build below takes
+# them as they are, instead of a debug build of them for the lints and another for the
+# binaries. A lint run builds no code of the crates themselves either way.
+cargo clippy --release --workspace --all-targets -- -D warnings
 # The guest's export exists only in its WebAssembly build, so that build is linted too.
 cargo clippy -p facturation-pro-guest --target wasm32-wasip2 --target-dir target/guest -- -D warnings
 # The host for macOS (both architectures) and Windows: a platform break shows before a tag.

@@ -16,7 +16,7 @@ summary the Rust test checks) and exits 0; on any failure it exits non-zero with
 
 from mcp import Client, types
 
-from sdk_script import check, run, target_of
+from sdk_script import all_tools, check, run, target_of
 
 TOOL_COUNT = 72
 FIRM_ID = 1001
@@ -53,14 +53,7 @@ async def session(spec):
         version = client.protocol_version
         info = client.server_info
 
-        tools = []
-        cursor = None
-        while True:
-            page = await client.list_tools(cursor=cursor)
-            tools.extend(page.tools)
-            cursor = page.next_cursor
-            if not cursor:
-                break
+        tools = await all_tools(client)
         check(len(tools) == TOOL_COUNT, f"{len(tools)} tools listed, not {TOOL_COUNT}")
 
         account = structured(await client.call_tool("get_account", {}), "get_account")

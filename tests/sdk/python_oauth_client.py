@@ -21,7 +21,7 @@ from mcp.client.auth import OAuthClientProvider
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import AuthorizationCodeResult, OAuthClientMetadata
 
-from sdk_script import check, run
+from sdk_script import all_tools, check, run
 
 REDIRECT_URI = "http://127.0.0.1:1/python-sdk-callback"
 
@@ -100,14 +100,7 @@ async def session(spec):
     async with Client(
         streamable_http_client(url, http_client=http_client), mode=spec["mode"], cache=None
     ) as client:
-        tools = []
-        cursor = None
-        while True:
-            page = await client.list_tools(cursor=cursor)
-            tools.extend(page.tools)
-            cursor = page.next_cursor
-            if not cursor:
-                break
+        tools = await all_tools(client)
         listed = await client.call_tool("list_customers", {"firm_id": spec["firm_id"]})
         check(not listed.is_error, f"list_customers failed: {listed.model_dump(mode='json')}")
         text = " ".join(block.text for block in listed.content if block.type == "text")

@@ -37,6 +37,18 @@ def target_of(server):
     return server["http"]
 
 
+async def all_tools(client):
+    """Every tool, following `nextCursor` page after page."""
+    tools = []
+    cursor = None
+    while True:
+        page = await client.list_tools(cursor=cursor)
+        tools.extend(page.tools)
+        cursor = page.next_cursor
+        if not cursor:
+            return tools
+
+
 def run(name, session):
     """Runs `session(spec)` with the spec from the command line and prints its summary."""
     if len(sys.argv) != 2:

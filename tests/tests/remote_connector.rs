@@ -686,6 +686,35 @@ fn access_revoked_at_facturation_pro_makes_the_client_sign_in_again() {
     ));
 }
 
+/// The client capabilities that let the server ask for a confirmation.
+fn can_be_asked() -> Value {
+    json!({ "elicitation": {} })
+}
+
+/// `user` asks to delete the customer of firm 2001 and is asked to confirm: the call's
+/// params with the state and an accepting answer, as the client sends them back.
+fn answered_delete(deployment: &Deployment, user: &SignedIn, customer: u64) -> Value {
+    let delete = json!({ "name": "delete_customer",
+        "arguments": { "firm_id": 2001, "customer_id": customer } });
+    let asked = result(&deployment.call_with(Some(&user.access), delete.clone(), can_be_asked()));
+    assert_eq!(asked["resultType"], "input_required", "{asked}");
+    let mut answered = delete;
+    answered["requestState"] = asked["requestState"].clone();
+    answered["inputResponses"] =
+        json!({ "confirm": { "action": "accept", "content": { "confirm": true } } });
+    answered
+}
+
+/// How many DELETE requests reached the API.
+fn deletes(deployment: &Deployment) -> usize {
+    deployment
+        .emulator
+        .requests()
+        .iter()
+        .filter(|r| r.method == "DELETE")
+        .count()
+}
+
 #[test]
 fn a_confirmation_asked_of_one_user_cannot_be_answered_by_another() {
     let deployment = Deployment::start();
@@ -694,38 +723,19 @@ fn a_confirmation_asked_of_one_user_cannot_be_answered_by_another() {
     let customer = deployment
         .emulator
         .insert_customer(2001, json!({ "company_name": "À supprimer" }));
-    let form = json!({ "elicitation": {} });
-    let delete = json!({ "name": "delete_customer", "arguments": { "firm_id": 2001, "customer_id": customer } });
-    let asked = result(&deployment.call_with(Some(&martin.access), delete.clone(), form.clone()));
-    assert_eq!(asked["resultType"], "input_required", "{asked}");
-    let mut answered = delete.clone();
-    answered["requestState"] = asked["requestState"].clone();
-    answered["inputResponses"] =
-        json!({ "confirm": { "action": "accept", "content": { "confirm": true } } });
+    let answered = answered_delete(&deployment, &martin, customer);
     // Demo holds martin's question and answer: it does not act.
-    let stolen = deployment.call_with(Some(&demo.access), answered.clone(), form.clone());
+    let stolen = deployment.call_with(Some(&demo.access), answered.clone(), can_be_asked());
     let message = stolen.json()["error"]["message"]
         .as_str()
         .unwrap_or_default()
         .to_string();
     assert!(message.contains("its seal does not verify"), "{message}");
-    assert!(
-        deployment
-            .emulator
-            .requests()
-            .iter()
-            .all(|r| r.method != "DELETE")
-    );
+    assert_eq!(deletes(&deployment), 0);
     // Martin's own answer goes ahead, once.
-    let done = result(&deployment.call_with(Some(&martin.access), answered.clone(), form.clone()));
+    let done = result(&deployment.call_with(Some(&martin.access), answered, can_be_asked()));
     assert_ne!(done["isError"], true, "{done}");
-    let deletes = deployment
-        .emulator
-        .requests()
-        .iter()
-        .filter(|r| r.method == "DELETE")
-        .count();
-    assert_eq!(deletes, 1);
+    assert_eq!(deletes(&deployment), 1);
 }
 
 #[test]
@@ -737,27 +747,15 @@ fn an_answered_confirmation_does_not_act_again_after_a_restart() {
     let customer = deployment
         .emulator
         .insert_customer(2001, json!({ "company_name": "À supprimer" }));
-    let form = json!({ "elicitation": {} });
-    let delete = json!({ "name": "delete_customer", "arguments": { "firm_id": 2001, "customer_id": customer } });
-    let asked = result(&deployment.call_with(Some(&martin.access), delete.clone(), form.clone()));
-    let mut answered = delete;
-    answered["requestState"] = asked["requestState"].clone();
-    answered["inputResponses"] =
-        json!({ "confirm": { "action": "accept", "content": { "confirm": true } } });
-    result(&deployment.call_with(Some(&martin.access), answered.clone(), form.clone()));
+    let answered = answered_delete(&deployment, &martin, customer);
+    result(&deployment.call_with(Some(&martin.access), answered.clone(), can_be_asked()));
     deployment.restart();
-    let replayed = result(&deployment.call_with(Some(&martin.access), answered, form));
+    let replayed = result(&deployment.call_with(Some(&martin.access), answered, can_be_asked()));
     assert_eq!(
         replayed["resultType"], "input_required",
         "asked again, not done: {replayed}"
     );
-    let deletes = deployment
-        .emulator
-        .requests()
-        .iter()
-        .filter(|r| r.method == "DELETE")
-        .count();
-    assert_eq!(deletes, 1);
+    assert_eq!(deletes(&deployment), 1);
 }
 
 #[test]

@@ -234,10 +234,7 @@ impl Store {
     ) -> Result<()> {
         self.write(|tx| {
             // Requests nobody finished are dropped as new ones come.
-            tx.execute(
-                "DELETE FROM pending_authorizations WHERE expires_at < ?1",
-                [now()],
-            )?;
+            drop_expired(tx, "pending_authorizations")?;
             tx.execute(
                 "INSERT INTO pending_authorizations (id_hash, browser_hash, client_id,
                      redirect_uri, code_challenge, client_state, scope, resource, expires_at)
@@ -423,10 +420,7 @@ impl Store {
     pub fn save_code(&self, code: &str, code_grant: &CodeGrant, lifetime: u64) -> Result<()> {
         let grant = &code_grant.grant;
         self.write(|tx| {
-            tx.execute(
-                "DELETE FROM authorization_codes WHERE expires_at < ?1",
-                [now()],
-            )?;
+            drop_expired(tx, "authorization_codes")?;
             tx.execute(
                 "INSERT INTO authorization_codes (code_hash, user_id, client_id, redirect_uri,
                      code_challenge, scope, resource, expires_at)
@@ -477,7 +471,7 @@ impl Store {
         lifetime: u64,
     ) -> Result<()> {
         self.write(|tx| {
-            tx.execute("DELETE FROM tokens WHERE expires_at < ?1", [now()])?;
+            drop_expired(tx, "tokens")?;
             tx.execute(
                 "INSERT INTO tokens (token_hash, kind, family, user_id, client_id, scope,
                      resource, expires_at)
@@ -580,7 +574,7 @@ impl Store {
     /// was (the answer must not act again).
     pub fn claim_state(&self, state: &str, expires_at: u64) -> Result<bool> {
         self.write(|tx| {
-            tx.execute("DELETE FROM spent_states WHERE expires_at < ?1", [now()])?;
+            drop_expired(tx, "spent_states")?;
             let inserted = tx.execute(
                 "INSERT INTO spent_states (state_hash, expires_at) VALUES (?1, ?2)
                  ON CONFLICT (state_hash) DO NOTHING",
@@ -600,6 +594,15 @@ impl Store {
             Ok(())
         })
     }
+}
+
+/// Removes the rows of `table` past their expiry, as new ones come: nothing else does.
+fn drop_expired(tx: &Transaction, table: &'static str) -> Result<()> {
+    tx.execute(
+        &format!("DELETE FROM {table} WHERE expires_at < ?1"),
+        [now()],
+    )?;
+    Ok(())
 }
 
 fn asked_from_row(row: &rusqlite::Row) -> rusqlite::Result<Asked> {

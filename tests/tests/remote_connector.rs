@@ -307,6 +307,11 @@ impl Deployment {
         )
     }
 
+    /// `list_customers` of martin's firm (2001) with `token`.
+    fn martins_customers(&self, token: &str) -> HttpReply {
+        self.call(Some(token), "list_customers", json!({ "firm_id": 2001 }))
+    }
+
     /// A 2026-07-28 `tools/call` with `token` (None: no Authorization header).
     fn call(&self, token: Option<&str>, tool: &str, arguments: Value) -> HttpReply {
         self.call_with(
@@ -481,19 +486,11 @@ fn two_users_each_work_on_their_own_account_only() {
         .emulator
         .insert_customer(2001, json!({ "company_name": "Client de Martin" }));
 
-    let listed = result(&deployment.call(
-        Some(&martin.access),
-        "list_customers",
-        json!({ "firm_id": 2001 }),
-    ));
+    let listed = result(&deployment.martins_customers(&martin.access));
     assert!(text_of(&listed).contains("Client de Martin"), "{listed}");
     assert!(!text_of(&listed).contains("Client de Demo"), "{listed}");
     // Demo's token cannot reach martin's firm: the API refuses it as demo.
-    let crossed = result(&deployment.call(
-        Some(&demo.access),
-        "list_customers",
-        json!({ "firm_id": 2001 }),
-    ));
+    let crossed = result(&deployment.martins_customers(&demo.access));
     assert_eq!(crossed["isError"], true, "{crossed}");
     assert!(
         deployment
@@ -560,11 +557,7 @@ fn a_read_only_grant_writes_nothing() {
         message.contains("Unknown tool: create_customer"),
         "{message}"
     );
-    result(&deployment.call(
-        Some(&reader.access),
-        "list_customers",
-        json!({ "firm_id": 2001 }),
-    ));
+    result(&deployment.martins_customers(&reader.access));
     assert!(
         deployment
             .emulator
@@ -584,37 +577,15 @@ fn refresh_tokens_rotate_and_a_replay_ends_the_sign_in() {
     let new_access = renewed["access_token"].as_str().unwrap();
     assert_ne!(renewed["refresh_token"], signed_in.refresh.as_str());
     // The old access token ended with the rotation; the new one works.
-    assert_eq!(
-        deployment
-            .call(
-                Some(&signed_in.access),
-                "list_customers",
-                json!({ "firm_id": 2001 })
-            )
-            .status,
-        401
-    );
-    result(&deployment.call(
-        Some(new_access),
-        "list_customers",
-        json!({ "firm_id": 2001 }),
-    ));
+    assert_eq!(deployment.martins_customers(&signed_in.access).status, 401);
+    result(&deployment.martins_customers(new_access));
     // The spent refresh token, presented again (stolen), revokes the whole sign-in.
     let replayed = deployment.refresh(&signed_in, &signed_in.refresh);
     assert_eq!(
         (replayed.status, replayed.json()["error"].as_str()),
         (400, Some("invalid_grant"))
     );
-    assert_eq!(
-        deployment
-            .call(
-                Some(new_access),
-                "list_customers",
-                json!({ "firm_id": 2001 })
-            )
-            .status,
-        401
-    );
+    assert_eq!(deployment.martins_customers(new_access).status, 401);
     // Revocation (RFC 7009) of a fresh sign-in's refresh token ends its access token too.
     let again = deployment.sign_in("martin", "write");
     let revoked = deployment.post_form(
@@ -623,16 +594,7 @@ fn refresh_tokens_rotate_and_a_replay_ends_the_sign_in() {
         &[("token", &again.refresh), ("client_id", &again.client_id)],
     );
     assert_eq!(revoked.status, 200);
-    assert_eq!(
-        deployment
-            .call(
-                Some(&again.access),
-                "list_customers",
-                json!({ "firm_id": 2001 })
-            )
-            .status,
-        401
-    );
+    assert_eq!(deployment.martins_customers(&again.access).status, 401);
 }
 
 #[test]
@@ -667,23 +629,10 @@ fn access_revoked_at_facturation_pro_makes_the_client_sign_in_again() {
             .all(|r| r.status == 401),
         "{after:?}"
     );
-    assert_eq!(
-        deployment
-            .call(
-                Some(&signed_in.access),
-                "list_customers",
-                json!({ "firm_id": 2001 })
-            )
-            .status,
-        401
-    );
+    assert_eq!(deployment.martins_customers(&signed_in.access).status, 401);
     // Signing in again works, as the same user.
     let back = deployment.sign_in("martin", "write");
-    result(&deployment.call(
-        Some(&back.access),
-        "list_customers",
-        json!({ "firm_id": 2001 }),
-    ));
+    result(&deployment.martins_customers(&back.access));
 }
 
 /// The client capabilities that let the server ask for a confirmation.
@@ -859,17 +808,9 @@ fn a_client_known_by_its_metadata_document_signs_in_and_the_document_is_cached()
         setup.with_env("FACTURATION_CA_FILE", &ca_file.path().display().to_string())
     });
     let signed_in = deployment.sign_in_as(&client_id, "martin", "write");
-    result(&deployment.call(
-        Some(&signed_in.access),
-        "list_customers",
-        json!({ "firm_id": 2001 }),
-    ));
+    result(&deployment.martins_customers(&signed_in.access));
     let again = deployment.sign_in_as(&client_id, "martin", "read");
-    result(&deployment.call(
-        Some(&again.access),
-        "list_customers",
-        json!({ "firm_id": 2001 }),
-    ));
+    result(&deployment.martins_customers(&again.access));
     assert_eq!(documents.fetches(), 1, "the document is cached");
     // A document that is not its own URL's, or a redirect URI it does not list: refused.
     let liar = deployment.get(
@@ -891,17 +832,9 @@ fn quotas_are_counted_per_facturation_pro_account() {
     let martin = deployment.sign_in("martin", "write");
     let demo = deployment.sign_in("demo", "write");
     for _ in 0..3 {
-        result(&deployment.call(
-            Some(&martin.access),
-            "list_customers",
-            json!({ "firm_id": 2001 }),
-        ));
+        result(&deployment.martins_customers(&martin.access));
     }
-    let spent = result(&deployment.call(
-        Some(&martin.access),
-        "list_customers",
-        json!({ "firm_id": 2001 }),
-    ));
+    let spent = result(&deployment.martins_customers(&martin.access));
     assert_eq!(spent["isError"], true, "{spent}");
     assert!(text_of(&spent).contains("quota"), "{spent}");
     let listings = deployment
@@ -928,15 +861,7 @@ fn many_calls_refused_with_an_expired_upstream_token_refresh_it_once() {
     let before = deployment.emulator.oauth_refresh_count();
     std::thread::scope(|scope| {
         let calls: Vec<_> = (0..6)
-            .map(|_| {
-                scope.spawn(|| {
-                    deployment.call(
-                        Some(&martin.access),
-                        "list_customers",
-                        json!({ "firm_id": 2001 }),
-                    )
-                })
-            })
+            .map(|_| scope.spawn(|| deployment.martins_customers(&martin.access)))
             .collect();
         for call in calls {
             let listed = result(&call.join().unwrap());
@@ -954,17 +879,9 @@ fn many_calls_refused_with_an_expired_upstream_token_refresh_it_once() {
 fn tokens_are_bound_to_the_public_url_they_were_issued_for() {
     let mut deployment = Deployment::start();
     let martin = deployment.sign_in("martin", "write");
-    result(&deployment.call(
-        Some(&martin.access),
-        "list_customers",
-        json!({ "firm_id": 2001 }),
-    ));
+    result(&deployment.martins_customers(&martin.access));
     deployment.move_to_another_url();
-    let moved = deployment.call(
-        Some(&martin.access),
-        "list_customers",
-        json!({ "firm_id": 2001 }),
-    );
+    let moved = deployment.martins_customers(&martin.access);
     assert_eq!(
         moved.status, 401,
         "a token for the old URL is another audience's"
@@ -973,11 +890,7 @@ fn tokens_are_bound_to_the_public_url_they_were_issued_for() {
     assert_eq!(refreshed.json()["error"], "invalid_grant");
     // Signing in again at the new URL works.
     let again = deployment.sign_in("martin", "write");
-    result(&deployment.call(
-        Some(&again.access),
-        "list_customers",
-        json!({ "firm_id": 2001 }),
-    ));
+    result(&deployment.martins_customers(&again.access));
 }
 
 // ---- the official conformance suite's authorization-server scenarios ---------------------

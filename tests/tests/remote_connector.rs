@@ -893,6 +893,73 @@ fn tokens_are_bound_to_the_public_url_they_were_issued_for() {
     result(&deployment.martins_customers(&again.access));
 }
 
+#[test]
+fn a_misconfigured_remote_connector_does_not_start_and_names_the_setting() {
+    let emulator = Emulator::start(EmulatorConfig::without_demo_data()).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let base = ServerSetup::against(&emulator.base_url(), &home.path().join("downloads"))
+        .without_env("FACTURATION_API_ID")
+        .without_env("FACTURATION_API_KEY")
+        .without_env("FACTURATION_FIRM_ID")
+        .with_env("FACTURATION_OAUTH_CLIENT_ID", APP_ID)
+        .with_env("FACTURATION_OAUTH_CLIENT_SECRET", APP_SECRET)
+        .with_env("FACTURATION_STORE_KEY", STORE_KEY)
+        .with_env(
+            "XDG_CONFIG_HOME",
+            &home.path().join("config").display().to_string(),
+        );
+    let url = "http://127.0.0.1:8750/mcp";
+    let cases: Vec<(ServerSetup, &str, &str)> = vec![
+        (
+            base.clone().without_env("FACTURATION_STORE_KEY"),
+            url,
+            "FACTURATION_STORE_KEY is not set",
+        ),
+        (
+            base.clone().with_env("FACTURATION_STORE_KEY", "c2hvcnQ="),
+            url,
+            "decodes to 5 bytes",
+        ),
+        (
+            base.clone().without_env("FACTURATION_OAUTH_CLIENT_SECRET"),
+            url,
+            "FACTURATION_OAUTH_CLIENT_SECRET",
+        ),
+        (
+            base.clone()
+                .with_env("FACTURATION_HTTP_TOKEN", "x".repeat(40).as_str()),
+            url,
+            "FACTURATION_HTTP_TOKEN is for one user",
+        ),
+        (
+            base.clone().with_env("FACTURATION_FIRM_ID", "1001"),
+            url,
+            "FACTURATION_FIRM_ID is for one user",
+        ),
+        (
+            base.clone(),
+            "http://mcp.example.fr/mcp",
+            "must be https://",
+        ),
+        (base.clone(), "https://mcp.example.fr/", "ending in /mcp"),
+    ];
+    for (setup, public_url, expected) in cases {
+        let (status, said) = HttpMcpServer::try_serve(
+            &setup,
+            &["--http", "127.0.0.1:0", "--public-url", public_url],
+        )
+        .err()
+        .unwrap_or_else(|| panic!("started despite {expected:?}"));
+        assert_eq!(status.code(), Some(2), "{said}");
+        assert!(said.contains(expected), "{expected:?} not in: {said}");
+        assert!(
+            !said.contains(STORE_KEY) && !said.contains(APP_SECRET),
+            "{said}"
+        );
+    }
+    assert!(emulator.requests().is_empty());
+}
+
 // ---- the official conformance suite's authorization-server scenarios ---------------------
 
 /// Runs both `conformance authorization` scenarios against the deployment (the code grant

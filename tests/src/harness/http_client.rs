@@ -58,7 +58,12 @@ impl HttpMcpServer {
         })
     }
 
-    fn try_serve(setup: &ServerSetup, serve_args: &[&str]) -> Result<Self, (ExitStatus, String)> {
+    /// Starts `serve` with `serve_args`, or returns its exit status and stderr when it ends
+    /// before it listens (a refused configuration).
+    pub fn try_serve(
+        setup: &ServerSetup,
+        serve_args: &[&str],
+    ) -> Result<Self, (ExitStatus, String)> {
         // Options the setup carries (such as `--component`) come before the subcommand.
         let mut args: Vec<&str> = setup.args.iter().map(String::as_str).collect();
         args.push("serve");

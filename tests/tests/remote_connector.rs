@@ -321,24 +321,41 @@ impl Deployment {
         )
     }
 
-    fn call_with(&self, token: Option<&str>, mut params: Value, capabilities: Value) -> HttpReply {
+    fn call_with(&self, token: Option<&str>, params: Value, capabilities: Value) -> HttpReply {
+        self.request(token, "tools/call", params, capabilities)
+    }
+
+    /// A 2026-07-28 request of `method`, with the headers such a client sends.
+    fn request(
+        &self,
+        token: Option<&str>,
+        method: &str,
+        mut params: Value,
+        capabilities: Value,
+    ) -> HttpReply {
         params["_meta"] = json!({
             "io.modelcontextprotocol/protocolVersion": MODERN,
             "io.modelcontextprotocol/clientCapabilities": capabilities,
         });
-        let tool = params["name"].as_str().unwrap().to_string();
+        let name = params["name"]
+            .as_str()
+            .or(params["uri"].as_str())
+            .unwrap_or_default()
+            .to_string();
         let bearer = token.map(|token| format!("Bearer {token}"));
         let mut headers = vec![
             ("Content-Type", "application/json"),
             ("Accept", "application/json, text/event-stream"),
             ("MCP-Protocol-Version", MODERN),
-            ("Mcp-Method", "tools/call"),
-            ("Mcp-Name", tool.as_str()),
+            ("Mcp-Method", method),
         ];
+        if !name.is_empty() {
+            headers.push(("Mcp-Name", name.as_str()));
+        }
         if let Some(bearer) = &bearer {
             headers.push(("Authorization", bearer));
         }
-        let body = json!({ "jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params });
+        let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
         http_request(
             self.address(),
             "POST",
@@ -537,6 +554,57 @@ fn two_users_each_work_on_their_own_account_only() {
     );
     // Files land in the user's own folder, never a shared one.
     assert!(deployment.downloads().join("users").is_dir());
+}
+
+#[test]
+fn a_users_downloads_are_theirs_alone() {
+    let deployment = Deployment::start();
+    let martin = deployment.sign_in("martin", "write");
+    let demo = deployment.sign_in("demo", "write");
+    let orders = result(&deployment.call(
+        Some(&martin.access),
+        "list_subscription_orders",
+        json!({ "firm_id": 2001 }),
+    ));
+    let url = orders["structuredContent"]["orders"][0]["invoice_url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let saved = result(&deployment.call(
+        Some(&martin.access),
+        "download_subscription_order_pdf",
+        json!({ "order_url": url }),
+    ));
+    let path = PathBuf::from(saved["structuredContent"]["path"].as_str().unwrap());
+    // In martin's own folder under the downloads folder, not in the shared one.
+    let users = deployment.downloads().join("users");
+    assert!(path.starts_with(&users) && path.is_file(), "{path:?}");
+    assert_eq!(path.parent().unwrap().parent().unwrap(), users);
+    let link = saved["content"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|block| block["type"] == "resource_link")
+        .unwrap_or_else(|| panic!("no resource_link in {saved}"));
+    let uri = link["uri"].as_str().unwrap().to_string();
+    let read = |token: &str| {
+        deployment
+            .request(
+                Some(token),
+                "resources/read",
+                json!({ "uri": uri }),
+                json!({}),
+            )
+            .json()
+    };
+    let own = read(&martin.access);
+    assert!(own["result"]["contents"][0]["blob"].is_string(), "{own}");
+    // Demo, with the very URI, gets nothing.
+    let other = read(&demo.access);
+    assert!(
+        other.get("error").is_some() && other.get("result").is_none(),
+        "{other}"
+    );
 }
 
 #[test]

@@ -27,6 +27,7 @@ use crate::outgoing::{Client, not_sent};
 use crate::pacing::{Pacer, Slot};
 use crate::remote::bearer::Caller;
 use crate::remote::upstream::UpstreamAccess;
+use crate::store::{Quotas, Store};
 
 type IoFuture = Box<dyn Future<Output = Result<(), HttpError>> + Send>;
 type SendFuture =
@@ -80,11 +81,15 @@ pub struct GateShared {
     /// account), whichever instance sent them.
     pacers: Mutex<HashMap<String, Pacer>>,
     /// The quotas each pacer starts with.
-    quotas: (usize, usize),
+    quotas: Quotas,
+    /// The remote connector's store, which counts each account's requests instead, for
+    /// every process on it and across restarts.
+    shared_counts: Option<Arc<Store>>,
 }
 
 impl GateShared {
-    pub fn new(settings: &Settings) -> anyhow::Result<Self> {
+    /// `shared_counts`: the remote connector's store, where quotas are then counted.
+    pub fn new(settings: &Settings, shared_counts: Option<Arc<Store>>) -> anyhow::Result<Self> {
         let credentials = match &settings.authentication {
             Authentication::ApiKey { id, key } => {
                 let encoded = BASE64_STANDARD.encode(format!("{id}:{key}"));
@@ -111,7 +116,11 @@ impl GateShared {
                 .map(AuditLog::open)
                 .transpose()?,
             pacers: Mutex::default(),
-            quotas: (settings.requests_per_5_minutes, settings.requests_per_day),
+            quotas: Quotas {
+                per_5_minutes: settings.requests_per_5_minutes,
+                per_day: settings.requests_per_day,
+            },
+            shared_counts,
         })
     }
 
@@ -128,7 +137,7 @@ impl GateShared {
         let mut pacers = lock(&self.pacers);
         let pacer = pacers
             .entry(account.to_string())
-            .or_insert_with(|| Pacer::new(self.quotas.0, self.quotas.1));
+            .or_insert_with(|| Pacer::new(self.quotas.per_5_minutes, self.quotas.per_day));
         work(pacer)
     }
 
@@ -136,7 +145,15 @@ impl GateShared {
     /// take hours): the request fails with words the guest recognises.
     async fn wait_for_quota(&self, account: &str) -> Result<(), HttpError> {
         loop {
-            let slot = self.with_pacer(account, |pacer| pacer.take_slot(Instant::now()));
+            let slot = match &self.shared_counts {
+                Some(store) => store
+                    .take_quota_slot(account, self.quotas, now_millis())
+                    .map_err(|error| {
+                        eprintln!("facturation-pro-mcp: the store failed: {error:#}");
+                        not_sent("the request could not be counted against the API's quota")
+                    })?,
+                None => self.with_pacer(account, |pacer| pacer.take_slot(Instant::now())),
+            };
             match slot {
                 Slot::Now => return Ok(()),
                 Slot::After(wait) => {
@@ -258,7 +275,12 @@ impl GateShared {
     }
 
     /// Takes note of what the API says the account has left (`X-RateLimit-Remaining`).
+    /// With counts shared in the store the hint is not used: every process serving the
+    /// account counts there, so the API's figure and ours agree but for other clients.
     fn observe<B>(&self, account: &str, response: &http::Response<B>) {
+        if self.shared_counts.is_some() {
+            return;
+        }
         if let Some(remaining) = response
             .headers()
             .get("x-ratelimit-remaining")
@@ -404,6 +426,13 @@ impl WriteRecord {
             path: &self.path,
         }
     }
+}
+
+/// Wall-clock milliseconds: counts shared between processes need a clock they share.
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as i64)
 }
 
 /// A header value that is never printed (http's debug output shows "Sensitive").

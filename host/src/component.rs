@@ -106,7 +106,6 @@ impl Runner {
                 settings.downloads_dir.display()
             )
         })?;
-        let gate = Arc::new(GateShared::new(&settings)?);
         let store = match &settings.authentication {
             Authentication::Remote(remote) => Some(Arc::new(ServerStore::open(
                 &remote.store_path,
@@ -114,6 +113,7 @@ impl Runner {
             )?)),
             _ => None,
         };
+        let gate = Arc::new(GateShared::new(&settings, store.clone())?);
         Ok(Runner {
             pre,
             environment: sandbox::environment(&settings).into(),

@@ -895,7 +895,7 @@ fn a_client_known_by_its_metadata_document_signs_in_and_the_document_is_cached()
 
 #[test]
 fn quotas_are_counted_per_facturation_pro_account() {
-    let deployment =
+    let mut deployment =
         Deployment::start_with(|setup| setup.with_env("FACTURATION_REQUESTS_PER_DAY", "3"));
     let martin = deployment.sign_in("martin", "write");
     let demo = deployment.sign_in("demo", "write");
@@ -912,6 +912,10 @@ fn quotas_are_counted_per_facturation_pro_account() {
         .filter(|request| request.path.ends_with("/customers.json"))
         .count();
     assert_eq!(listings, 3, "the fourth call never left");
+    // Counted in the store: a restart gives no fresh quota.
+    deployment.restart();
+    let still = result(&deployment.martins_customers(&martin.access));
+    assert!(text_of(&still).contains("quota"), "{still}");
     // Martin's quota is his own: demo still has all of theirs.
     let listed = result(&deployment.call(
         Some(&demo.access),

@@ -20,12 +20,14 @@ use sha2::{Digest, Sha256};
 
 use crate::locking::lock;
 use crate::oauth::{Tokens, now_secs};
+use crate::pacing::Slot;
 use sealing::StoreKey;
 
 /// The schema's steps, applied in order, each once, recorded in `schema_migrations`.
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_remote_connector.sql")),
     (2, include_str!("migrations/0002_spent_states.sql")),
+    (3, include_str!("migrations/0003_quota_requests.sql")),
 ];
 
 /// A secret as the store keeps it: SHA-256, hex. Tokens are 256 random bits, so a plain
@@ -592,6 +594,61 @@ impl Store {
                 [hash(state)],
             )?;
             Ok(())
+        })
+    }
+}
+
+/// The API's quotas, as counted in [`Store::take_quota_slot`].
+#[derive(Clone, Copy, Debug)]
+pub struct Quotas {
+    pub per_5_minutes: usize,
+    pub per_day: usize,
+}
+
+const FIVE_MINUTES_MS: i64 = 5 * 60 * 1000;
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+impl Store {
+    /// When `account`'s next API request may go, deciding and counting it in one
+    /// transaction, so that requests asking at once (in any process on this store) cannot
+    /// both take the last slot. The same rule as `pacing::Pacer`, on shared counts.
+    pub fn take_quota_slot(&self, account: &str, quotas: Quotas, now_ms: i64) -> Result<Slot> {
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM quota_requests WHERE account = ?1 AND sent_at <= ?2",
+                params![account, now_ms - DAY_MS],
+            )?;
+            let today: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM quota_requests WHERE account = ?1",
+                [account],
+                |row| row.get(0),
+            )?;
+            if today >= quotas.per_day as i64 {
+                return Ok(Slot::DailyQuotaSpent);
+            }
+            // With the window full, room comes back when the request that many places
+            // back leaves it.
+            let holding: Option<i64> = tx
+                .query_row(
+                    "SELECT sent_at FROM quota_requests WHERE account = ?1 AND sent_at > ?2
+                     ORDER BY sent_at DESC LIMIT 1 OFFSET ?3",
+                    params![
+                        account,
+                        now_ms - FIVE_MINUTES_MS,
+                        quotas.per_5_minutes as i64 - 1
+                    ],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            if let Some(sent_at) = holding {
+                let wait = (sent_at + FIVE_MINUTES_MS - now_ms).max(0) as u64;
+                return Ok(Slot::After(std::time::Duration::from_millis(wait)));
+            }
+            tx.execute(
+                "INSERT INTO quota_requests (account, sent_at) VALUES (?1, ?2)",
+                params![account, now_ms],
+            )?;
+            Ok(Slot::Now)
         })
     }
 }

@@ -237,3 +237,51 @@ fn a_confirmation_state_is_claimed_once_until_given_back() {
     reopened.release_state("state-1").unwrap();
     assert!(reopened.claim_state("state-1", expires).unwrap());
 }
+
+#[test]
+fn quota_slots_are_counted_per_account_across_reopenings() {
+    let dir = tempfile::tempdir().unwrap();
+    let quotas = Quotas {
+        per_5_minutes: 2,
+        per_day: 3,
+    };
+    let start = 1_800_000_000_000;
+    let first = store(&dir);
+    assert_eq!(
+        first.take_quota_slot("a", quotas, start).unwrap(),
+        Slot::Now
+    );
+    assert_eq!(
+        first.take_quota_slot("a", quotas, start + 1000).unwrap(),
+        Slot::Now
+    );
+    // Another account has its own count.
+    assert_eq!(
+        first.take_quota_slot("b", quotas, start + 1000).unwrap(),
+        Slot::Now
+    );
+    // The window is full until the first request leaves it; another process sees the same.
+    let second = store(&dir);
+    assert_eq!(
+        second.take_quota_slot("a", quotas, start + 2000).unwrap(),
+        Slot::After(std::time::Duration::from_millis(5 * 60 * 1000 - 2000))
+    );
+    assert_eq!(
+        second
+            .take_quota_slot("a", quotas, start + FIVE_MINUTES_MS)
+            .unwrap(),
+        Slot::Now
+    );
+    assert_eq!(
+        second
+            .take_quota_slot("a", quotas, start + 2 * FIVE_MINUTES_MS)
+            .unwrap(),
+        Slot::DailyQuotaSpent
+    );
+    assert_eq!(
+        second
+            .take_quota_slot("a", quotas, start + DAY_MS + 1)
+            .unwrap(),
+        Slot::Now
+    );
+}

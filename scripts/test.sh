@@ -24,12 +24,15 @@ rustup toolchain install --no-self-update
 stage "toolchain and test tools"
 
 cargo fmt --all -- --check
-# --release, here and for the other targets' lints: the build scripts and their own
-# dependencies (the wasmtime and Cranelift that host/build.rs precompiles the component
-# with, the proc macros) are then built once, optimised, and the release build below takes
-# them as they are, instead of a debug build of them for the lints and another for the
-# binaries. A lint run builds no code of the crates themselves either way.
-cargo clippy --release --workspace --all-targets -- -D warnings
+# --release and an explicit --target, here and for the other targets' lints: cargo then
+# keeps what runs on this machine during the build (build scripts, their own dependencies
+# such as the wasmtime and Cranelift that host/build.rs precompiles the component with, proc
+# macros) apart from the target's code, the same for every target, so those are built once,
+# optimised, for these lints, the macOS and Windows lints and the static Linux binaries,
+# instead of a debug build of them for each lint run and a release build for the binaries.
+# A lint run builds no code of the crates themselves either way.
+native=$(rustc -vV | sed -n 's/^host: //p')
+cargo clippy --release --target "$native" --workspace --all-targets -- -D warnings
 # The guest's export exists only in its WebAssembly build, so that build is linted too.
 cargo clippy -p facturation-pro-guest --target wasm32-wasip2 --target-dir target/guest -- -D warnings
 # The host for macOS (both architectures) and Windows: a platform break shows before a tag.

@@ -234,11 +234,12 @@ fn serve_with_descriptor_limit(setup: &ServerSetup, descriptors: u32) -> (McpSer
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let said = server.stderr();
-        if let Some(address) = said
-            .lines()
-            .find_map(|line| line.strip_prefix("facturation-pro-mcp: serving MCP on http://"))
-        {
-            let address = address.trim_end_matches("/mcp").parse().unwrap();
+        // Only a whole line: stderr arrives in chunks, and one may end mid-address.
+        if let Some(address) = said.lines().find_map(|line| {
+            line.strip_prefix("facturation-pro-mcp: serving MCP on http://")?
+                .strip_suffix("/mcp")
+        }) {
+            let address = address.parse().unwrap();
             return (server, address);
         }
         assert!(

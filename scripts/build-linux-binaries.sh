@@ -36,8 +36,9 @@ for arch in "${architectures[@]}"; do
         exit 1
     }
     # The binary the release archives and both images ship (the OS keyring included: in a
-    # container no session bus is announced and the token file is used).
-    ./scripts/cargo-linux-musl.sh "$arch" build --release --locked -p facturation-pro-mcp
+    # container no session bus is announced and the token file is used), without the
+    # compiler: it runs only the component precompiled inside.
+    ./scripts/cargo-linux-musl.sh "$arch" build --release --locked -p facturation-pro-mcp --no-default-features
 
     root="target/image/linux-$arch"
     rm -rf "$root"

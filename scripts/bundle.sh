@@ -122,7 +122,7 @@ if [ "${1:-}" = native ]; then
     if [ "$platform" = win32 ]; then
         name=facturation-pro-mcp.exe
     fi
-    [ -f "target/release/$name" ] || cargo build --release --locked -p facturation-pro-mcp
+    [ -f "target/release/$name" ] || cargo build --release --locked -p facturation-pro-mcp --no-default-features
     pack "target/release/$name" "$platform" "$name" \
         "target/bundle/facturation-pro-mcp-$version-$os-$arch.mcpb"
     exit 0

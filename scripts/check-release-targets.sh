@@ -43,9 +43,11 @@ for target in "${targets[@]}"; do
     target_flags+=(--target "$target")
 done
 # One cargo run for the three: the build scripts and proc macros are built once (in the
-# release profile, as scripts/test.sh's other builds, which then share them).
+# release profile, as scripts/test.sh's other builds, which then share them). Without
+# default features, as the release builds them: no compiler, only the embedded component.
 env CC_aarch64_apple_darwin=clang CC_x86_64_apple_darwin=clang \
     CFLAGS_aarch64_apple_darwin="$macos_cflags" CFLAGS_x86_64_apple_darwin="$macos_cflags" \
     CC_x86_64_pc_windows_gnu=x86_64-w64-mingw32-gcc LIBSQLITE3_SYS_USE_PKG_CONFIG=1 \
-    cargo clippy --release --locked -p facturation-pro-mcp --all-targets "${target_flags[@]}" -- -D warnings
+    cargo clippy --release --locked -p facturation-pro-mcp --no-default-features --all-targets \
+    "${target_flags[@]}" -- -D warnings
 echo "check-release-targets.sh: the host passes clippy for ${targets[*]}"

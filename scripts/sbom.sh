@@ -26,19 +26,22 @@ cyclonedx=${CARGO_CYCLONEDX:-target/tools/bin/cargo-cyclonedx}
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
 mkdir -p "$out"
 
-# SBOM of the crate in FOLDER for TARGET, moved to DIR/NAME. Build scripts' own crates are
-# left out: they run at build time and ship nothing. cargo-cyclonedx writes one for every
-# workspace member whatever the manifest given; only FOLDER's is kept.
+# SBOM of the crate in FOLDER for TARGET (with any further cargo-cyclonedx options), moved
+# to DIR/NAME. Build scripts' own crates are left out: they run at build time and ship
+# nothing. cargo-cyclonedx writes one for every workspace member whatever the manifest
+# given; only FOLDER's is kept.
 readonly SCRATCH_NAME=sbom-of-release
 sbom() {
     local folder=$1 target=$2 name=$3
+    shift 3
     "$cyclonedx" cyclonedx --manifest-path "$folder/Cargo.toml" --format json \
-        --target "$target" --no-build-deps --spec-version 1.5 \
+        --target "$target" --no-build-deps --spec-version 1.5 "$@" \
         --override-filename "$SCRATCH_NAME" --quiet
     mv "$folder/$SCRATCH_NAME.json" "$out/$name"
     find . -path ./target -prune -o -name "$SCRATCH_NAME.json" -type f -exec rm -f {} +
     echo "$out/$name"
 }
 
-sbom host x86_64-unknown-linux-musl "facturation-pro-mcp-$version.cdx.json"
+# The host as it ships: without the `compiler` feature (no Cranelift inside).
+sbom host x86_64-unknown-linux-musl "facturation-pro-mcp-$version.cdx.json" --no-default-features
 sbom guest wasm32-wasip2 "facturation-pro-mcp-$version-component.cdx.json"

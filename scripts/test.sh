@@ -41,8 +41,10 @@ stage "formatting and lints"
 # The release binaries, static for amd64 and arm64: the end-to-end tests run the amd64 one
 # as it ships (stripped, in target/image/linux-amd64), and the images carry both.
 ./scripts/build-linux-binaries.sh amd64 arm64
-# What the tests drive beside it: the emulator, the demo and the bench.
-cargo build --release --workspace --bins --exclude facturation-pro-mcp
+# What the tests drive beside it: the emulator, the demo, the bench, and the host as a
+# source build has it, with the compiler, which runs the tests' probe components
+# (`--component`); it shares the wasmtime and Cranelift that precompile the component.
+cargo build --release --workspace --bins
 stage "release build"
 # The image tests run the images: the Linux images and their multi-arch index, and the wasm
 # image, built from the Dockerfile with the binaries above.
@@ -50,7 +52,7 @@ stage "release build"
 stage "container images"
 export FACTURATION_MCP_BIN="$PWD/target/image/linux-amd64/facturation-pro-mcp"
 # The host's unit tests, compiled for the release target so they reuse its build.
-./scripts/cargo-linux-musl.sh amd64 test --release --locked -p facturation-pro-mcp
+./scripts/cargo-linux-musl.sh amd64 test --release --locked -p facturation-pro-mcp --no-default-features
 # One check compares tests/documented_routes.txt with the vendor's API reference, which
 # sits beside the repository in CI (../shared). It runs whenever the reference is there.
 if [ -f ../shared/reference/facturation-pro-api.fr.md ]; then

@@ -87,8 +87,19 @@ impl Runner {
                 Component::deserialize(&engine, GUEST_PRECOMPILED)?
             },
             // Another component (a test probe) is compiled here, at start.
+            #[cfg(feature = "compiler")]
             ComponentSource::File(path) => Component::from_file(&engine, path)
                 .with_context(|| format!("cannot load component {}", path.display()))?,
+            // What ships has no compiler: it runs its own component and nothing else.
+            #[cfg(not(feature = "compiler"))]
+            ComponentSource::File(path) => {
+                return Err(anyhow!(
+                    "cannot run {}: this build runs only its own precompiled component \
+                     (--component needs a build with the `compiler` feature, the default \
+                     of a source build)",
+                    path.display()
+                ));
+            }
         };
         let mut linker = Linker::<GuestState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;

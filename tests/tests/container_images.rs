@@ -17,7 +17,7 @@ use facturation_pro_emulator::harness::containers::{
 use facturation_pro_emulator::harness::http_client::HttpEndpoint;
 use facturation_pro_emulator::harness::oci::{Image, Layout};
 use facturation_pro_emulator::harness::{
-    McpServer, ServerSetup, TEST_USER_AGENT, guest_component, success,
+    McpServer, ServerSetup, TEST_USER_AGENT, guest_component, probe_component, success,
 };
 use serde_json::{Value, json};
 
@@ -379,4 +379,30 @@ fn without_a_network_the_image_reaches_nothing() {
         emulator.requests()
     );
     assert!(!stderr.contains("demo-api-key"), "{stderr}");
+}
+
+/// The image's binary is built without the compiler: it runs the component precompiled into
+/// it and nothing else. Another component, even one in the folder it may read, is refused
+/// before anything starts.
+#[test]
+fn the_image_runs_only_its_own_component() {
+    let emulator = Emulator::start(EmulatorConfig::default()).expect("start the emulator");
+    let downloads = downloads_folder();
+    std::fs::copy(probe_component(), downloads.path().join("probe.wasm")).unwrap();
+    let setup = ServerSetup::against(&emulator.base_url(), downloads.path())
+        .with_args(&["--component", "/downloads/probe.wasm"]);
+    // On the host's network, so that anything the planted component got to do would reach
+    // the emulator.
+    let output = run_command("amd64", &setup, downloads.path(), "host")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("runs only its own precompiled component"),
+        "the refusal should say why: {stderr}"
+    );
+    assert!(output.stdout.is_empty(), "{output:?}");
+    assert!(emulator.requests().is_empty(), "{:?}", emulator.requests());
 }

@@ -63,13 +63,15 @@ fn a_dependency_under_a_licence_we_do_not_allow_is_refused() {
     assert!(said.contains("licenses FAILED"), "{said}");
 }
 
-/// (name, version) of every crate `package` links for `target`, from Cargo.lock: normal
-/// dependencies, followed transitively (build scripts and dev-dependencies ship nothing).
-fn linked_crates(package: &str, target: &str) -> BTreeSet<(String, String)> {
+/// (name, version) of every crate `package` links for `target` with the cargo feature
+/// options `features`, from Cargo.lock: normal dependencies, followed transitively (build
+/// scripts and dev-dependencies ship nothing).
+fn linked_crates(package: &str, target: &str, features: &[&str]) -> BTreeSet<(String, String)> {
     let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(workspace_root())
         .args(["metadata", "--format-version", "1", "--locked", "--offline"])
         .args(["--filter-platform", target])
+        .args(features)
         .output()
         .expect("run cargo metadata");
     assert!(output.status.success(), "{}", printed(&output));
@@ -163,13 +165,23 @@ fn the_sboms_list_every_crate_the_host_and_the_component_link() {
     assert_eq!(host["metadata"]["component"]["name"], "facturation-pro-mcp");
     assert_eq!(host["metadata"]["component"]["version"], VERSION);
     let listed = listed_crates(&host);
-    let linked = linked_crates("facturation-pro-mcp", "x86_64-unknown-linux-musl");
+    // As it ships: without the compiler feature.
+    let linked = linked_crates(
+        "facturation-pro-mcp",
+        "x86_64-unknown-linux-musl",
+        &["--no-default-features"],
+    );
     let missing: Vec<_> = linked.difference(&listed).collect();
     assert!(
         missing.is_empty(),
         "linked but not in the SBOM: {missing:?}"
     );
     assert!(listed.iter().any(|(name, _)| name == "wasmtime"));
+    // The runtime only: the component inside is precompiled, and no compiler ships.
+    assert!(
+        !listed.iter().any(|(name, _)| name.starts_with("cranelift")),
+        "{listed:?}"
+    );
 
     let component = read(&format!("facturation-pro-mcp-{VERSION}-component.cdx.json"));
     assert_eq!(
@@ -177,7 +189,7 @@ fn the_sboms_list_every_crate_the_host_and_the_component_link() {
         "facturation-pro-guest"
     );
     let listed = listed_crates(&component);
-    let linked = linked_crates("facturation-pro-guest", "wasm32-wasip2");
+    let linked = linked_crates("facturation-pro-guest", "wasm32-wasip2", &[]);
     let missing: Vec<_> = linked.difference(&listed).collect();
     assert!(
         missing.is_empty(),

@@ -82,12 +82,18 @@ pub(crate) fn made_by(path: PathBuf, remedy: &str) -> PathBuf {
     path
 }
 
-/// The host binary next to the running executable (`target/<profile>/`), or
-/// `FACTURATION_MCP_BIN` when set.
+/// The host binary under test: `FACTURATION_MCP_BIN` when set (scripts/test.sh gives the
+/// static release build, as it ships), else [`source_build_host_binary`].
 pub fn host_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("FACTURATION_MCP_BIN") {
-        return PathBuf::from(path);
-    }
+    std::env::var_os("FACTURATION_MCP_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(source_build_host_binary)
+}
+
+/// The host binary next to the running executable (`target/<profile>/`): the workspace's
+/// own build, with its default `compiler` feature, the one that runs other components
+/// (`--component`). What ships leaves that feature out.
+pub fn source_build_host_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("current executable");
     let mut dir = exe.parent().expect("executable directory").to_path_buf();
     // Test executables live in target/<profile>/deps.

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::host_binary;
+use super::artifacts::{host_binary, source_build_host_binary};
 
 const REPLY_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -72,8 +72,18 @@ impl ServerSetup {
         self
     }
 
+    /// The server's binary: the host under test, or, for another component (`--component`),
+    /// the source build, which has the compiler that the shipped one lacks.
+    pub fn binary(&self) -> PathBuf {
+        if self.args.iter().any(|arg| arg == "--component") {
+            source_build_host_binary()
+        } else {
+            host_binary()
+        }
+    }
+
     pub fn command(&self) -> Command {
-        let mut command = Command::new(host_binary());
+        let mut command = Command::new(self.binary());
         command
             .env_clear()
             .envs(self.env.iter().map(|(k, v)| (k, v)))

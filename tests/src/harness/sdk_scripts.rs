@@ -10,7 +10,7 @@ use std::process::Command;
 
 use serde_json::{Map, Value, json};
 
-use super::artifacts::{host_binary, sdk_node, sdk_python, workspace_root};
+use super::artifacts::{sdk_node, sdk_python, workspace_root};
 use super::client::ServerSetup;
 use super::http_client::{HttpEndpoint, HttpMcpServer};
 
@@ -43,7 +43,7 @@ pub fn run_sdk_script(
                 .collect();
             env.insert("HOME".into(), json!(home));
             json!({ "stdio": {
-                "command": host_binary(), "args": setup.args, "env": env, "cwd": setup.cwd,
+                "command": setup.binary(), "args": setup.args, "env": env, "cwd": setup.cwd,
             } })
         }
         SdkTransport::Http => {

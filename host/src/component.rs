@@ -119,7 +119,7 @@ impl Runner {
         })?;
         let store = match &settings.authentication {
             Authentication::Remote(remote) => Some(Arc::new(ServerStore::open(
-                &remote.store_path,
+                &remote.store,
                 remote.store_key.clone(),
             )?)),
             _ => None,

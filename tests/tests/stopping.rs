@@ -1,8 +1,9 @@
 //! Asked to stop (SIGTERM, as `docker stop`, systemd and clients send it), the real binary
 //! finishes what is under way instead of dying mid-call: the answer to a call in flight
 //! reaches the client, nothing new is taken, the process exits with success, and a call the
-//! drain cannot wait for is cut short with its write already in the audit log. Each verdict
-//! comes from what the client received, the exit status, the audit log and what the
+//! drain cannot wait for is cut short with its write already in the audit log. Behind a load
+//! balancer, readiness turns first and requests are still served for the drain delay. Each
+//! verdict comes from what the client received, the exit status, the audit log and what the
 //! emulator recorded.
 
 use std::net::TcpStream;
@@ -146,4 +147,85 @@ fn a_second_signal_stops_at_once() {
     let (status, stderr) = s.server.wait_for_exit();
     assert_eq!(status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("SIGINT again: stopping now"), "{stderr}");
+}
+
+/// What an orchestrator sees: `/healthz` and `/readyz` answer without the token every MCP
+/// request needs; once SIGTERM arrives, readiness says no while new requests are still served
+/// for the drain delay (the balancer's time to move traffic away), then the listener closes
+/// and the process exits with success.
+#[test]
+fn behind_a_balancer_readiness_turns_first_and_requests_are_served_until_the_listener_closes() {
+    let api = Emulator::start(EmulatorConfig::without_demo_data()).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let id = api.insert_customer(1001, json!({ "company_name": "Tardive SARL" }));
+    let token = "a-token-of-at-least-thirty-two-characters";
+    let mut server = HttpMcpServer::start(
+        &ServerSetup::against(&api.base_url(), &home.path().join("downloads"))
+            .with_env("FACTURATION_HTTP_TOKEN", token)
+            .with_env("FACTURATION_HTTP_DRAIN_DELAY_SECS", "3"),
+    );
+    let probe = |path: &str| {
+        let reply = server.send("GET", path, &[], b"");
+        (
+            reply.status,
+            String::from_utf8_lossy(&reply.body).into_owned(),
+        )
+    };
+    assert_eq!(probe("/healthz"), (200, "ok\n".to_string()));
+    assert_eq!(probe("/readyz"), (200, "ok\n".to_string()));
+    // Only GET and HEAD; the MCP endpoint itself still wants the token.
+    let posted = server.send("POST", "/readyz", &[], b"{}");
+    assert_eq!(posted.status, 405);
+    assert_eq!(posted.header("allow"), Some("GET, HEAD"));
+    let call = |id: u64| {
+        let body = json!({ "jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+            "name": "get_customer", "arguments": { "customer_id": id },
+            "_meta": { "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientCapabilities": {} } } });
+        let bearer = format!("Bearer {token}");
+        server.post_json(
+            &[
+                ("Accept", "application/json, text/event-stream"),
+                ("MCP-Protocol-Version", "2026-07-28"),
+                ("Mcp-Method", "tools/call"),
+                ("Mcp-Name", "get_customer"),
+                ("Authorization", &bearer),
+            ],
+            &body,
+        )
+    };
+    let unauthenticated = server.post_json(&[], &json!({ "jsonrpc": "2.0", "id": 1 }));
+    assert_eq!(unauthenticated.status, 401);
+    assert!(api.requests().is_empty());
+
+    send_signal(server.pid(), "TERM");
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    while probe("/readyz").0 != 503 {
+        assert!(std::time::Instant::now() < deadline, "{}", server.stderr());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (status, text) = probe("/readyz");
+    assert_eq!(status, 503);
+    assert!(text.starts_with("stopping"), "{text}");
+    assert_eq!(probe("/healthz").0, 200, "alive while it drains");
+    // Not ready, yet still serving: a request the balancer sent before it noticed is answered.
+    let late = call(id);
+    assert_eq!(
+        late.status,
+        200,
+        "{:?}",
+        String::from_utf8_lossy(&late.body)
+    );
+    assert_eq!(late.json()["result"]["structuredContent"]["id"], json!(id));
+
+    let status = server.wait_for_exit();
+    assert!(status.success(), "{status}: {}", server.stderr());
+    assert!(TcpStream::connect(server.address()).is_err());
+    assert_eq!(api.requests().len(), 1, "the one call, sent once");
+    let stderr = server.stderr();
+    assert!(
+        stderr.contains("serving new requests for 3 s more"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(token), "the token stays out of the log");
 }

@@ -32,6 +32,10 @@ const DEFAULT_MAX_SESSIONS: u64 = 256;
 /// wait for its answer, so a call never loses its session while the user decides.
 const DEFAULT_SESSION_IDLE_MINUTES: u64 = 30;
 
+/// Seconds `serve --http` at most goes on serving new requests once asked to stop, with
+/// readiness saying no: room for a load balancer to notice before the listener closes.
+const MAX_DRAIN_DELAY_SECS: u64 = 300;
+
 /// The JSON-RPC error code of a "server busy" answer (one of the codes JSON-RPC leaves to
 /// servers), on both transports.
 pub const BUSY_CODE: i64 = -32000;
@@ -60,6 +64,10 @@ pub struct ServeLimits {
     pub max_sessions: usize,
     /// FACTURATION_HTTP_SESSION_IDLE_MINUTES: how long a session lasts without a request.
     pub session_idle: Duration,
+    /// FACTURATION_HTTP_DRAIN_DELAY_SECS: once asked to stop, how long new requests are still
+    /// served while `/readyz` says no (0, the default, closes the listener at once; behind a
+    /// load balancer, a little more than its health check interval).
+    pub drain_delay: Duration,
 }
 
 impl ServeLimits {
@@ -97,11 +105,18 @@ impl ServeLimits {
                     24 * 60,
                 )?,
             ),
+            drain_delay: Duration::from_secs(
+                source
+                    .number(
+                        "FACTURATION_HTTP_DRAIN_DELAY_SECS",
+                        0..=MAX_DRAIN_DELAY_SECS,
+                    )?
+                    .unwrap_or(0),
+            ),
         })
     }
 }
 
-/// A setting from 1 to `max`, or `default` when unset.
 /// A whole number from 1 to `max`, `default` when unset (the one rule every such setting
 /// follows, from config.rs).
 fn whole_number(source: &Source, name: &str, default: u64, max: u64) -> Result<u64> {
@@ -119,6 +134,7 @@ mod tests {
         assert_eq!(limits.read_timeout, Duration::from_secs(10));
         assert_eq!(limits.max_sessions, 256);
         assert_eq!(limits.session_idle, Duration::from_secs(30 * 60));
+        assert_eq!(limits.drain_delay, Duration::ZERO);
         let set = ServeLimits::from_source(&Source::from_pairs(&[(
             "FACTURATION_HTTP_MAX_CONNECTIONS",
             "8",

@@ -12,6 +12,7 @@ mod cors;
 mod event_stream;
 mod legacy_sessions;
 pub mod limits;
+mod probes;
 mod request;
 mod sessions;
 
@@ -44,8 +45,8 @@ const MIN_TOKEN_CHARS: usize = 32;
 /// connection that never gets a permit holds no more than this.
 const MAX_BUFFER_BYTES: usize = 64 << 10;
 
-/// Serves until the process is asked to stop (see [`shutdown`]), then lets the requests in
-/// flight finish.
+/// Serves until the process is asked to stop (see [`shutdown`]), then, once the drain delay
+/// is over, lets the requests in flight finish.
 pub async fn serve(runner: Runner, address: SocketAddr) -> Result<()> {
     let remote = match &runner.settings().authentication {
         Authentication::Remote(settings) => Some(Remote::new(
@@ -76,52 +77,86 @@ pub async fn serve(runner: Runner, address: SocketAddr) -> Result<()> {
             remote.settings.upstream_redirect_uri()
         );
     }
+    let drain_delay = limits.drain_delay;
     let connections = Arc::new(Semaphore::new(limits.max_connections));
-    let shared = Arc::new(Shared::new(runner, limits, remote));
-    let graceful = GracefulShutdown::new();
-    let stop = shutdown::requested();
-    tokio::pin!(stop);
-    loop {
-        // Beyond the cap, connections are not accepted: they wait in the system's queue
-        // until one closes, which the read timeout makes sure idle ones do.
-        let next = async {
-            let permit = connections
-                .clone()
-                .acquire_owned()
-                .await
-                .expect("the semaphore is never closed");
-            (permit, acceptor.accept().await)
-        };
-        let (permit, stream) = tokio::select! {
-            next = next => next,
-            _ = &mut stop => break,
-        };
-        let read_timeout = shared.limits.read_timeout;
-        let shared = shared.clone();
-        let service = service_fn(move |request| {
-            let shared = shared.clone();
-            async move { Ok::<_, Infallible>(request::answer(&shared, request).await) }
-        });
-        // The header timeout runs from the moment the connection waits for a request:
-        // it closes an idle keep-alive connection as well as one trickling its headers.
-        // A client that disconnects drops its request's future, and with it the instance.
-        let connection = http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(read_timeout)
-            .keep_alive(true)
-            .max_buf_size(MAX_BUFFER_BYTES)
-            .serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            let _ = connection.await;
-            drop(permit);
-        });
+    let server = Server {
+        shared: Arc::new(Shared::new(runner, limits, remote)),
+        connections,
+        graceful: GracefulShutdown::new(),
+    };
+    server
+        .accept_until(&mut acceptor, shutdown::requested())
+        .await;
+    // Asked to stop: readiness says no at once, and during the drain delay new requests are
+    // still served, while the load balancer or Kubernetes takes the replica out of rotation.
+    server.shared.draining.begin();
+    if !drain_delay.is_zero() {
+        eprintln!(
+            "facturation-pro-mcp: not ready any more; serving new requests for {} s more",
+            drain_delay.as_secs()
+        );
+        server
+            .accept_until(&mut acceptor, tokio::time::sleep(drain_delay))
+            .await;
     }
-    // Asked to stop: no new connection (the listener closes), idle ones are closed, and
-    // the requests in flight are answered, for at most the drain's length.
+    // Then no new connection (the listener closes), idle ones are closed, and the requests
+    // in flight are answered, for at most the drain's length.
     drop(acceptor);
-    let _ = tokio::time::timeout(shutdown::DRAIN, graceful.shutdown()).await;
+    let _ = tokio::time::timeout(shutdown::DRAIN, server.graceful.shutdown()).await;
     Ok(())
+}
+
+/// What the accept loop hands each connection.
+struct Server {
+    shared: Arc<Shared>,
+    /// Permits for open connections.
+    connections: Arc<Semaphore>,
+    /// Every connection, so that a stop can wait for them.
+    graceful: GracefulShutdown,
+}
+
+impl Server {
+    /// Accepts and serves connections until `until` resolves.
+    async fn accept_until(&self, acceptor: &mut Acceptor, until: impl Future) {
+        tokio::pin!(until);
+        loop {
+            // Beyond the cap, connections are not accepted: they wait in the system's queue
+            // until one closes, which the read timeout makes sure idle ones do.
+            let next = async {
+                let permit = self
+                    .connections
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .expect("the semaphore is never closed");
+                (permit, acceptor.accept().await)
+            };
+            let (permit, stream) = tokio::select! {
+                next = next => next,
+                _ = &mut until => return,
+            };
+            let read_timeout = self.shared.limits.read_timeout;
+            let shared = self.shared.clone();
+            let service = service_fn(move |request| {
+                let shared = shared.clone();
+                async move { Ok::<_, Infallible>(request::answer(&shared, request).await) }
+            });
+            // The header timeout runs from the moment the connection waits for a request:
+            // it closes an idle keep-alive connection as well as one trickling its headers.
+            // A client that disconnects drops its request's future, and with it the instance.
+            let connection = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(read_timeout)
+                .keep_alive(true)
+                .max_buf_size(MAX_BUFFER_BYTES)
+                .serve_connection(TokioIo::new(stream), service);
+            let connection = self.graceful.watch(connection);
+            tokio::spawn(async move {
+                let _ = connection.await;
+                drop(permit);
+            });
+        }
+    }
 }
 
 /// Beyond loopback, anyone who reaches the port could use the account: a long token is

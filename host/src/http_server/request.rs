@@ -18,6 +18,7 @@ use super::cors::{self, AllowedOrigins};
 use super::event_stream::{Body, full};
 use super::legacy_sessions;
 use super::limits::{BUSY_CODE, ServeLimits, busy_message};
+use super::probes::{self, Draining};
 use super::sessions::{SESSION_HEADER, Sessions};
 use crate::component::Runner;
 use crate::remote::{Remote, bearer};
@@ -45,6 +46,8 @@ pub struct Shared {
     pub sessions: Sessions,
     /// The remote connector's authorization server and store, in that mode.
     pub remote: Option<Arc<Remote>>,
+    /// Set once a stop is asked for: readiness then says no.
+    pub draining: Draining,
 }
 
 impl Shared {
@@ -69,6 +72,7 @@ impl Shared {
             limits,
             origins,
             remote,
+            draining: Draining::default(),
         }
     }
 }
@@ -97,6 +101,15 @@ pub async fn answer(shared: &Shared, request: http::Request<Incoming>) -> Respon
 
 async fn handle(shared: &Shared, request: http::Request<Incoming>) -> Response<Body> {
     let (mut parts, body) = request.into_parts();
+    // First, and without a Host: a load balancer's health check may send none.
+    if let Some(probe) = probes::answer(
+        &parts.method,
+        parts.uri.path(),
+        &shared.draining,
+        shared.remote.as_deref(),
+    ) {
+        return probe;
+    }
     if let Err((status, message)) = well_formed(&parts) {
         return refusal(status, INVALID_REQUEST, &message);
     }

@@ -24,7 +24,6 @@ mod token;
 pub mod upstream;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, bail};
@@ -33,8 +32,8 @@ use http::{Method, Response};
 
 use crate::config::Source;
 use crate::oauth::OAuthSettings;
-use crate::store::Store;
 use crate::store::sealing::StoreKey;
+use crate::store::{Store, StoreLocation};
 
 /// The path of the MCP endpoint; the public URL must end with it.
 pub const MCP_PATH: &str = "/mcp";
@@ -56,7 +55,8 @@ pub struct RemoteSettings {
     /// The public URL without `/mcp`: this server's issuer identifier, and the base of its
     /// OAuth endpoints.
     pub issuer: String,
-    pub store_path: PathBuf,
+    /// FACTURATION_STORE: the embedded file, or the database replicas share.
+    pub store: StoreLocation,
     pub store_key: StoreKey,
     /// The deployment's application registered at Facturation.PRO.
     pub upstream: OAuthSettings,
@@ -68,7 +68,7 @@ impl std::fmt::Debug for RemoteSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RemoteSettings")
             .field("public_url", &self.public_url)
-            .field("store_path", &self.store_path)
+            .field("store", &self.store)
             .field("upstream", &self.upstream)
             .finish_non_exhaustive()
     }
@@ -91,17 +91,19 @@ impl RemoteSettings {
             "FACTURATION_STORE_KEY is not set: the remote connector seals its users' \
              Facturation.PRO tokens with it (make one with `openssl rand -base64 32`, and keep it)",
         )?)?;
-        let store_path = match source.get("FACTURATION_STORE") {
-            Some(path) => PathBuf::from(path),
-            None => crate::config::config_folder(|name| source.get(name))
-                .context("no configuration folder to keep the store in: set FACTURATION_STORE")?
-                .join("facturation-pro-mcp")
-                .join("remote.sqlite3"),
+        let store = match source.get("FACTURATION_STORE") {
+            Some(setting) => StoreLocation::parse(&setting),
+            None => StoreLocation::File(
+                crate::config::config_folder(|name| source.get(name))
+                    .context("no configuration folder to keep the store in: set FACTURATION_STORE")?
+                    .join("facturation-pro-mcp")
+                    .join("remote.sqlite3"),
+            ),
         };
         Ok(RemoteSettings {
             public_url: public_url.to_string(),
             issuer,
-            store_path,
+            store,
             store_key,
             upstream,
             user_agent: source.get("FACTURATION_USER_AGENT"),

@@ -1,27 +1,27 @@
 //! The remote connector's store: users, MCP clients, authorizations in progress, codes,
-//! issued tokens and each user's sealed Facturation.PRO tokens. One SQLite file (WAL mode)
-//! under the configuration folder by default, created 0600; the schema lives in
-//! `migrations/` as plain SQL that a server database can take too. Every call is a short
-//! statement or transaction under one connection's lock: microseconds, so callers on the
-//! async runtime make them directly.
+//! issued tokens, each user's sealed Facturation.PRO tokens, spent confirmation states and
+//! quota counts. An embedded SQLite file by default ([`sqlite`]), or a PostgreSQL database
+//! that several replicas share ([`postgres`]); one schema (`migrations/`, plain SQL both
+//! read) and one set of statements ([`sql`]) for both.
 //!
 //! Secrets are stored as hashes (our tokens and codes: [`hash`]) or sealed (upstream
-//! tokens, PKCE verifiers: [`sealing`]); nothing read from this file can be used as a
-//! token by itself.
+//! tokens, PKCE verifiers: [`sealing`]); nothing read from the store can be used as a token
+//! by itself.
 
+mod postgres;
 pub mod sealing;
+pub(crate) mod sql;
+mod sqlite;
 
-use std::path::Path;
-use std::sync::Mutex;
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
 
-use crate::locking::lock;
 use crate::oauth::{Tokens, now_secs};
 use crate::pacing::Slot;
 use sealing::StoreKey;
+use sql::{Row, Sql, args};
 
 /// The schema's steps, applied in order, each once, recorded in `schema_migrations`.
 const MIGRATIONS: &[(i64, &str)] = &[
@@ -100,58 +100,81 @@ pub enum RefreshUse {
     Unknown,
 }
 
+/// Where the store is: `FACTURATION_STORE`, a file path or a `postgres://` URL.
+#[derive(Clone)]
+pub enum StoreLocation {
+    File(PathBuf),
+    /// The URL holds the database's password: it is never shown.
+    Postgres(String),
+}
+
+impl StoreLocation {
+    pub fn parse(setting: &str) -> StoreLocation {
+        if setting.starts_with("postgres://") || setting.starts_with("postgresql://") {
+            StoreLocation::Postgres(setting.to_string())
+        } else {
+            StoreLocation::File(PathBuf::from(setting))
+        }
+    }
+}
+
+impl std::fmt::Debug for StoreLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreLocation::File(path) => write!(f, "{}", path.display()),
+            StoreLocation::Postgres(_) => f.write_str("a PostgreSQL database"),
+        }
+    }
+}
+
+enum Database {
+    Sqlite(sqlite::Sqlite),
+    // Boxed: its connection settings are large, and a store is made once.
+    Postgres(Box<postgres::Postgres>),
+}
+
 pub struct Store {
-    connection: Mutex<Connection>,
+    database: Database,
     key: StoreKey,
 }
 
 impl Store {
-    /// Opens (creating if need be) the store at `path` and brings its schema up to date.
-    pub fn open(path: &Path, key: StoreKey) -> Result<Store> {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
-        }
-        let connection = Connection::open(path).with_context(|| {
-            format!(
-                "cannot open the store {} (FACTURATION_STORE)",
-                path.display()
-            )
-        })?;
-        restrict_to_owner(path)?;
-        connection.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-        )?;
-        // Another process on the same file (a second server, a backup) holds the write lock
-        // for moments at most.
-        connection.busy_timeout(std::time::Duration::from_secs(5))?;
-        let store = Store {
-            connection: Mutex::new(connection),
-            key,
+    /// Opens (creating if need be) the store and brings its schema up to date.
+    pub fn open(location: &StoreLocation, key: StoreKey) -> Result<Store> {
+        let database = match location {
+            StoreLocation::File(path) => Database::Sqlite(sqlite::Sqlite::open(path)?),
+            StoreLocation::Postgres(url) => {
+                Database::Postgres(Box::new(postgres::Postgres::open(url)?))
+            }
         };
+        let store = Store { database, key };
         store
             .migrate()
-            .with_context(|| format!("cannot bring the store {} up to date", path.display()))?;
+            .with_context(|| format!("cannot bring the store ({location:?}) up to date"))?;
         Ok(store)
     }
 
+    /// Applies the migrations not applied yet. Replicas starting together take turns: the
+    /// first applies them, the others find them done.
     fn migrate(&self) -> Result<()> {
         self.write(|tx| {
-            tx.execute_batch(
+            tx.serialize_on("schema_migrations")?;
+            tx.batch(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (
                      version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
             )?;
             for (version, sql) in MIGRATIONS {
-                let applied: bool = tx.query_row(
-                    "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
-                    [version],
-                    |row| row.get(0),
-                )?;
+                let applied = tx
+                    .row(
+                        "SELECT version FROM schema_migrations WHERE version = $1",
+                        args![*version],
+                    )?
+                    .is_some();
                 if !applied {
-                    tx.execute_batch(sql)?;
+                    tx.batch(sql)?;
                     tx.execute(
-                        "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
-                        params![version, now()],
+                        "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                        args![*version, now()],
                     )?;
                 }
             }
@@ -159,19 +182,27 @@ impl Store {
         })
     }
 
-    /// Runs `work` in one write transaction (taken at once, so two writers never deadlock
-    /// upgrading read locks).
-    fn write<T>(&self, work: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
-        let mut connection = lock(&self.connection);
-        let tx =
-            rusqlite::Transaction::new(&mut connection, rusqlite::TransactionBehavior::Immediate)?;
-        let value = work(&tx)?;
-        tx.commit()?;
-        Ok(value)
+    /// Whether the store answers a query: what a replica's readiness depends on.
+    pub fn check(&self) -> Result<()> {
+        self.read(|db| {
+            db.rows("SELECT version FROM schema_migrations", &[])?;
+            Ok(())
+        })
     }
 
-    fn read<T>(&self, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        work(&lock(&self.connection))
+    /// Runs `work` in one transaction.
+    fn write<T>(&self, work: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T> {
+        match &self.database {
+            Database::Sqlite(db) => db.write(work),
+            Database::Postgres(db) => db.write(work),
+        }
+    }
+
+    fn read<T>(&self, work: impl FnOnce(&mut dyn Sql) -> Result<T>) -> Result<T> {
+        match &self.database {
+            Database::Sqlite(db) => db.read(work),
+            Database::Postgres(db) => db.read(work),
+        }
     }
 
     pub fn save_client(&self, client: &KnownClient) -> Result<()> {
@@ -179,15 +210,15 @@ impl Store {
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO clients (client_id, kind, client_name, redirect_uris, fetched_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (client_id) DO UPDATE SET kind = excluded.kind,
                      client_name = excluded.client_name, redirect_uris = excluded.redirect_uris,
                      fetched_at = excluded.fetched_at",
-                params![
-                    client.client_id,
-                    client.kind,
-                    client.client_name,
-                    uris,
+                args![
+                    &client.client_id,
+                    &client.kind,
+                    &client.client_name,
+                    &uris,
                     client.fetched_at as i64
                 ],
             )?;
@@ -196,33 +227,23 @@ impl Store {
     }
 
     pub fn client(&self, client_id: &str) -> Result<Option<KnownClient>> {
-        self.read(|db| {
-            let row = db
-                .query_row(
-                    "SELECT kind, client_name, redirect_uris, fetched_at FROM clients
-                     WHERE client_id = ?1",
-                    [client_id],
-                    |row| {
-                        Ok((
-                            row.get::<_, String>(0)?,
-                            row.get::<_, String>(1)?,
-                            row.get::<_, String>(2)?,
-                            row.get::<_, i64>(3)?,
-                        ))
-                    },
-                )
-                .optional()?;
-            row.map(|(kind, client_name, uris, fetched_at)| {
-                Ok(KnownClient {
-                    client_id: client_id.to_string(),
-                    kind,
-                    client_name,
-                    redirect_uris: serde_json::from_str(&uris)?,
-                    fetched_at: fetched_at as u64,
-                })
+        let row = self.read(|db| {
+            db.row(
+                "SELECT kind, client_name, redirect_uris, fetched_at FROM clients
+                 WHERE client_id = $1",
+                args![client_id],
+            )
+        })?;
+        row.map(|row| {
+            Ok(KnownClient {
+                client_id: client_id.to_string(),
+                kind: row.text(0)?,
+                client_name: row.text(1)?,
+                redirect_uris: serde_json::from_str(&row.text(2)?)?,
+                fetched_at: row.int(3)? as u64,
             })
-            .transpose()
         })
+        .transpose()
     }
 
     /// Keeps what a client asked for while the user reads the consent page. `id` names it
@@ -240,16 +261,16 @@ impl Store {
             tx.execute(
                 "INSERT INTO pending_authorizations (id_hash, browser_hash, client_id,
                      redirect_uri, code_challenge, client_state, scope, resource, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    hash(id),
-                    hash(browser),
-                    asked.client_id,
-                    asked.redirect_uri,
-                    asked.code_challenge,
-                    asked.client_state,
-                    asked.scope,
-                    asked.resource,
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                args![
+                    &hash(id),
+                    &hash(browser),
+                    &asked.client_id,
+                    &asked.redirect_uri,
+                    &asked.code_challenge,
+                    &asked.client_state,
+                    &asked.scope,
+                    &asked.resource,
                     now() + lifetime as i64
                 ],
             )?;
@@ -260,18 +281,16 @@ impl Store {
     /// The request the consent form names, if the same browser sent it, it has not expired
     /// and the user has not answered it yet. It is removed: the form works once.
     pub fn take_pending(&self, id: &str, browser: &str) -> Result<Option<Asked>> {
-        self.write(|tx| {
-            tx.query_row(
+        let row = self.write(|tx| {
+            tx.row(
                 "DELETE FROM pending_authorizations
-                 WHERE id_hash = ?1 AND browser_hash = ?2 AND expires_at > ?3
+                 WHERE id_hash = $1 AND browser_hash = $2 AND expires_at > $3
                      AND upstream_state_hash IS NULL
                  RETURNING client_id, redirect_uri, code_challenge, client_state, scope, resource",
-                params![hash(id), hash(browser), now()],
-                asked_from_row,
+                args![&hash(id), &hash(browser), now()],
             )
-            .optional()
-            .map_err(Into::into)
-        })
+        })?;
+        row.as_ref().map(asked_from_row).transpose()
     }
 
     /// Keeps an approved request while the user signs in at Facturation.PRO: found again by
@@ -292,16 +311,16 @@ impl Store {
                 "INSERT INTO pending_authorizations (id_hash, browser_hash, client_id,
                      redirect_uri, code_challenge, client_state, scope, resource,
                      upstream_state_hash, sealed_verifier, expires_at)
-                 VALUES (?1, '', ?2, ?3, ?4, ?5, ?6, ?7, ?1, ?8, ?9)",
-                params![
-                    state_hash,
-                    asked.client_id,
-                    asked.redirect_uri,
-                    asked.code_challenge,
-                    asked.client_state,
-                    asked.scope,
-                    asked.resource,
-                    sealed,
+                 VALUES ($1, '', $2, $3, $4, $5, $6, $7, $1, $8, $9)",
+                args![
+                    &state_hash,
+                    &asked.client_id,
+                    &asked.redirect_uri,
+                    &asked.code_challenge,
+                    &asked.client_state,
+                    &asked.scope,
+                    &asked.resource,
+                    &sealed,
                     now() + lifetime as i64
                 ],
             )?;
@@ -313,20 +332,18 @@ impl Store {
     pub fn take_upstream(&self, upstream_state: &str) -> Result<Option<(Asked, String)>> {
         let state_hash = hash(upstream_state);
         let row = self.write(|tx| {
-            tx.query_row(
+            tx.row(
                 "DELETE FROM pending_authorizations
-                 WHERE upstream_state_hash = ?1 AND expires_at > ?2
+                 WHERE upstream_state_hash = $1 AND expires_at > $2
                  RETURNING client_id, redirect_uri, code_challenge, client_state, scope,
                      resource, sealed_verifier",
-                params![state_hash, now()],
-                |row| Ok((asked_from_row(row)?, row.get::<_, Vec<u8>>(6)?)),
+                args![&state_hash, now()],
             )
-            .optional()
-            .map_err(Into::into)
         })?;
-        row.map(|(asked, sealed)| {
+        row.map(|row| {
+            let sealed = row.bytes(6)?;
             let verifier = self.key.open(&format!("pending:{state_hash}"), &sealed)?;
-            Ok((asked, String::from_utf8(verifier)?))
+            Ok((asked_from_row(&row)?, String::from_utf8(verifier)?))
         })
         .transpose()
     }
@@ -334,41 +351,41 @@ impl Store {
     /// The user of this Facturation.PRO account, created on first sign-in.
     pub fn user_for_account(&self, upstream_account: &str, email: &str) -> Result<User> {
         let id = format!("u_{}", &crate::oauth::pkce::random_token()?[..22]);
-        self.write(|tx| {
+        let id = self.write(|tx| {
             tx.execute(
-                "INSERT INTO users (id, upstream_account, email, created_at) VALUES (?1, ?2, ?3, ?4)
+                "INSERT INTO users (id, upstream_account, email, created_at) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (upstream_account) DO UPDATE SET email = excluded.email",
-                params![id, upstream_account, email, now()],
+                args![&id, upstream_account, email, now()],
             )?;
-            let id: String = tx.query_row(
-                "SELECT id FROM users WHERE upstream_account = ?1",
-                [upstream_account],
-                |row| row.get(0),
-            )?;
-            Ok(User {
-                id,
-                upstream_account: upstream_account.to_string(),
-                email: email.to_string(),
-            })
+            tx.row(
+                "SELECT id FROM users WHERE upstream_account = $1",
+                args![upstream_account],
+            )?
+            .context("the user just stored is not in the store")?
+            .text(0)
+        })?;
+        Ok(User {
+            id,
+            upstream_account: upstream_account.to_string(),
+            email: email.to_string(),
         })
     }
 
     pub fn user(&self, user_id: &str) -> Result<Option<User>> {
-        self.read(|db| {
-            db.query_row(
-                "SELECT upstream_account, email FROM users WHERE id = ?1",
-                [user_id],
-                |row| {
-                    Ok(User {
-                        id: user_id.to_string(),
-                        upstream_account: row.get(0)?,
-                        email: row.get(1)?,
-                    })
-                },
+        let row = self.read(|db| {
+            db.row(
+                "SELECT upstream_account, email FROM users WHERE id = $1",
+                args![user_id],
             )
-            .optional()
-            .map_err(Into::into)
+        })?;
+        row.map(|row| {
+            Ok(User {
+                id: user_id.to_string(),
+                upstream_account: row.text(0)?,
+                email: row.text(1)?,
+            })
         })
+        .transpose()
     }
 
     /// Stores the user's Facturation.PRO tokens, sealed for that user.
@@ -378,43 +395,39 @@ impl Store {
             .seal(&format!("user:{user_id}"), &serde_json::to_vec(tokens)?)?;
         self.write(|tx| {
             tx.execute(
-                "INSERT INTO upstream_grants (user_id, sealed_tokens, updated_at) VALUES (?1, ?2, ?3)
+                "INSERT INTO upstream_grants (user_id, sealed_tokens, updated_at) VALUES ($1, $2, $3)
                  ON CONFLICT (user_id) DO UPDATE SET sealed_tokens = excluded.sealed_tokens,
                      updated_at = excluded.updated_at",
-                params![user_id, sealed, now()],
+                args![user_id, &sealed, now()],
             )?;
             Ok(())
         })
     }
 
     pub fn upstream_tokens(&self, user_id: &str) -> Result<Option<Tokens>> {
-        let sealed: Option<Vec<u8>> = self.read(|db| {
-            db.query_row(
-                "SELECT sealed_tokens FROM upstream_grants WHERE user_id = ?1",
-                [user_id],
-                |row| row.get(0),
+        let row = self.read(|db| {
+            db.row(
+                "SELECT sealed_tokens FROM upstream_grants WHERE user_id = $1",
+                args![user_id],
             )
-            .optional()
-            .map_err(Into::into)
         })?;
-        sealed
-            .map(|sealed| {
-                let plain = self.key.open(&format!("user:{user_id}"), &sealed)?;
-                Ok(serde_json::from_slice(&plain)?)
-            })
-            .transpose()
+        row.map(|row| {
+            let plain = self.key.open(&format!("user:{user_id}"), &row.bytes(0)?)?;
+            Ok(serde_json::from_slice(&plain)?)
+        })
+        .transpose()
     }
 
     /// Forgets the user's Facturation.PRO tokens and every token issued to their clients:
     /// the access was revoked upstream, so every client must sign the user in again.
     pub fn sign_out_everywhere(&self, user_id: &str) -> Result<()> {
         self.write(|tx| {
-            tx.execute("DELETE FROM upstream_grants WHERE user_id = ?1", [user_id])?;
-            tx.execute("DELETE FROM tokens WHERE user_id = ?1", [user_id])?;
-            tx.execute(
-                "DELETE FROM authorization_codes WHERE user_id = ?1",
-                [user_id],
-            )?;
+            for table in ["upstream_grants", "tokens", "authorization_codes"] {
+                tx.execute(
+                    &format!("DELETE FROM {table} WHERE user_id = $1"),
+                    args![user_id],
+                )?;
+            }
             Ok(())
         })
     }
@@ -426,15 +439,15 @@ impl Store {
             tx.execute(
                 "INSERT INTO authorization_codes (code_hash, user_id, client_id, redirect_uri,
                      code_challenge, scope, resource, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    hash(code),
-                    grant.user_id,
-                    grant.client_id,
-                    code_grant.redirect_uri,
-                    code_grant.code_challenge,
-                    grant.scope,
-                    grant.resource,
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                args![
+                    &hash(code),
+                    &grant.user_id,
+                    &grant.client_id,
+                    &code_grant.redirect_uri,
+                    &code_grant.code_challenge,
+                    &grant.scope,
+                    &grant.resource,
                     now() + lifetime as i64
                 ],
             )?;
@@ -445,22 +458,21 @@ impl Store {
     /// The code's grant, once: a code is gone after its first presentation, whatever the
     /// outcome of the token request.
     pub fn take_code(&self, code: &str) -> Result<Option<CodeGrant>> {
-        self.write(|tx| {
-            tx.query_row(
-                "DELETE FROM authorization_codes WHERE code_hash = ?1 AND expires_at > ?2
+        let row = self.write(|tx| {
+            tx.row(
+                "DELETE FROM authorization_codes WHERE code_hash = $1 AND expires_at > $2
                  RETURNING user_id, client_id, scope, resource, redirect_uri, code_challenge",
-                params![hash(code), now()],
-                |row| {
-                    Ok(CodeGrant {
-                        grant: grant_from_row(row)?,
-                        redirect_uri: row.get(4)?,
-                        code_challenge: row.get(5)?,
-                    })
-                },
+                args![&hash(code), now()],
             )
-            .optional()
-            .map_err(Into::into)
+        })?;
+        row.map(|row| {
+            Ok(CodeGrant {
+                grant: grant_from_row(&row)?,
+                redirect_uri: row.text(4)?,
+                code_challenge: row.text(5)?,
+            })
         })
+        .transpose()
     }
 
     /// Records a token issued to a client (`kind`: `access` or `refresh`).
@@ -477,15 +489,15 @@ impl Store {
             tx.execute(
                 "INSERT INTO tokens (token_hash, kind, family, user_id, client_id, scope,
                      resource, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    hash(token),
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                args![
+                    &hash(token),
                     kind,
                     family,
-                    grant.user_id,
-                    grant.client_id,
-                    grant.scope,
-                    grant.resource,
+                    &grant.user_id,
+                    &grant.client_id,
+                    &grant.scope,
+                    &grant.resource,
                     now() + lifetime as i64
                 ],
             )?;
@@ -495,53 +507,48 @@ impl Store {
 
     /// The grant of a live access token.
     pub fn access_grant(&self, token: &str) -> Result<Option<Grant>> {
-        self.read(|db| {
-            db.query_row(
+        let row = self.read(|db| {
+            db.row(
                 "SELECT user_id, client_id, scope, resource FROM tokens
-                 WHERE token_hash = ?1 AND kind = 'access' AND expires_at > ?2",
-                params![hash(token), now()],
-                grant_from_row,
+                 WHERE token_hash = $1 AND kind = 'access' AND expires_at > $2",
+                args![&hash(token), now()],
             )
-            .optional()
-            .map_err(Into::into)
-        })
+        })?;
+        row.as_ref().map(grant_from_row).transpose()
     }
 
     /// Spends a refresh token; a second presentation revokes everything issued from it.
+    /// Two presentations at once, on two replicas, take turns: one rotates, the other is
+    /// the replay.
     pub fn use_refresh(&self, token: &str) -> Result<RefreshUse> {
+        let token_hash = hash(token);
         self.write(|tx| {
-            let row = tx
-                .query_row(
-                    "SELECT user_id, client_id, scope, resource, family, used FROM tokens
-                     WHERE token_hash = ?1 AND kind = 'refresh' AND expires_at > ?2",
-                    params![hash(token), now()],
-                    |row| {
-                        Ok((
-                            grant_from_row(row)?,
-                            row.get::<_, String>(4)?,
-                            row.get::<_, bool>(5)?,
-                        ))
-                    },
-                )
-                .optional()?;
-            Ok(match row {
-                None => RefreshUse::Unknown,
-                Some((_, family, true)) => {
-                    tx.execute("DELETE FROM tokens WHERE family = ?1", [&family])?;
-                    RefreshUse::Replayed
-                }
-                Some((grant, family, false)) => {
-                    tx.execute(
-                        "UPDATE tokens SET used = 1 WHERE token_hash = ?1",
-                        [hash(token)],
-                    )?;
-                    // The access tokens of the previous round end with the rotation.
-                    tx.execute(
-                        "DELETE FROM tokens WHERE family = ?1 AND kind = 'access'",
-                        [&family],
-                    )?;
-                    RefreshUse::Fresh { grant, family }
-                }
+            tx.serialize_on(&token_hash)?;
+            let row = tx.row(
+                "SELECT user_id, client_id, scope, resource, family, used FROM tokens
+                 WHERE token_hash = $1 AND kind = 'refresh' AND expires_at > $2",
+                args![&token_hash, now()],
+            )?;
+            let Some(row) = row else {
+                return Ok(RefreshUse::Unknown);
+            };
+            let family = row.text(4)?;
+            if row.int(5)? != 0 {
+                tx.execute("DELETE FROM tokens WHERE family = $1", args![&family])?;
+                return Ok(RefreshUse::Replayed);
+            }
+            tx.execute(
+                "UPDATE tokens SET used = 1 WHERE token_hash = $1",
+                args![&token_hash],
+            )?;
+            // The access tokens of the previous round end with the rotation.
+            tx.execute(
+                "DELETE FROM tokens WHERE family = $1 AND kind = 'access'",
+                args![&family],
+            )?;
+            Ok(RefreshUse::Fresh {
+                grant: grant_from_row(&row)?,
+                family,
             })
         })
     }
@@ -549,22 +556,22 @@ impl Store {
     /// Revokes a token presented by `client_id` (RFC 7009): a refresh token takes its whole
     /// family with it, an access token only itself. Another client's token is left alone.
     pub fn revoke(&self, token: &str, client_id: &str) -> Result<()> {
+        let token_hash = hash(token);
         self.write(|tx| {
-            let row: Option<(String, String)> = tx
-                .query_row(
-                    "SELECT kind, family FROM tokens WHERE token_hash = ?1 AND client_id = ?2",
-                    params![hash(token), client_id],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
-                )
-                .optional()?;
-            match row {
-                Some((kind, family)) if kind == "refresh" => {
-                    tx.execute("DELETE FROM tokens WHERE family = ?1", [family])?;
-                }
-                Some(_) => {
-                    tx.execute("DELETE FROM tokens WHERE token_hash = ?1", [hash(token)])?;
-                }
-                None => {}
+            let row = tx.row(
+                "SELECT kind, family FROM tokens WHERE token_hash = $1 AND client_id = $2",
+                args![&token_hash, client_id],
+            )?;
+            let Some(row) = row else {
+                return Ok(());
+            };
+            if row.text(0)? == "refresh" {
+                tx.execute("DELETE FROM tokens WHERE family = $1", args![&row.text(1)?])?;
+            } else {
+                tx.execute(
+                    "DELETE FROM tokens WHERE token_hash = $1",
+                    args![&token_hash],
+                )?;
             }
             Ok(())
         })
@@ -578,9 +585,9 @@ impl Store {
         self.write(|tx| {
             drop_expired(tx, "spent_states")?;
             let inserted = tx.execute(
-                "INSERT INTO spent_states (state_hash, expires_at) VALUES (?1, ?2)
+                "INSERT INTO spent_states (state_hash, expires_at) VALUES ($1, $2)
                  ON CONFLICT (state_hash) DO NOTHING",
-                params![hash(state), expires_at as i64],
+                args![&hash(state), expires_at as i64],
             )?;
             Ok(inserted == 1)
         })
@@ -590,8 +597,8 @@ impl Store {
     pub fn release_state(&self, state: &str) -> Result<()> {
         self.write(|tx| {
             tx.execute(
-                "DELETE FROM spent_states WHERE state_hash = ?1",
-                [hash(state)],
+                "DELETE FROM spent_states WHERE state_hash = $1",
+                args![&hash(state)],
             )?;
             Ok(())
         })
@@ -610,43 +617,44 @@ const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 impl Store {
     /// When `account`'s next API request may go, deciding and counting it in one
-    /// transaction, so that requests asking at once (in any process on this store) cannot
-    /// both take the last slot. The same rule as `pacing::Pacer`, on shared counts.
+    /// transaction that requests for the same account take in turns (in any process on this
+    /// store), so that two of them cannot both take the last slot. The same rule as
+    /// `pacing::Pacer`, on shared counts.
     pub fn take_quota_slot(&self, account: &str, quotas: Quotas, now_ms: i64) -> Result<Slot> {
         self.write(|tx| {
+            tx.serialize_on(&format!("quota:{account}"))?;
             tx.execute(
-                "DELETE FROM quota_requests WHERE account = ?1 AND sent_at <= ?2",
-                params![account, now_ms - DAY_MS],
+                "DELETE FROM quota_requests WHERE account = $1 AND sent_at <= $2",
+                args![account, now_ms - DAY_MS],
             )?;
-            let today: i64 = tx.query_row(
-                "SELECT COUNT(*) FROM quota_requests WHERE account = ?1",
-                [account],
-                |row| row.get(0),
-            )?;
+            let today = tx
+                .row(
+                    "SELECT COUNT(*) FROM quota_requests WHERE account = $1",
+                    args![account],
+                )?
+                .context("COUNT(*) returned no row")?
+                .int(0)?;
             if today >= quotas.per_day as i64 {
                 return Ok(Slot::DailyQuotaSpent);
             }
             // With the window full, room comes back when the request that many places
             // back leaves it.
-            let holding: Option<i64> = tx
-                .query_row(
-                    "SELECT sent_at FROM quota_requests WHERE account = ?1 AND sent_at > ?2
-                     ORDER BY sent_at DESC LIMIT 1 OFFSET ?3",
-                    params![
-                        account,
-                        now_ms - FIVE_MINUTES_MS,
-                        quotas.per_5_minutes as i64 - 1
-                    ],
-                    |row| row.get(0),
-                )
-                .optional()?;
-            if let Some(sent_at) = holding {
-                let wait = (sent_at + FIVE_MINUTES_MS - now_ms).max(0) as u64;
+            let holding = tx.row(
+                "SELECT sent_at FROM quota_requests WHERE account = $1 AND sent_at > $2
+                 ORDER BY sent_at DESC LIMIT 1 OFFSET $3",
+                args![
+                    account,
+                    now_ms - FIVE_MINUTES_MS,
+                    quotas.per_5_minutes as i64 - 1
+                ],
+            )?;
+            if let Some(row) = holding {
+                let wait = (row.int(0)? + FIVE_MINUTES_MS - now_ms).max(0) as u64;
                 return Ok(Slot::After(std::time::Duration::from_millis(wait)));
             }
             tx.execute(
-                "INSERT INTO quota_requests (account, sent_at) VALUES (?1, ?2)",
-                params![account, now_ms],
+                "INSERT INTO quota_requests (account, sent_at) VALUES ($1, $2)",
+                args![account, now_ms],
             )?;
             Ok(Slot::Now)
         })
@@ -654,50 +662,36 @@ impl Store {
 }
 
 /// Removes the rows of `table` past their expiry, as new ones come: nothing else does.
-fn drop_expired(tx: &Transaction, table: &'static str) -> Result<()> {
+fn drop_expired(tx: &mut dyn Sql, table: &'static str) -> Result<()> {
     tx.execute(
-        &format!("DELETE FROM {table} WHERE expires_at < ?1"),
-        [now()],
+        &format!("DELETE FROM {table} WHERE expires_at < $1"),
+        args![now()],
     )?;
     Ok(())
 }
 
-fn asked_from_row(row: &rusqlite::Row) -> rusqlite::Result<Asked> {
+fn asked_from_row(row: &Row) -> Result<Asked> {
     Ok(Asked {
-        client_id: row.get(0)?,
-        redirect_uri: row.get(1)?,
-        code_challenge: row.get(2)?,
-        client_state: row.get(3)?,
-        scope: row.get(4)?,
-        resource: row.get(5)?,
+        client_id: row.text(0)?,
+        redirect_uri: row.text(1)?,
+        code_challenge: row.text(2)?,
+        client_state: row.optional_text(3)?,
+        scope: row.text(4)?,
+        resource: row.text(5)?,
     })
 }
 
-fn grant_from_row(row: &rusqlite::Row) -> rusqlite::Result<Grant> {
+fn grant_from_row(row: &Row) -> Result<Grant> {
     Ok(Grant {
-        user_id: row.get(0)?,
-        client_id: row.get(1)?,
-        scope: row.get(2)?,
-        resource: row.get(3)?,
+        user_id: row.text(0)?,
+        client_id: row.text(1)?,
+        scope: row.text(2)?,
+        resource: row.text(3)?,
     })
 }
 
 fn now() -> i64 {
     now_secs() as i64
-}
-
-/// The store holds sealed tokens and hashes, but also who uses the server: owner only.
-#[cfg(unix)]
-fn restrict_to_owner(path: &Path) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-        .with_context(|| format!("cannot restrict {} to its owner", path.display()))
-}
-
-/// On Windows the file inherits the profile folder's ACL, which is the user's alone.
-#[cfg(not(unix))]
-fn restrict_to_owner(_path: &Path) -> Result<()> {
-    Ok(())
 }
 
 #[cfg(test)]

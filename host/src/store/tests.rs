@@ -7,7 +7,7 @@ const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 fn store(dir: &tempfile::TempDir) -> Store {
     Store::open(
-        &dir.path().join("store.sqlite3"),
+        &StoreLocation::File(dir.path().join("store.sqlite3")),
         StoreKey::from_base64(KEY).unwrap(),
     )
     .unwrap()
@@ -43,10 +43,10 @@ fn reopening_applies_no_migration_twice_and_keeps_the_data() {
         again.user_for_account("4217", "a@example.test").unwrap(),
         user
     );
-    let versions: i64 = again
-        .read(|db| Ok(db.query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))?))
+    let versions = again
+        .read(|db| db.rows("SELECT version FROM schema_migrations", &[]))
         .unwrap();
-    assert_eq!(versions, MIGRATIONS.len() as i64);
+    assert_eq!(versions.len(), MIGRATIONS.len());
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -85,20 +85,22 @@ fn upstream_tokens_are_sealed_at_rest_and_per_user() {
     }
     // Copied into another user's row, the sealed value does not open.
     let store = self::store(&dir);
-    let sealed: Vec<u8> = store
+    let sealed = store
         .read(|db| {
-            Ok(db.query_row(
-                "SELECT sealed_tokens FROM upstream_grants WHERE user_id = ?1",
-                [&alice.id],
-                |r| r.get(0),
-            )?)
+            db.row(
+                "SELECT sealed_tokens FROM upstream_grants WHERE user_id = $1",
+                args![&alice.id],
+            )
         })
+        .unwrap()
+        .unwrap()
+        .bytes(0)
         .unwrap();
     store
         .write(|tx| {
             tx.execute(
-                "INSERT INTO upstream_grants (user_id, sealed_tokens, updated_at) VALUES (?1, ?2, 0)",
-                params![bob.id, sealed],
+                "INSERT INTO upstream_grants (user_id, sealed_tokens, updated_at) VALUES ($1, $2, 0)",
+                args![&bob.id, &sealed],
             )?;
             Ok(())
         })

@@ -36,12 +36,14 @@ mod json;
 mod loopback;
 mod multipart;
 pub mod oci;
+pub mod postgres;
 pub mod probe;
 pub mod proxy;
 #[cfg(test)]
 pub(crate) mod raw_http;
 mod recorded;
 pub mod relay;
+pub mod remote;
 mod sdk_scripts;
 mod session;
 mod tool_sizes;

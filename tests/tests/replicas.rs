@@ -1,7 +1,7 @@
 //! Interchangeable replicas: several processes of the real binary as one remote connector,
 //! sharing one PostgreSQL store (a real server, Debian's, made for each test) and one public
 //! URL, with no stickiness. What one replica issues or records holds on the others: tokens,
-//! a spent refresh token, an answered confirmation, an account's quota. Every verdict comes
+//! a spent refresh token, an answered confirmation, an account's quota, the audit log. Every verdict comes
 //! from what the clients received, what the emulator recorded, and the database itself.
 
 use std::collections::BTreeSet;
@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use facturation_pro_emulator::harness::http_client::{HttpEndpoint, HttpMcpServer};
 use facturation_pro_emulator::harness::postgres::{PASSWORD, TestPostgres};
 use facturation_pro_emulator::harness::remote::*;
+use facturation_pro_emulator::harness::workspace_root;
 use serde_json::json;
 
 /// A deployment of `replicas` processes on one new PostgreSQL store.
@@ -63,6 +64,37 @@ fn a_sign_in_a_confirmation_and_a_spent_refresh_token_hold_on_every_replica() {
     ));
     assert_eq!(replayed["resultType"], "input_required", "{replayed}");
     assert_eq!(deletes(&deployment), 1, "one delete, whichever replica");
+
+    // A creation through each replica: every write is in the one audit log, the store's.
+    for replica in 0..3 {
+        let created = result(&deployment.via(replica).call(
+            Some(&martin.access),
+            "create_customer",
+            json!({ "firm_id": 2001, "company_name": format!("Réplique {replica}") }),
+        ));
+        assert_ne!(created["isError"], true, "{created}");
+    }
+    let writes = postgres
+        .query(
+            "SELECT write_id, string_agg(event, ',' ORDER BY event DESC) FROM audit_events
+             GROUP BY write_id",
+        )
+        .unwrap();
+    assert_eq!(
+        writes.lines().count(),
+        4,
+        "three creations and the delete: {writes}"
+    );
+    assert!(
+        writes
+            .lines()
+            .all(|line| line.ends_with("|sending,answered")),
+        "{writes}"
+    );
+    let users = postgres
+        .query("SELECT DISTINCT user_id FROM audit_events")
+        .unwrap();
+    assert_eq!(users.lines().count(), 1, "each line names martin: {users}");
 
     // A refresh token spent on one replica is a replay on another, which ends the sign-in.
     let renewed = deployment.via(1).refresh(&martin, &martin.refresh);
@@ -177,13 +209,16 @@ fn replicas_starting_together_apply_the_schema_once_and_a_lost_database_makes_th
             .map(|server| server.join().unwrap())
             .collect()
     });
-    let versions: BTreeSet<String> = postgres
+    // Each migration once: one row per file, none twice.
+    let applied = postgres
         .query("SELECT version FROM schema_migrations")
+        .unwrap();
+    let versions: BTreeSet<&str> = applied.lines().collect();
+    let migrations = std::fs::read_dir(workspace_root().join("host/src/store/migrations"))
         .unwrap()
-        .lines()
-        .map(str::to_string)
-        .collect();
-    assert_eq!(versions.len(), 3, "{versions:?}");
+        .count();
+    assert_eq!(applied.lines().count(), migrations, "{applied}");
+    assert_eq!(versions.len(), migrations, "{applied}");
     deployment.replicas.extend(racing);
 
     let martin = deployment.sign_in("martin", "write");

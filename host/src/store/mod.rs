@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_remote_connector.sql")),
     (2, include_str!("migrations/0002_spent_states.sql")),
     (3, include_str!("migrations/0003_quota_requests.sql")),
+    (4, include_str!("migrations/0004_audit_events.sql")),
 ];
 
 /// A secret as the store keeps it: SHA-256, hex. Tokens are 256 random bits, so a plain
@@ -599,6 +600,34 @@ impl Store {
             tx.execute(
                 "DELETE FROM spent_states WHERE state_hash = $1",
                 args![&hash(state)],
+            )?;
+            Ok(())
+        })
+    }
+}
+
+/// One line of the audit log, as [`Store::record_audit`] keeps it.
+pub struct AuditEvent<'a> {
+    pub event: &'a str,
+    pub write_id: Option<&'a str>,
+    pub user_id: Option<&'a str>,
+    /// The whole line, JSON, as the audit log file has it.
+    pub line: &'a str,
+}
+
+impl Store {
+    /// Adds a line to the audit log every process on this store shares.
+    pub fn record_audit(&self, event: &AuditEvent) -> Result<()> {
+        let recorded_at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_millis() as i64;
+        let write_id = event.write_id.map(str::to_string);
+        let user_id = event.user_id.map(str::to_string);
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO audit_events (recorded_at, event, write_id, user_id, line)
+                 VALUES ($1, $2, $3, $4, $5)",
+                args![recorded_at, event.event, &write_id, &user_id, event.line],
             )?;
             Ok(())
         })

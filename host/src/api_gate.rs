@@ -27,7 +27,7 @@ use crate::outgoing::{Client, not_sent};
 use crate::pacing::{Pacer, Slot};
 use crate::remote::bearer::Caller;
 use crate::remote::upstream::UpstreamAccess;
-use crate::store::{Quotas, Store};
+use crate::store::{FirstAttempt, Quotas, Store};
 
 type IoFuture = Box<dyn Future<Output = Result<(), HttpError>> + Send>;
 type SendFuture =
@@ -294,11 +294,28 @@ pub struct ApiGate {
     shared: Arc<GateShared>,
     /// The request's user, in the remote mode.
     caller: Option<Arc<Caller>>,
+    /// The writes this request's call has asked for so far: a retry of the call asks for
+    /// the same ones in the same order.
+    writes_asked: u64,
 }
 
 impl ApiGate {
     pub fn new(shared: Arc<GateShared>, caller: Option<Arc<Caller>>) -> Self {
-        Self { shared, caller }
+        Self {
+            shared,
+            caller,
+            writes_asked: 0,
+        }
+    }
+
+    /// For a write of a call that carries an Idempotency-Key (in the remote connector, whose
+    /// store keeps the audit), its place among the call's writes.
+    fn retry_of(&mut self, write: Option<&WriteRecord>, caller: Option<&Caller>) -> Option<Retry> {
+        let key = caller?.retry_key.clone()?;
+        let store = write?.log.as_ref()?.store()?.clone();
+        let seq = self.writes_asked;
+        self.writes_asked += 1;
+        Some(Retry { store, key, seq })
     }
 
     /// The guest's own timeouts are honoured when shorter than ours, never when longer.
@@ -348,6 +365,10 @@ impl WasiHttpHooks for ApiGate {
             return Box::new(async { Err(HttpError::HttpRequestDenied) });
         }
         let write = (request.method() != http::Method::GET).then(|| WriteRecord {
+            id: shared
+                .audit
+                .as_ref()
+                .map_or_else(String::new, AuditLog::new_write_id),
             log: shared.audit.clone(),
             user: caller.as_ref().map(|caller| caller.user.id.clone()),
             tool,
@@ -371,8 +392,12 @@ impl WasiHttpHooks for ApiGate {
             return Box::new(async { Err(HttpError::HttpRequestDenied) });
         }
         let options = self.capped(options);
+        let retry = self.retry_of(write.as_ref(), caller.as_deref());
         Box::new(async move {
             let write = write.as_ref();
+            if let (Some(retry), Some(write)) = (retry, write) {
+                retry.claim(write)?;
+            }
             match (&shared.credentials, &caller) {
                 (Credentials::Basic(authorization), _) => {
                     request
@@ -403,8 +428,61 @@ impl WasiHttpHooks for ApiGate {
     }
 }
 
+/// A write of a call that names itself with an Idempotency-Key.
+struct Retry {
+    store: Arc<Store>,
+    key: String,
+    seq: u64,
+}
+
+impl Retry {
+    /// Goes ahead with the write if no earlier attempt of the call made it; otherwise says
+    /// what became of that one, and sends nothing.
+    fn claim(&self, write: &WriteRecord) -> Result<(), HttpError> {
+        let first = match self.store.claim_write(&self.key, self.seq, &write.id) {
+            Ok(None) => return Ok(()),
+            Ok(Some(first)) => first,
+            Err(error) => {
+                eprintln!("facturation-pro-mcp: the store failed: {error:#}");
+                return Err(not_sent(
+                    "the server could not check this call's Idempotency-Key",
+                ));
+            }
+        };
+        if let Some(log) = &write.log {
+            log.refused(
+                &write.entry(),
+                "its call was made before (same Idempotency-Key)",
+            );
+        }
+        let detail = match first {
+            FirstAttempt::Answered(line) => {
+                let record = line["id"]
+                    .as_u64()
+                    .map(|id| format!(" (record {id})"))
+                    .unwrap_or_default();
+                format!(
+                    "its first attempt reached Facturation.PRO, which answered HTTP {}{record}",
+                    line["status"]
+                )
+            }
+            FirstAttempt::Unknown => "its first attempt was sent, and no answer to it was \
+                 recorded: it may or may not have been carried out"
+                .to_string(),
+        };
+        Err(HttpError::InternalError(Some(format!(
+            "{ALREADY_MADE}{detail}"
+        ))))
+    }
+}
+
+/// What the guest recognises in a write refused because its call already made it.
+const ALREADY_MADE: &str = "already made: ";
+
 /// A request that may change data, as the audit log describes it.
 struct WriteRecord {
+    /// Its `write` id in the audit log (empty without a log).
+    id: String,
     log: Option<AuditLog>,
     /// The user it is made for, in the remote mode.
     user: Option<String>,
@@ -416,6 +494,7 @@ struct WriteRecord {
 impl WriteRecord {
     fn entry(&self) -> Write<'_> {
         Write {
+            id: &self.id,
             user: self.user.as_deref(),
             tool: self.tool.as_deref(),
             method: &self.method,

@@ -41,6 +41,8 @@ pub struct AuditLog {
 
 /// What the host knows of a write before sending it.
 pub struct Write<'a> {
+    /// Its `write` id ([`AuditLog::new_write_id`]).
+    pub id: &'a str,
     /// The user the write is made for, in the remote mode (the store's user id).
     pub user: Option<&'a str>,
     pub tool: Option<&'a str>,
@@ -75,11 +77,21 @@ impl AuditLog {
         }))
     }
 
+    /// A new `write` id, unique to this process and across the processes on one store.
+    pub fn new_write_id(&self) -> String {
+        let number = self.next_write.fetch_add(1, Ordering::Relaxed) + 1;
+        format!("{}-{number}", self.process)
+    }
+
+    /// The store, when the log keeps its lines there.
+    pub fn store(&self) -> Option<&Arc<Store>> {
+        self.store.as_ref()
+    }
+
     /// Records that `write` is about to leave, before it does.
     pub fn sending(&self, write: &Write) -> PendingWrite {
-        let number = self.next_write.fetch_add(1, Ordering::Relaxed) + 1;
         let mut fields = Map::new();
-        fields.insert("write".into(), json!(format!("{}-{number}", self.process)));
+        fields.insert("write".into(), json!(write.id));
         if let Some(user) = write.user {
             fields.insert("user".into(), json!(user));
         }
@@ -236,7 +248,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("audit.jsonl");
         let log = AuditLog::open(Some(&path), None).unwrap().unwrap();
+        let id = log.new_write_id();
         let write = Write {
+            id: &id,
             user: None,
             tool: Some("create_customer"),
             method: "POST",
@@ -245,8 +259,17 @@ mod tests {
         let pending = log.sending(&write);
         assert_eq!(lines(&path)[0]["event"], "sending");
         pending.answered(201, Some("/firms/1/customers/5.json"));
-        drop(log.sending(&write));
-        log.sending(&write).no_answer("timed out");
+        let second = log.new_write_id();
+        drop(log.sending(&Write {
+            id: &second,
+            ..write
+        }));
+        let third = log.new_write_id();
+        log.sending(&Write {
+            id: &third,
+            ..write
+        })
+        .no_answer("timed out");
         let lines = lines(&path);
         let events: Vec<&str> = lines.iter().map(|l| l["event"].as_str().unwrap()).collect();
         assert_eq!(

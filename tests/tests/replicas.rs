@@ -6,11 +6,14 @@
 
 use std::collections::BTreeSet;
 
+use std::time::Duration;
+
+use facturation_pro_emulator::emulator::Fault;
 use facturation_pro_emulator::harness::http_client::{HttpEndpoint, HttpMcpServer};
 use facturation_pro_emulator::harness::postgres::{PASSWORD, TestPostgres};
 use facturation_pro_emulator::harness::remote::*;
 use facturation_pro_emulator::harness::workspace_root;
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// A deployment of `replicas` processes on one new PostgreSQL store.
 fn on_postgres(postgres: &TestPostgres, replicas: usize, per_day: &str) -> Deployment {
@@ -141,6 +144,7 @@ fn replicas_racing_for_an_accounts_last_requests_of_the_day_send_no_more_than_th
             "tools/call",
             json!({ "name": "list_customers", "arguments": { "firm_id": firm } }),
             json!({}),
+            &[],
         )
     };
     // Forty-two calls let go together, seven per account through each replica.
@@ -183,6 +187,114 @@ fn replicas_racing_for_an_accounts_last_requests_of_the_day_send_no_more_than_th
         counted.lines().all(|line| line.ends_with("|6")),
         "{counted}"
     );
+}
+
+/// `create_customer` of martin's firm through `replica`, named by `key` when given.
+fn create(deployment: &Deployment, replica: usize, user: &SignedIn, key: Option<&str>) -> Value {
+    let headers: Vec<(&str, &str)> = key
+        .map(|key| ("Idempotency-Key", key))
+        .into_iter()
+        .collect();
+    result(&deployment.request_to(
+        deployment.address_of(replica),
+        Some(&user.access),
+        "tools/call",
+        json!({ "name": "create_customer",
+            "arguments": { "firm_id": 2001, "company_name": "Nouvelle SARL" } }),
+        json!({}),
+        &headers,
+    ))
+}
+
+/// How many customers were created at the API.
+fn creations(deployment: &Deployment) -> usize {
+    deployment
+        .emulator
+        .requests()
+        .iter()
+        .filter(|request| request.method == "POST" && request.path.ends_with("/customers.json"))
+        .count()
+}
+
+#[test]
+fn a_call_retried_on_another_replica_with_its_idempotency_key_writes_once() {
+    let postgres = TestPostgres::start().unwrap();
+    let mut deployment = on_postgres(&postgres, 3, "10000");
+    let martin = deployment.sign_in("martin", "write");
+
+    // Answered on the first replica; retried on the second, it is not made again, and the
+    // answer says what the first attempt got.
+    let first = create(&deployment, 0, &martin, Some("call-1"));
+    assert_ne!(first["isError"], true, "{first}");
+    let id = first["structuredContent"]["id"].as_u64().unwrap();
+    let retried = create(&deployment, 1, &martin, Some("call-1"));
+    assert_eq!(retried["isError"], true, "{retried}");
+    let said = text_of(&retried);
+    assert!(
+        said.contains("made before") && said.contains("HTTP 201"),
+        "{said}"
+    );
+    assert!(said.contains(&format!("record {id}")), "{said}");
+    assert_eq!(creations(&deployment), 1);
+
+    // The replica dies while the API handles the write: the retry cannot know whether it
+    // was done, says so, and sends nothing.
+    deployment.emulator.inject(Fault::Slow {
+        times: 1,
+        delay: Duration::from_secs(3),
+    });
+    std::thread::scope(|scope| {
+        let doomed = scope.spawn(|| {
+            let headers = [("Idempotency-Key", "call-2")];
+            deployment.request_to(
+                deployment.address_of(2),
+                Some(&martin.access),
+                "tools/call",
+                json!({ "name": "create_customer",
+                    "arguments": { "firm_id": 2001, "company_name": "Nouvelle SARL" } }),
+                json!({}),
+                &headers,
+            )
+        });
+        while creations(&deployment) < 2 {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let killed = std::process::Command::new("kill")
+            .args(["-KILL", &deployment.replicas[1].pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let _ = doomed.join();
+    });
+    deployment.replicas[1].stop();
+    let unknown = create(&deployment, 1, &martin, Some("call-2"));
+    assert_eq!(unknown["isError"], true, "{unknown}");
+    let said = text_of(&unknown);
+    assert!(said.contains("may or may not"), "{said}");
+    assert_eq!(creations(&deployment), 2, "the retry sent nothing");
+
+    // Keys are each user's own, and a call without one is a new call each time.
+    let demo = deployment.sign_in("demo", "write");
+    let theirs = result(&deployment.request_to(
+        deployment.address_of(0),
+        Some(&demo.access),
+        "tools/call",
+        json!({ "name": "create_customer",
+            "arguments": { "firm_id": 1001, "company_name": "Autre SARL" } }),
+        json!({}),
+        &[("Idempotency-Key", "call-1")],
+    ));
+    assert_ne!(theirs["isError"], true, "{theirs}");
+    for _ in 0..2 {
+        let plain = create(&deployment, 0, &martin, None);
+        assert_ne!(plain["isError"], true, "{plain}");
+    }
+    assert_eq!(creations(&deployment), 5);
+    // The refusals are in the audit log, naming why.
+    let refused = postgres
+        .query("SELECT count(*) FROM audit_events WHERE event = 'refused' AND line LIKE '%Idempotency-Key%'")
+        .unwrap();
+    assert_eq!(refused, "2");
 }
 
 #[test]

@@ -27,6 +27,9 @@ const DAILY_QUOTA_SPENT: &str = "daily request quota";
 /// How our host prefixes the reason it did not send a request at all (no valid sign-in,
 /// say): nothing reached the API, and trying again would not help.
 const NOT_SENT: &str = "not sent: ";
+/// The host's prefix for a write its call already made (a retry with the same
+/// Idempotency-Key), which it did not send again.
+const ALREADY_MADE: &str = "already made: ";
 
 /// Reads that fail with a 5xx or a network error are tried again this many times.
 const READ_RETRIES: u32 = 2;
@@ -336,6 +339,16 @@ impl ApiClient {
                     error: ApiError::Cancelled,
                     retry_after: None,
                     maybe_processed: true,
+                    transient: false,
+                };
+            }
+            Some(ErrorCode::InternalError(Some(reason))) if reason.starts_with(ALREADY_MADE) => {
+                // Not this attempt's to be unsure about: the message says what the first
+                // attempt did.
+                return Failure {
+                    error: ApiError::AlreadyMade(reason[ALREADY_MADE.len()..].to_string()),
+                    retry_after: None,
+                    maybe_processed: false,
                     transient: false,
                 };
             }

@@ -25,6 +25,9 @@ pub enum ApiError {
     OutcomeUnknown(String),
     /// The client cancelled the call while it waited for the API.
     Cancelled,
+    /// A retry of a call (the same Idempotency-Key) whose first attempt made this write; the
+    /// host did not send it again. The text says what became of the first one.
+    AlreadyMade(String),
 }
 
 impl ApiError {
@@ -112,6 +115,12 @@ impl fmt::Display for ApiError {
                  trying again."
             ),
             ApiError::Cancelled => f.write_str("Cancelled by the client before Facturation.PRO answered."),
+            ApiError::AlreadyMade(first) => write!(
+                f,
+                "This call was made before (the same Idempotency-Key): {first}. It was not sent again, so \
+                 that nothing is done twice. Check with a list_ or get_ tool, and call again with a new key \
+                 only if it is still needed."
+            ),
             ApiError::NoFirm => f.write_str(
                 "No firm selected: pass `firm_id` or set FACTURATION_FIRM_ID (get_account lists the firms you can use)",
             ),

@@ -20,7 +20,13 @@ pub struct Caller {
     /// The token's scope has no `write`: only reading tools, only GET to the API.
     pub read_only: bool,
     pub upstream: UpstreamAccess,
+    /// The request's `Idempotency-Key`, hashed with the user's id: a retry of a call carries
+    /// the same, and its writes are then not made twice.
+    pub retry_key: Option<String>,
 }
+
+/// The header by which a client names a call, the same on each retry of it.
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// The caller behind the request's access token, or the 401 to answer.
 pub fn authenticate(
@@ -68,9 +74,19 @@ pub fn authenticate(
             )));
         }
     };
+    // The client's name for this call, the same on each retry of it: with the user's id, so
+    // that one user's keys never meet another's.
+    let retry_key = headers.get(IDEMPOTENCY_KEY).map(|key| {
+        crate::store::hash(&format!(
+            "{}\n{}",
+            user.id,
+            String::from_utf8_lossy(key.as_bytes())
+        ))
+    });
     Ok(Arc::new(Caller {
         read_only: !grant.scope.split(' ').any(|s| s == WRITE_SCOPE),
         upstream: UpstreamAccess::new(remote.clone(), &user.id),
+        retry_key,
         user,
     }))
 }

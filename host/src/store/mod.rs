@@ -16,6 +16,7 @@ mod sqlite;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::oauth::{Tokens, now_secs};
@@ -29,6 +30,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("migrations/0002_spent_states.sql")),
     (3, include_str!("migrations/0003_quota_requests.sql")),
     (4, include_str!("migrations/0004_audit_events.sql")),
+    (5, include_str!("migrations/0005_call_retries.sql")),
 ];
 
 /// A secret as the store keeps it: SHA-256, hex. Tokens are 256 random bits, so a plain
@@ -631,6 +633,66 @@ impl Store {
             )?;
             Ok(())
         })
+    }
+}
+
+/// How long a call's Idempotency-Key is remembered: longer than any client goes on retrying.
+const RETRY_KEY_LIFETIME: u64 = 24 * 60 * 60;
+
+/// What a retried call's first attempt made of the same write.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FirstAttempt {
+    /// The API answered it: its audit line (`answered`, with the status and record id).
+    Answered(Value),
+    /// No answer was recorded: it may or may not have reached the API.
+    Unknown,
+}
+
+impl Store {
+    /// Claims the `seq`-th write of the call known by `retry_key` for `write_id`; when a
+    /// first attempt already claimed it, what became of that one.
+    pub fn claim_write(
+        &self,
+        retry_key: &str,
+        seq: u64,
+        write_id: &str,
+    ) -> Result<Option<FirstAttempt>> {
+        let first = self.write(|tx| {
+            drop_expired(tx, "call_retries")?;
+            let claimed = tx.execute(
+                "INSERT INTO call_retries (retry_key, seq, write_id, expires_at)
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (retry_key, seq) DO NOTHING",
+                args![
+                    retry_key,
+                    seq as i64,
+                    write_id,
+                    now() + RETRY_KEY_LIFETIME as i64
+                ],
+            )?;
+            if claimed == 1 {
+                return Ok(None);
+            }
+            tx.row(
+                "SELECT write_id FROM call_retries WHERE retry_key = $1 AND seq = $2",
+                args![retry_key, seq as i64],
+            )?
+            .context("the claimed write is not in the store")?
+            .text(0)
+            .map(Some)
+        })?;
+        let Some(first) = first else {
+            return Ok(None);
+        };
+        let answered = self.read(|db| {
+            db.row(
+                "SELECT line FROM audit_events WHERE write_id = $1 AND event = 'answered'",
+                args![&first],
+            )
+        })?;
+        Ok(Some(match answered {
+            Some(row) => FirstAttempt::Answered(serde_json::from_str(&row.text(0)?)?),
+            None => FirstAttempt::Unknown,
+        }))
     }
 }
 

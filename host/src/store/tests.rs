@@ -287,3 +287,31 @@ fn quota_slots_are_counted_per_account_across_reopenings() {
         Slot::Now
     );
 }
+
+#[test]
+fn a_write_claimed_by_a_first_attempt_is_refused_to_the_retry_with_what_became_of_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir);
+    assert_eq!(store.claim_write("key-a", 0, "w-1").unwrap(), None);
+    // Claimed, no outcome recorded yet: the retry cannot know.
+    assert_eq!(
+        store.claim_write("key-a", 0, "w-2").unwrap(),
+        Some(FirstAttempt::Unknown)
+    );
+    let line = r#"{"event":"answered","write":"w-1","status":201,"id":7}"#;
+    store
+        .record_audit(&AuditEvent {
+            event: "answered",
+            write_id: Some("w-1"),
+            user_id: None,
+            line,
+        })
+        .unwrap();
+    assert_eq!(
+        store.claim_write("key-a", 0, "w-3").unwrap(),
+        Some(FirstAttempt::Answered(serde_json::from_str(line).unwrap()))
+    );
+    // The call's next write, and another call's first, are new.
+    assert_eq!(store.claim_write("key-a", 1, "w-4").unwrap(), None);
+    assert_eq!(store.claim_write("key-b", 0, "w-5").unwrap(), None);
+}

@@ -372,10 +372,11 @@ impl Deployment {
         params: Value,
         capabilities: Value,
     ) -> HttpReply {
-        self.request_to(self.address(), token, method, params, capabilities)
+        self.request_to(self.address(), token, method, params, capabilities, &[])
     }
 
-    /// [`Self::request`] to the process at `address`, whichever [`Self::via`] names.
+    /// [`Self::request`] to the process at `address`, whichever [`Self::via`] names, with
+    /// `extra` headers.
     pub fn request_to(
         &self,
         address: SocketAddr,
@@ -383,6 +384,7 @@ impl Deployment {
         method: &str,
         mut params: Value,
         capabilities: Value,
+        extra: &[(&str, &str)],
     ) -> HttpReply {
         params["_meta"] = json!({
             "io.modelcontextprotocol/protocolVersion": MODERN,
@@ -406,6 +408,7 @@ impl Deployment {
         if let Some(bearer) = &bearer {
             headers.push(("Authorization", bearer));
         }
+        headers.extend_from_slice(extra);
         let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
         http_request(
             address,

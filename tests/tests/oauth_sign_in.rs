@@ -12,7 +12,9 @@ use std::process::Output;
 
 use facturation_pro_emulator::emulator::{Consent, Emulator, EmulatorConfig, RecordedRequest};
 use facturation_pro_emulator::harness::probe::{probe_outcome, probe_params};
-use facturation_pro_emulator::harness::{McpServer, ServerSetup, probe_component, success};
+use facturation_pro_emulator::harness::{
+    McpServer, ServerSetup, free_port, probe_component, success,
+};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -205,10 +207,7 @@ fn a_browser_sign_in_keeps_the_tokens_private_and_the_server_sends_them_as_beare
 #[test]
 fn a_read_only_sign_in_on_a_fixed_port_keeps_its_tokens_where_it_is_told() {
     let machine = Machine::new();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .unwrap()
-        .port();
+    let port = free_port();
     let redirect_uri = format!("http://127.0.0.1:{port}/callback");
     // The Docker way: the tokens on a volume, the redirect port fixed and published.
     let token_file = machine.home.path().join("volume/tokens.json");

@@ -3,12 +3,12 @@
 //! `skopeo` (not our code) reads back a multi-arch index holding both architectures and the
 //! wasm image. A dry run prints the same pushes and makes none.
 
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use facturation_pro_emulator::harness::containers::{LOCAL_IMAGE, require_image, storage_conf};
+use facturation_pro_emulator::harness::free_port;
 use serde_json::Value;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -23,10 +23,7 @@ struct Registry {
 impl Registry {
     fn start() -> Self {
         let storage = tempfile::tempdir().unwrap();
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .unwrap()
-            .port();
+        let port = free_port();
         let address = format!("127.0.0.1:{port}");
         let config = storage.path().join("config.yml");
         std::fs::write(

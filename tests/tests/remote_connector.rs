@@ -6,7 +6,7 @@
 //! record: nothing reaches it.
 
 use std::io::{BufRead, BufReader};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -15,7 +15,9 @@ use facturation_pro_emulator::emulator::{Emulator, EmulatorConfig, TestCa};
 use facturation_pro_emulator::harness::http_client::{HttpMcpServer, http_request};
 use facturation_pro_emulator::harness::https_documents::HttpsDocuments;
 use facturation_pro_emulator::harness::remote::*;
-use facturation_pro_emulator::harness::{ServerSetup, node, run_sdk_script_at, workspace_root};
+use facturation_pro_emulator::harness::{
+    ServerSetup, free_port, node, run_sdk_script_at, workspace_root,
+};
 use serde_json::{Value, json};
 
 #[test]
@@ -653,11 +655,7 @@ fn the_conformance_suite_finds_the_metadata_and_the_code_grant_faultless() {
     let deployment = Deployment::start();
     // The suite plays a client with its own callback server on a port of its own, which a
     // loopback redirect URI registered without a port admits.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let client_id = deployment.register("http://127.0.0.1/callback");
     let port_text = port.to_string();
     let checks = conformance_authorization(

@@ -138,7 +138,7 @@ fn replicas_racing_for_an_accounts_last_requests_of_the_day_send_no_more_than_th
     ];
     let call = |n: usize| {
         let (user, firm) = &users[n % 2];
-        deployment.request_to(
+        post_mcp(
             deployment.address_of(n % 3),
             Some(&user.access),
             "tools/call",
@@ -195,7 +195,7 @@ fn create(deployment: &Deployment, replica: usize, user: &SignedIn, key: Option<
         .map(|key| ("Idempotency-Key", key))
         .into_iter()
         .collect();
-    result(&deployment.request_to(
+    result(&post_mcp(
         deployment.address_of(replica),
         Some(&user.access),
         "tools/call",
@@ -246,7 +246,7 @@ fn a_call_retried_on_another_replica_with_its_idempotency_key_writes_once() {
     std::thread::scope(|scope| {
         let doomed = scope.spawn(|| {
             let headers = [("Idempotency-Key", "call-2")];
-            deployment.request_to(
+            post_mcp(
                 deployment.address_of(2),
                 Some(&martin.access),
                 "tools/call",
@@ -275,7 +275,7 @@ fn a_call_retried_on_another_replica_with_its_idempotency_key_writes_once() {
 
     // Keys are each user's own, and a call without one is a new call each time.
     let demo = deployment.sign_in("demo", "write");
-    let theirs = result(&deployment.request_to(
+    let theirs = result(&post_mcp(
         deployment.address_of(0),
         Some(&demo.access),
         "tools/call",

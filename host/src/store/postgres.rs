@@ -3,11 +3,12 @@
 //! others, a confirmation acts once whichever replica it reaches, and an account's quota is
 //! counted in one place.
 //!
-//! One connection per process, opened again after it breaks. Each call leaves the async
-//! runtime's worker for the time of its round trips (`block_in_place`), so the other tasks
-//! go on meanwhile.
+//! A few connections per process, each opened when first needed and again after it breaks.
+//! Each call leaves the async runtime's worker for the time of its round trips
+//! (`block_in_place`), so the other tasks go on meanwhile.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, TryLockError};
 use std::time::Duration;
 
 use anyhow::{Result, anyhow};
@@ -20,10 +21,18 @@ use crate::locking::lock;
 
 /// How long opening a connection may take before the call fails (and readiness says no).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections one process may hold. With one, every call of the process (a token check, a
+/// quota slot, the readiness probe) waited behind the one before: under load a replica
+/// served half the requests the embedded store did, and its `/readyz` answered late enough
+/// for a balancer to take it out. Four keep three replicas far below PostgreSQL's default
+/// of 100 connections.
+const CONNECTIONS: usize = 4;
 
 pub struct Postgres {
     config: Config,
-    client: Mutex<Option<Client>>,
+    clients: [Mutex<Option<Client>>; CONNECTIONS],
+    /// Where the next call starts looking for a free connection.
+    next: AtomicUsize,
 }
 
 impl Postgres {
@@ -42,7 +51,8 @@ impl Postgres {
         config.application_name("facturation-pro-mcp");
         let store = Postgres {
             config,
-            client: Mutex::new(None),
+            clients: Default::default(),
+            next: AtomicUsize::new(0),
         };
         store.with_client(|_| Ok(()))?;
         Ok(store)
@@ -62,10 +72,11 @@ impl Postgres {
         self.with_client(|client| work(&mut Statements(client)))
     }
 
-    /// The connection, opened if there is none or the last one broke.
+    /// A free connection (or, with all of them busy, the next in turn once it is free),
+    /// opened if it never was or the last one broke.
     fn with_client<T>(&self, work: impl FnOnce(&mut Client) -> Result<T>) -> Result<T> {
         off_the_runtime(|| {
-            let mut slot = lock(&self.client);
+            let mut slot = self.free_slot();
             if slot.as_ref().is_none_or(Client::is_closed) {
                 let client = self.config.connect(NoTls).map_err(|error| {
                     anyhow!("cannot reach the PostgreSQL store (FACTURATION_STORE): {error}")
@@ -73,8 +84,39 @@ impl Postgres {
                 *slot = Some(client);
             }
             let client = slot.as_mut().expect("a connection was just opened");
-            work(client)
+            let outcome = work(client);
+            if outcome.is_err() && client.is_closed() {
+                // The server went away (a restart, a failover): the idle connections are
+                // just as dead and would each fail a call before anyone knew. They are
+                // opened anew when next needed.
+                *slot = None;
+                drop(slot);
+                self.forget_idle_connections();
+            }
+            outcome
         })
+    }
+
+    fn forget_idle_connections(&self) {
+        for client in &self.clients {
+            if let Ok(mut idle) = client.try_lock() {
+                *idle = None;
+            }
+        }
+    }
+
+    fn free_slot(&self) -> MutexGuard<'_, Option<Client>> {
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        for n in 0..CONNECTIONS {
+            match self.clients[(start + n) % CONNECTIONS].try_lock() {
+                Ok(slot) => return slot,
+                // As `lock` does: a transaction a panic cut short was rolled back as it was
+                // dropped, so the connection is fit for the next call.
+                Err(TryLockError::Poisoned(poisoned)) => return poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) => {}
+            }
+        }
+        lock(&self.clients[start % CONNECTIONS])
     }
 }
 

@@ -9,7 +9,7 @@
 //! than skip) without them, so that a missing tool never passes for a green run.
 
 use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -21,6 +21,7 @@ use std::time::Duration;
 use tempfile::TempDir;
 
 use super::artifacts::{guest_component, made_by, node, workspace_root};
+use super::free_port;
 use super::http_client::HttpEndpoint;
 
 /// Starting compiles the whole component (Cranelift for wasmtime, which keeps no cache here;
@@ -161,13 +162,8 @@ fn wasmtime_command(tools: &Path, component: &Path, env: &[(&str, &str)]) -> Com
 fn jco_command(tools: &Path, component: &Path, env: &[(&str, &str)]) -> (Command, u16, TempDir) {
     let jco = tool(tools.join("jco/node_modules/.bin/jco"));
     let node = node();
-    // With `--port 0` jco listens on a free port but reports "0", so the port is chosen
-    // here: one the system just handed out and took back. Another process could grab it in
-    // between; the start would then fail loudly, not test the wrong server.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port();
+    // With `--port 0` jco listens on a free port but reports "0", so the port is chosen here.
+    let port = free_port();
     // Our own directory, removed on drop: jco's default temporary one is only cleaned up
     // when jco exits by itself, which killing it skips.
     let dir = tempfile::tempdir().expect("a directory for jco's transpiled code");

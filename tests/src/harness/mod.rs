@@ -27,12 +27,15 @@
 
 mod artifacts;
 mod client;
+pub mod cluster;
 pub mod component_host;
 pub mod containers;
 pub mod docker_stand_in;
+pub mod haproxy;
 pub mod http_client;
 pub mod https_documents;
 mod json;
+pub mod load;
 mod loopback;
 mod multipart;
 pub mod oci;
@@ -59,3 +62,14 @@ pub use recorded::{assert_json_body, assert_route, sorted_pairs, sorted_query};
 pub use sdk_scripts::{SdkTransport, run_sdk_script, run_sdk_script_at};
 pub use session::{ServerFixture, TestSession, audit_lines, error_text, success};
 pub use tool_sizes::{ToolSizes, tool_sizes};
+
+/// A port of 127.0.0.1 the system just handed out and took back, for a process that must be
+/// told its port before it starts (a public URL names it, or the tool cannot say which one it
+/// took). Another process could take it in between; the start then fails loudly rather than
+/// testing the wrong server.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port on 127.0.0.1")
+        .port()
+}

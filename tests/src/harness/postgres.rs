@@ -3,12 +3,13 @@
 //! stopped (immediately) when dropped. PostgreSQL refuses to run as root, so as root (CI) the
 //! cluster belongs to the package's `postgres` user and its programs run as that user.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+
+use super::free_port;
 use tempfile::TempDir;
 
 /// The role the store connects as, and its password (which must never show in a log).
@@ -27,7 +28,7 @@ impl TestPostgres {
     pub fn start() -> Result<TestPostgres> {
         let bin = binaries()?;
         let folder = tempfile::tempdir()?;
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = free_port();
         let mut postgres = TestPostgres {
             folder,
             bin,

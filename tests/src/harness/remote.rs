@@ -4,7 +4,7 @@
 //! consent page, submits its form with the cookie it was given and signs in at the emulator,
 //! and an MCP client's requests: registration, token requests, calls, refresh.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
 use super::http_client::{HttpEndpoint, HttpMcpServer, HttpReply, http_request};
-use super::{ServerSetup, audit_lines};
+use super::{ServerSetup, audit_lines, free_port};
 use crate::emulator::{
     AccountConfig, Emulator, EmulatorConfig, LOGIN_COOKIE, OAuthApplication, OAuthConfig,
 };
@@ -52,7 +52,15 @@ impl Deployment {
     }
 
     pub fn start_with(adjust: impl FnOnce(ServerSetup) -> ServerSetup) -> Deployment {
-        let emulator = Emulator::start(EmulatorConfig {
+        // The public URL names the port, so it is chosen before the server starts.
+        let port = free_port();
+        Self::launch(Self::api(), port, port, adjust)
+    }
+
+    /// The emulator's settings: the demo and martin accounts, and the deployment's OAuth
+    /// application at Facturation.PRO.
+    pub fn api() -> EmulatorConfig {
+        EmulatorConfig {
             other_accounts: vec![AccountConfig::martin()],
             oauth: OAuthConfig {
                 applications: vec![OAuthApplication::confidential(
@@ -63,16 +71,30 @@ impl Deployment {
                 ..OAuthConfig::default()
             },
             ..EmulatorConfig::without_demo_data()
-        })
-        .unwrap();
+        }
+    }
+
+    /// A deployment on an emulator with the settings `api` (see [`Self::api`]) whose public
+    /// URL is 127.0.0.1:`public_port`, where a load balancer
+    /// listens (see [`super::cluster::Cluster`]); the first process listens on a port of its
+    /// own, like the replicas [`Self::add_replica`] adds.
+    pub fn start_behind(
+        api: EmulatorConfig,
+        public_port: u16,
+        adjust: impl FnOnce(ServerSetup) -> ServerSetup,
+    ) -> Deployment {
+        Self::launch(api, public_port, free_port(), adjust)
+    }
+
+    fn launch(
+        api: EmulatorConfig,
+        public_port: u16,
+        port: u16,
+        adjust: impl FnOnce(ServerSetup) -> ServerSetup,
+    ) -> Deployment {
+        let emulator = Emulator::start(api).unwrap();
         let home = tempfile::tempdir().unwrap();
-        // The public URL names the port, so it is chosen before the server starts.
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let public_url = format!("http://127.0.0.1:{port}/mcp");
+        let public_url = format!("http://127.0.0.1:{public_port}/mcp");
         let setup = ServerSetup::against(&emulator.base_url(), &home.path().join("downloads"))
             .without_env("FACTURATION_API_ID")
             .without_env("FACTURATION_API_KEY")
@@ -119,11 +141,7 @@ impl Deployment {
 
     /// Stops the server and starts it again, same store, at another public URL.
     pub fn move_to_another_url(&mut self) {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         self.public_url = format!("http://127.0.0.1:{port}/mcp");
         let address = format!("127.0.0.1:{port}");
         self.server = HttpMcpServer::serve(
@@ -135,17 +153,44 @@ impl Deployment {
     /// Starts another process on the same settings, store and public URL (as a load
     /// balancer's second replica would be), on its own port; its number for [`Self::via`].
     pub fn add_replica(&mut self) -> usize {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let address = format!("127.0.0.1:{port}");
         self.replicas.push(HttpMcpServer::serve(
             &self.setup,
             &["--http", &address, "--public-url", &self.public_url],
         ));
         self.replicas.len()
+    }
+
+    /// Kills process `n` (SIGKILL: no draining, requests in flight are lost with it).
+    pub fn kill(&mut self, n: usize) {
+        self.process(n).stop();
+    }
+
+    /// Starts process `n` again, killed or not, at its address with the same settings.
+    pub fn revive(&mut self, n: usize) {
+        let address = self.address_of(n).to_string();
+        let public_url = self.public_url.clone();
+        let started = HttpMcpServer::serve(
+            &self.setup,
+            &["--http", &address, "--public-url", &public_url],
+        );
+        *self.process(n) = started;
+    }
+
+    /// The process id of process `n`, with which the write ids it logs start.
+    pub fn pid_of(&self, n: usize) -> u32 {
+        match n {
+            0 => self.server.pid(),
+            n => self.replicas[n - 1].pid(),
+        }
+    }
+
+    fn process(&mut self, n: usize) -> &mut HttpMcpServer {
+        match n {
+            0 => &mut self.server,
+            n => &mut self.replicas[n - 1],
+        }
     }
 
     /// Sends the requests that follow to process `n` (0: the first one, at the public URL).
@@ -372,51 +417,7 @@ impl Deployment {
         params: Value,
         capabilities: Value,
     ) -> HttpReply {
-        self.request_to(self.address(), token, method, params, capabilities, &[])
-    }
-
-    /// [`Self::request`] to the process at `address`, whichever [`Self::via`] names, with
-    /// `extra` headers.
-    pub fn request_to(
-        &self,
-        address: SocketAddr,
-        token: Option<&str>,
-        method: &str,
-        mut params: Value,
-        capabilities: Value,
-        extra: &[(&str, &str)],
-    ) -> HttpReply {
-        params["_meta"] = json!({
-            "io.modelcontextprotocol/protocolVersion": MODERN,
-            "io.modelcontextprotocol/clientCapabilities": capabilities,
-        });
-        let name = params["name"]
-            .as_str()
-            .or(params["uri"].as_str())
-            .unwrap_or_default()
-            .to_string();
-        let bearer = token.map(|token| format!("Bearer {token}"));
-        let mut headers = vec![
-            ("Content-Type", "application/json"),
-            ("Accept", "application/json, text/event-stream"),
-            ("MCP-Protocol-Version", MODERN),
-            ("Mcp-Method", method),
-        ];
-        if !name.is_empty() {
-            headers.push(("Mcp-Name", name.as_str()));
-        }
-        if let Some(bearer) = &bearer {
-            headers.push(("Authorization", bearer));
-        }
-        headers.extend_from_slice(extra);
-        let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
-        http_request(
-            address,
-            "POST",
-            "/mcp",
-            &headers,
-            body.to_string().as_bytes(),
-        )
+        post_mcp(self.address(), token, method, params, capabilities, &[])
     }
 
     pub fn audit(&self) -> Vec<Value> {
@@ -426,6 +427,61 @@ impl Deployment {
     pub fn downloads(&self) -> PathBuf {
         self.home.path().join("downloads")
     }
+}
+
+/// A 2026-07-28 request of `method` to `/mcp` at `address` (a replica, or the balancer in
+/// front), with `extra` headers.
+pub fn post_mcp(
+    address: SocketAddr,
+    token: Option<&str>,
+    method: &str,
+    params: Value,
+    capabilities: Value,
+    extra: &[(&str, &str)],
+) -> HttpReply {
+    let (mut headers, body) = modern_request(token, method, params, capabilities);
+    headers.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let headers: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    http_request(address, "POST", "/mcp", &headers, body.as_bytes())
+}
+
+/// The headers and body of a 2026-07-28 request of `method`, as such a client sends it to
+/// `/mcp` with `token` (None: no Authorization header).
+pub fn modern_request(
+    token: Option<&str>,
+    method: &str,
+    mut params: Value,
+    capabilities: Value,
+) -> (Vec<(String, String)>, String) {
+    params["_meta"] = json!({
+        "io.modelcontextprotocol/protocolVersion": MODERN,
+        "io.modelcontextprotocol/clientCapabilities": capabilities,
+    });
+    let name = params["name"]
+        .as_str()
+        .or(params["uri"].as_str())
+        .unwrap_or_default();
+    let mut headers = vec![
+        ("Content-Type", "application/json".to_string()),
+        ("Accept", "application/json, text/event-stream".to_string()),
+        ("MCP-Protocol-Version", MODERN.to_string()),
+        ("Mcp-Method", method.to_string()),
+    ];
+    if !name.is_empty() {
+        headers.push(("Mcp-Name", name.to_string()));
+    }
+    if let Some(token) = token {
+        headers.push(("Authorization", format!("Bearer {token}")));
+    }
+    let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
+    let headers = headers
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value))
+        .collect();
+    (headers, body.to_string())
 }
 
 pub fn pkce() -> (String, String) {

@@ -7,6 +7,7 @@
 //! container images, when scripts/build-images.sh has built them, are measured too (images.rs).
 //! How the server uses the network (connections, a line with latency, TLS) is in network.rs.
 
+mod cluster;
 mod images;
 mod network;
 mod stages;
@@ -62,7 +63,8 @@ fn main() -> anyhow::Result<()> {
         .with_env("FACTURATION_REQUESTS_PER_5MIN", "1000000")
         .with_env("FACTURATION_REQUESTS_PER_DAY", "1000000");
     // `stages [ROUNDS]`: only the stage table, for reruns and profiling (see stages.rs);
-    // `network`: only the network rows (see network.rs).
+    // `network`: only the network rows (see network.rs); `cluster`: replicas behind a load
+    // balancer, on their own table (see cluster.rs).
     let mut arguments = std::env::args().skip(1);
     match arguments.next().as_deref() {
         Some("stages") => {
@@ -76,6 +78,10 @@ fn main() -> anyhow::Result<()> {
         }
         Some("network") => {
             print_table(network::rows(&emulator, &setup)?);
+            return Ok(());
+        }
+        Some("cluster") => {
+            cluster::print_table()?;
             return Ok(());
         }
         _ => {}

@@ -10,6 +10,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
@@ -130,11 +131,14 @@ fn answer(stream: TcpStream, location: &Mutex<String>, received: &Mutex<Vec<Rece
 struct Decoy {
     port: u16,
     visits: Arc<Mutex<Vec<String>>>,
+    /// Visits whose connection has been read to its end (or its timeout).
+    read_through: Arc<AtomicUsize>,
 }
 
 impl Decoy {
     fn start() -> Self {
         let visits = Arc::<Mutex<Vec<String>>>::default();
+        let read_through = Arc::<AtomicUsize>::default();
         // A port free on both loopbacks: take one on ::1, then the same on 127.0.0.1
         // (rarely taken there already; then try another).
         let (v6, v4) = (0..20)
@@ -146,11 +150,11 @@ impl Decoy {
             .expect("a port free on both loopback addresses");
         let port = v4.local_addr().unwrap().port();
         for listener in [v6, v4] {
-            let visits = Arc::clone(&visits);
+            let (visits, read_through) = (Arc::clone(&visits), Arc::clone(&read_through));
             thread::spawn(move || {
                 for stream in listener.incoming() {
                     let Ok(mut stream) = stream else { continue };
-                    let visits = Arc::clone(&visits);
+                    let (visits, read_through) = (Arc::clone(&visits), Arc::clone(&read_through));
                     thread::spawn(move || {
                         let index = {
                             let mut visits = visits.lock().unwrap();
@@ -161,11 +165,16 @@ impl Decoy {
                         let mut sent = [0u8; 4096];
                         let n = stream.read(&mut sent).unwrap_or(0);
                         visits.lock().unwrap()[index] += &String::from_utf8_lossy(&sent[..n]);
+                        read_through.fetch_add(1, Ordering::SeqCst);
                     });
                 }
             });
         }
-        Decoy { port, visits }
+        Decoy {
+            port,
+            visits,
+            read_through,
+        }
     }
 
     fn visits(&self) -> Vec<String> {
@@ -187,8 +196,10 @@ impl Decoy {
         for host in hosts {
             drop(TcpStream::connect(format!("{host}:{}", self.port)).unwrap());
         }
+        // Each visit is noted when it arrives and completed once read: forgetting them
+        // before every one is read through would leave a reader with no entry to complete.
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while self.visits().len() < hosts.len() {
+        while self.read_through.load(Ordering::SeqCst) < hosts.len() {
             assert!(std::time::Instant::now() < deadline, "{:?}", self.visits());
             thread::sleep(Duration::from_millis(20));
         }

@@ -21,6 +21,8 @@ use serde_json::{Value, json};
 const QUOTA: usize = 400;
 /// Clients creating customers in the demo firm while the load runs.
 const WRITERS: usize = 6;
+/// A guard against hanging, not a measure.
+const PATIENCE: Duration = Duration::from_secs(30);
 
 #[test]
 fn three_replicas_behind_haproxy_keep_every_promise_under_load_while_one_is_killed() {
@@ -166,8 +168,9 @@ fn three_replicas_behind_haproxy_keep_every_promise_under_load_while_one_is_kill
     assert_eq!(deletes(&cluster.deployment), 1);
 
     // Every write is in the one audit log, the store's: a `sending` row for each write the
-    // API received (the sign-ins' token requests are not the API's) (and perhaps for one the killed replica logged but never sent), and an
-    // outcome for each of them except those of the killed process, the held write among them.
+    // API received (the sign-ins' token requests are not the API's), perhaps one more for a
+    // write the killed replica logged but never sent, and an outcome for each of them except
+    // those of the killed process, the held write among them.
     let writes_received = cluster
         .deployment
         .emulator
@@ -225,7 +228,9 @@ fn write_until_stopped(
     while writing.load(Ordering::SeqCst) {
         let name = format!("Client {writer}-{}", created.len());
         let mut attempt = 0;
+        let deadline = Instant::now() + PATIENCE;
         loop {
+            assert!(Instant::now() < deadline, "{name} still not created");
             let key = format!("{name} #{attempt}");
             let reply = post_mcp(
                 balancer,
@@ -265,7 +270,9 @@ fn write_until_stopped(
 
 /// Whether the demo firm lists a customer named `name`, asked through the balancer.
 fn is_listed(balancer: SocketAddr, user: &SignedIn, name: &str) -> bool {
+    let deadline = Instant::now() + PATIENCE;
     loop {
+        assert!(Instant::now() < deadline, "no list of customers came back");
         let reply = post_mcp(
             balancer,
             Some(&user.access),
@@ -322,9 +329,9 @@ fn replica_holding_an_unanswered_write(cluster: &Cluster) -> (usize, u32) {
 }
 
 fn wait_for(what: &str, done: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + PATIENCE;
     while !done() {
-        assert!(Instant::now() < deadline, "waited 30 s for {what}");
+        assert!(Instant::now() < deadline, "waited {PATIENCE:?} for {what}");
         std::thread::sleep(Duration::from_millis(10));
     }
 }

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use facturation_pro_emulator::emulator::Fault;
 use facturation_pro_emulator::harness::cluster::{Cluster, StoreKind};
+use facturation_pro_emulator::harness::http_client::HttpReply;
 use facturation_pro_emulator::harness::load::Load;
 use facturation_pro_emulator::harness::remote::*;
 use serde_json::{Value, json};
@@ -232,13 +233,11 @@ fn write_until_stopped(
         loop {
             assert!(Instant::now() < deadline, "{name} still not created");
             let key = format!("{name} #{attempt}");
-            let reply = post_mcp(
+            let reply = call_through(
                 balancer,
-                Some(&user.access),
-                "tools/call",
+                user,
                 json!({ "name": "create_customer",
                     "arguments": { "firm_id": 1001, "company_name": name } }),
-                json!({}),
                 &[("Idempotency-Key", &key)],
             );
             if reply.status != 200 {
@@ -273,13 +272,11 @@ fn is_listed(balancer: SocketAddr, user: &SignedIn, name: &str) -> bool {
     let deadline = Instant::now() + PATIENCE;
     loop {
         assert!(Instant::now() < deadline, "no list of customers came back");
-        let reply = post_mcp(
+        let reply = call_through(
             balancer,
-            Some(&user.access),
-            "tools/call",
+            user,
             json!({ "name": "list_customers",
                 "arguments": { "firm_id": 1001, "all_pages": true } }),
-            json!({}),
             &[],
         );
         if reply.status == 200 {
@@ -291,6 +288,24 @@ fn is_listed(balancer: SocketAddr, user: &SignedIn, name: &str) -> bool {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// A `tools/call` by `user` through the balancer at `balancer` (the clients' threads hold
+/// its address, not the cluster, which the test kills and revives meanwhile).
+fn call_through(
+    balancer: SocketAddr,
+    user: &SignedIn,
+    params: Value,
+    extra: &[(&str, &str)],
+) -> HttpReply {
+    post_mcp(
+        balancer,
+        Some(&user.access),
+        "tools/call",
+        params,
+        json!({}),
+        extra,
+    )
 }
 
 /// Requests for martin's firm the emulator received after the first `before`.

@@ -133,32 +133,21 @@ impl Deployment {
     pub fn restart(&mut self) {
         let address = self.address().to_string();
         self.server.stop();
-        self.server = HttpMcpServer::serve(
-            &self.setup,
-            &["--http", &address, "--public-url", &self.public_url],
-        );
+        self.server = self.serve_at(&address);
     }
 
     /// Stops the server and starts it again, same store, at another public URL.
     pub fn move_to_another_url(&mut self) {
         let port = free_port();
         self.public_url = format!("http://127.0.0.1:{port}/mcp");
-        let address = format!("127.0.0.1:{port}");
-        self.server = HttpMcpServer::serve(
-            &self.setup,
-            &["--http", &address, "--public-url", &self.public_url],
-        );
+        self.server = self.serve_at(&format!("127.0.0.1:{port}"));
     }
 
     /// Starts another process on the same settings, store and public URL (as a load
     /// balancer's second replica would be), on its own port; its number for [`Self::via`].
     pub fn add_replica(&mut self) -> usize {
-        let port = free_port();
-        let address = format!("127.0.0.1:{port}");
-        self.replicas.push(HttpMcpServer::serve(
-            &self.setup,
-            &["--http", &address, "--public-url", &self.public_url],
-        ));
+        let replica = self.serve_at(&format!("127.0.0.1:{}", free_port()));
+        self.replicas.push(replica);
         self.replicas.len()
     }
 
@@ -169,27 +158,34 @@ impl Deployment {
 
     /// Starts process `n` again, killed or not, at its address with the same settings.
     pub fn revive(&mut self, n: usize) {
-        let address = self.address_of(n).to_string();
-        let public_url = self.public_url.clone();
-        let started = HttpMcpServer::serve(
-            &self.setup,
-            &["--http", &address, "--public-url", &public_url],
-        );
+        let started = self.serve_at(&self.address_of(n).to_string());
         *self.process(n) = started;
     }
 
     /// The process id of process `n`, with which the write ids it logs start.
     pub fn pid_of(&self, n: usize) -> u32 {
-        match n {
-            0 => self.server.pid(),
-            n => self.replicas[n - 1].pid(),
-        }
+        self.process_ref(n).pid()
+    }
+
+    /// A process of this deployment's settings and public URL, listening at `address`.
+    fn serve_at(&self, address: &str) -> HttpMcpServer {
+        HttpMcpServer::serve(
+            &self.setup,
+            &["--http", address, "--public-url", &self.public_url],
+        )
     }
 
     fn process(&mut self, n: usize) -> &mut HttpMcpServer {
         match n {
             0 => &mut self.server,
             n => &mut self.replicas[n - 1],
+        }
+    }
+
+    fn process_ref(&self, n: usize) -> &HttpMcpServer {
+        match n {
+            0 => &self.server,
+            n => &self.replicas[n - 1],
         }
     }
 
@@ -207,10 +203,7 @@ impl Deployment {
 
     /// The address of process `n` (0: the first one, at the public URL).
     pub fn address_of(&self, n: usize) -> SocketAddr {
-        match n {
-            0 => self.server.address(),
-            n => self.replicas[n - 1].address(),
-        }
+        self.process_ref(n).address()
     }
 
     pub fn get(&self, path: &str, headers: &[(&str, &str)]) -> HttpReply {

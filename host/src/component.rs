@@ -10,9 +10,9 @@ use anyhow::{Result, anyhow};
 use base64::prelude::{BASE64_STANDARD, Engine as _};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use wasmtime::Store;
 use wasmtime::component::{Component, Linker};
 use wasmtime::error::Context as _;
-use wasmtime::{Engine, Store};
 use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
@@ -20,6 +20,7 @@ use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use crate::api_gate::GateShared;
 use crate::config::{Authentication, Settings};
 use crate::engine_config::engine_config;
+use crate::instance_pool::{self, Slots};
 use crate::remote::bearer::Caller;
 use crate::sandbox::{self, GuestState};
 use crate::spent_states::{Redeemed, SpentStates};
@@ -54,6 +55,8 @@ pub enum ComponentSource<'a> {
 #[derive(Clone)]
 pub struct Runner {
     pre: ProxyPre<GuestState>,
+    /// Instances that may exist at once (the pool's size, when instances are pooled).
+    slots: Slots,
     settings: Arc<Settings>,
     gate: Arc<GateShared>,
     /// The guest's environment, the same for every instance.
@@ -77,7 +80,11 @@ pub struct Crash(pub String);
 
 impl Runner {
     pub fn load(settings: Settings, source: ComponentSource<'_>) -> Result<Runner> {
-        let engine = Engine::new(&engine_config())?;
+        let (engine, slots) = instance_pool::engine(
+            engine_config(),
+            settings.serve_limits.max_in_flight,
+            sandbox::MEMORY_LIMIT_BYTES,
+        )?;
         watchdog::start_ticking(&engine);
         let component = match source {
             // SAFETY: these bytes are what build.rs produced with `precompile_component` for
@@ -127,6 +134,7 @@ impl Runner {
         let gate = Arc::new(GateShared::new(&settings, store.clone())?);
         Ok(Runner {
             pre,
+            slots,
             environment: sandbox::environment(&settings).into(),
             spent: Arc::new(SpentStates::new(store.clone())),
             store,
@@ -297,6 +305,9 @@ impl Runner {
         view: &UserView,
         caller: Option<Arc<Caller>>,
     ) -> Result<http::Response<Bytes>> {
+        // Declared before the store, so released after it: the slot is free once the
+        // instance is gone.
+        let _slot = self.slots.take().await;
         let state = GuestState::new(
             &view.environment,
             &view.downloads_dir,

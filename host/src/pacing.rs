@@ -59,15 +59,17 @@ impl Pacer {
         if self.sent.len() >= self.per_day {
             return Slot::DailyQuotaSpent;
         }
-        let recent = self
+        // `sent` is in the order the slots were taken, so the requests of the short window
+        // are its tail: a binary search finds where it starts (up to 10,000 entries are
+        // kept for the day, and this runs before every request).
+        let window_start = self
             .sent
-            .iter()
-            .filter(|sent| now.duration_since(**sent) < SHORT_WINDOW);
-        let recent: Vec<&Instant> = recent.collect();
-        if recent.len() >= self.per_short_window {
+            .partition_point(|sent| now.duration_since(*sent) >= SHORT_WINDOW);
+        let recent = self.sent.len() - window_start;
+        if recent >= self.per_short_window {
             // Room comes back when the oldest request of the window leaves it.
-            let oldest = recent[recent.len() - self.per_short_window];
-            return Slot::After(SHORT_WINDOW.saturating_sub(now.duration_since(*oldest)));
+            let oldest = self.sent[self.sent.len() - self.per_short_window];
+            return Slot::After(SHORT_WINDOW.saturating_sub(now.duration_since(oldest)));
         }
         match self.exhausted_at.take() {
             // The API counts more than we do (another client on the same key): leave it a

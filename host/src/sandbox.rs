@@ -22,7 +22,7 @@ pub const GUEST_DOWNLOADS_DIR: &str = "/downloads";
 
 /// Linear memory the guest may grow to. Responses are buffered whole, so this bounds the
 /// largest document it can handle as well as any runaway allocation.
-const MEMORY_LIMIT_BYTES: usize = 256 << 20;
+pub const MEMORY_LIMIT_BYTES: usize = 256 << 20;
 
 /// Handles (open files, streams, HTTP requests and their bodies, pollables...) the guest
 /// may hold at once. A tool call holds a few dozen at most; the bound keeps a guest that

@@ -117,6 +117,25 @@ fn waiting_for_the_client_is_not_computing() {
     finish_cleanly(server);
 }
 
+/// Instances come from a pool of memory slots that later requests reuse (on Linux 6.7 and
+/// later); whatever one request leaves in its memory must be gone when the next starts.
+#[test]
+fn nothing_one_request_leaves_in_memory_reaches_the_next() {
+    let api = api();
+    let home = tempfile::tempdir().unwrap();
+    let mut server = McpServer::spawn(&probe_setup(&api, home.path()));
+    for round in 0..4 {
+        let report = probe_outcome(&probe(&mut server, "residue"), "residue")
+            .unwrap_or_else(|error| panic!("round {round}: {error}"));
+        assert_eq!(
+            report,
+            json!({ "data": "pristine-data---", "nonzero_heap_bytes": 0 }),
+            "round {round} found what an earlier request left"
+        );
+    }
+    finish_cleanly(server);
+}
+
 #[test]
 fn a_crash_answers_that_request_and_the_session_goes_on() {
     let api = api();

@@ -9,7 +9,7 @@
 //! or `…"ok":false,"error":"…"` when the attempt failed. Commands (`C`):
 //!
 //! `env` | `read PATH` | `write PATH TEXT` | `list PATH` | `http METHOD URL [AUTHORIZATION]`
-//! | `tcp IP PORT` | `dns NAME` | `alloc MEGABYTES` | `spin SECONDS` | `trap`
+//! | `tcp IP PORT` | `dns NAME` | `alloc MEGABYTES` | `spin SECONDS` | `trap` | `residue`
 //!
 //! `trap` panics, and `alloc` past the host's ceiling or a long `spin` get the instance
 //! stopped: then no answer comes from the probe, and the host answers for it.
@@ -90,6 +90,7 @@ fn run(command: &str) -> Result<Value, String> {
         ["alloc", megabytes] => alloc(megabytes),
         ["spin", seconds] => spin(seconds),
         ["trap"] => panic!("the probe was asked to trap"),
+        ["residue"] => Ok(residue()),
         _ => Err(format!("unknown probe command {command:?}")),
     }
 }
@@ -170,6 +171,29 @@ fn alloc(megabytes: &str) -> Result<Value, String> {
     Ok(json!(
         block.iter().map(|b| *b as usize).sum::<usize>() >> 20
     ))
+}
+
+/// What a string in the component's initialised data says before anyone writes it.
+const PRISTINE: [u8; 16] = *b"pristine-data---";
+
+/// Reports what an earlier instance may have left in this one's memory, then leaves marks of
+/// its own for the next: a string in the initialised data is overwritten, and a fresh heap
+/// block, which the allocator hands out as zeroed without clearing it (memory the instance
+/// has just grown is zero by definition), is filled with 0xAB and never freed. An instance
+/// that starts as new reports the pristine string and not one non-zero byte, even when it
+/// reuses the memory of the one before.
+fn residue() -> Value {
+    static DATA: std::sync::Mutex<[u8; 16]> = std::sync::Mutex::new(PRISTINE);
+    let mut data = DATA
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let found = String::from_utf8_lossy(&*data).into_owned();
+    *data = *b"left-by-a-caller";
+    let mut heap = vec![0u8; 4 << 20];
+    let nonzero = heap.iter().filter(|byte| **byte != 0).count();
+    heap.fill(0xAB);
+    std::mem::forget(heap);
+    json!({ "data": found, "nonzero_heap_bytes": nonzero })
 }
 
 /// Computes without any I/O for this long, like a runaway loop.

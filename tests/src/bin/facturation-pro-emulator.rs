@@ -51,6 +51,10 @@ struct Args {
     /// `martin-api-key`, firm 2001, no data.
     #[arg(long)]
     second_account: bool,
+    /// Lift the vendor's quotas (600 requests per 5 minutes, 10,000 a day), for load tests
+    /// and profiling by hand; answers still carry the usual `X-RateLimit-*` headers
+    #[arg(long)]
+    no_quota: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -79,6 +83,10 @@ fn main() -> anyhow::Result<()> {
         config.oauth.access_token_lifetime = Duration::from_secs(seconds);
     }
     config.oauth.pkce_required = args.oauth_require_pkce;
+    if args.no_quota {
+        config.rate_limit_per_5min = u32::MAX;
+        config.rate_limit_per_day = u32::MAX;
+    }
     if args.second_account {
         config.other_accounts.push(AccountConfig::martin());
     }

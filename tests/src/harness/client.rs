@@ -194,13 +194,19 @@ impl McpServer {
 
     /// The next message from stdout, which must be one JSON value per line.
     pub fn read_message(&mut self) -> Value {
+        let line = self.read_line();
+        serde_json::from_str(&line).unwrap_or_else(|err| {
+            panic!(
+                "stdout carried a non-JSON line {line:?} ({err}); stderr: {}",
+                self.stderr()
+            )
+        })
+    }
+
+    /// The next line from stdout, as it came.
+    pub fn read_line(&mut self) -> String {
         match self.lines.recv_timeout(REPLY_TIMEOUT) {
-            Ok(line) => serde_json::from_str(&line).unwrap_or_else(|err| {
-                panic!(
-                    "stdout carried a non-JSON line {line:?} ({err}); stderr: {}",
-                    self.stderr()
-                )
-            }),
+            Ok(line) => line,
             Err(RecvTimeoutError::Timeout) => panic!(
                 "no reply within {REPLY_TIMEOUT:?}; stderr: {}",
                 self.stderr()
@@ -213,11 +219,9 @@ impl McpServer {
 
     /// Sends a request and returns the whole response message, checking it answers that id.
     pub fn request(&mut self, method: &str, params: Value) -> Value {
-        let id = self.next_id;
-        self.next_id += 1;
-        let message = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
-        self.send_line(message.to_string().as_bytes());
-        let response = self.read_message();
+        let (id, line) = self.request_line(method, params);
+        let response: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|err| panic!("a non-JSON answer {line:?} ({err})"));
         assert_eq!(
             response["id"],
             json!(id),
@@ -225,6 +229,16 @@ impl McpServer {
         );
         assert_eq!(response["jsonrpc"], "2.0");
         response
+    }
+
+    /// Sends a request and returns its id and the next line, unparsed (for the bench, whose
+    /// clock stops when the answer has arrived, before the client reads it).
+    pub fn request_line(&mut self, method: &str, params: Value) -> (u64, String) {
+        let id = self.next_id;
+        self.next_id += 1;
+        let message = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
+        self.send_line(message.to_string().as_bytes());
+        (id, self.read_line())
     }
 
     pub fn notify(&mut self, method: &str, params: Value) {

@@ -55,6 +55,9 @@ fn pool(slots: usize, max_memory: usize) -> PoolingAllocationConfig {
         .total_core_instances(slots.saturating_mul(CORE_INSTANCES_PER_COMPONENT))
         .total_tables(slots.saturating_mul(TABLES_PER_COMPONENT))
         .total_memories(slots.saturating_mul(MEMORIES_PER_COMPONENT))
+        // Each instance runs on one fiber stack; the default pool of a thousand, each with
+        // its guard page set up at start, cost more start-up time than everything else.
+        .total_stacks(slots)
         .max_memory_size(max_memory)
         .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
         .table_keep_resident(64 << 10)

@@ -13,8 +13,7 @@
 //! [ROUNDS]` runs this part alone and says which process serves HTTP, for a profiler to
 //! attach to (`perf record -g -p PID`, while it runs).
 
-use std::io::{BufReader, Write};
-use std::net::TcpStream;
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use facturation_pro_emulator::emulator::Emulator;
@@ -22,8 +21,8 @@ use facturation_pro_emulator::harness::ServerSetup;
 use serde_json::{Value, json};
 
 use super::{
-    HttpTransport, KeepAlive, StdioTransport, Transport, api_get, assert_tool_success, median, ms,
-    ms_f, native_get, parse_answer, ratio, read_response, row,
+    ApiConnection, HttpTransport, KeepAlive, StdioTransport, Transport, assert_tool_success,
+    median, ms, ms_f, native_get, parse_answer, ratio, read_response, row,
 };
 
 /// Rounds when the whole bench runs: every probe is timed this many times.
@@ -268,35 +267,6 @@ impl KeepAlive {
         let (status, body) = read_response(&mut self.stream);
         let elapsed = started.elapsed();
         assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
-        elapsed
-    }
-}
-
-/// A keep-alive connection to the emulator, sending the GET the server's tool sends.
-struct ApiConnection {
-    stream: BufReader<TcpStream>,
-    request: String,
-}
-
-impl ApiConnection {
-    fn open(port: u16, path: &str) -> Self {
-        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to the emulator");
-        stream.set_nodelay(true).unwrap();
-        Self {
-            stream: BufReader::new(stream),
-            request: api_get(port, path, "keep-alive"),
-        }
-    }
-
-    fn get(&mut self) -> Duration {
-        let started = Instant::now();
-        self.stream
-            .get_mut()
-            .write_all(self.request.as_bytes())
-            .expect("send to the emulator");
-        let (status, _) = read_response(&mut self.stream);
-        let elapsed = started.elapsed();
-        assert_eq!(status, 200);
         elapsed
     }
 }

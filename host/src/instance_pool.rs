@@ -14,8 +14,8 @@ use anyhow::Result;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-/// Slots for the host's own requests (the start-up check, legacy handshakes) on top of the
-/// clients' in-flight cap.
+/// Slots beyond the clients' in-flight cap: for the host's own requests (the start-up check
+/// of the component's settings) and a margin.
 const HOST_SLOTS: usize = 8;
 
 /// Linear memory kept mapped between requests, per slot. What a request leaves dirty in it

@@ -5,7 +5,8 @@
 /// musl's allocator, in the static Linux builds, takes a lock on every call and hands large
 /// blocks back to the kernel on every free: a tool list or an API answer of a few hundred
 /// KiB was mapped, faulted in and unmapped again on each request (about 0.13 ms a call
-/// against glibc's). mimalloc keeps per-thread free lists and holds freed pages for reuse.
+/// against glibc's). mimalloc keeps per-thread free lists and holds freed pages for reuse;
+/// scripts/cargo-linux-musl.sh builds it to commit memory as it is used, not by whole arena.
 #[cfg(all(target_os = "linux", target_env = "musl"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -686,14 +686,25 @@ fn median_latency(
     params: Value,
     mut check: impl FnMut(&Value),
 ) -> Duration {
-    let mut times = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        let started = Instant::now();
-        let (id, text) = transport.request_text(method, params.clone());
-        times.push(started.elapsed());
-        check(&parse_answer(id, &text));
-    }
+    let times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            timed(
+                || transport.request_text(method, params.clone()),
+                &mut check,
+            )
+        })
+        .collect();
     median(&times)
+}
+
+/// The time `request` takes to bring its answer's last byte; the answer is parsed and
+/// checked after the clock stops.
+fn timed(request: impl FnOnce() -> (u64, String), check: impl FnOnce(&Value)) -> Duration {
+    let started = Instant::now();
+    let (id, answer) = request();
+    let elapsed = started.elapsed();
+    check(&parse_answer(id, &answer));
+    elapsed
 }
 
 /// Checks a `tools/call` response is a successful result: a failed call, quickly answered,
@@ -744,13 +755,13 @@ fn native_get(port: u16, path: &str) -> Duration {
 }
 
 /// A keep-alive connection to the emulator, sending the GET the server's tool sends.
-pub struct ApiConnection {
+struct ApiConnection {
     stream: BufReader<TcpStream>,
     request: String,
 }
 
 impl ApiConnection {
-    pub fn open(port: u16, path: &str) -> Self {
+    fn open(port: u16, path: &str) -> Self {
         let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to the emulator");
         stream.set_nodelay(true).unwrap();
         Self {
@@ -759,7 +770,7 @@ impl ApiConnection {
         }
     }
 
-    pub fn get(&mut self) -> Duration {
+    fn get(&mut self) -> Duration {
         let started = Instant::now();
         self.stream
             .get_mut()

@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 
 use super::{
     ApiConnection, HttpTransport, KeepAlive, StdioTransport, Transport, assert_tool_success,
-    median, ms, ms_f, native_get, parse_answer, ratio, read_response, row,
+    median, ms, ms_f, native_get, ratio, read_response, row, timed,
 };
 
 /// Rounds when the whole bench runs: every probe is timed this many times.
@@ -231,16 +231,6 @@ fn client_parse_time(http: &mut HttpTransport, rounds: usize) -> Duration {
         })
         .collect();
     median(&times)
-}
-
-/// The time `request` takes to bring its answer's last byte; the answer is parsed and
-/// checked after the clock stops.
-fn timed(request: impl FnOnce() -> (u64, String), check: impl FnOnce(&Value)) -> Duration {
-    let started = Instant::now();
-    let (id, answer) = request();
-    let elapsed = started.elapsed();
-    check(&parse_answer(id, &answer));
-    elapsed
 }
 
 fn assert_pong(answer: &Value) {

@@ -25,6 +25,7 @@ rustup toolchain install --no-self-update
 # tests wait for them. The rest (Debian packages, Node 22, the conformance suite, the SDKs,
 # the linters) is mostly downloads, and the lints need some of it.
 mkdir -p target/tools
+touch target/tools/run-started
 nice -n 19 ./scripts/install-test-tools.sh from-source >target/tools/from-source.log 2>&1 &
 from_source=$!
 trap 'pkill -P "$from_source" 2>/dev/null; kill "$from_source" 2>/dev/null || true' EXIT
@@ -49,6 +50,18 @@ stage "formatting and lints"
 # The release binaries, static for amd64 and arm64: the end-to-end tests run the amd64 one
 # as it ships (stripped, in target/image/linux-amd64), and the images carry both.
 ./scripts/build-linux-binaries.sh amd64 arm64
+# Up to here every cargo run (the lints, the other platforms' lints, both static builds) used
+# the one build-time wasmtime and Cranelift that host/build.rs precompiles the component with,
+# the heaviest crates of the run. If a dependency change makes cargo resolve their features
+# differently in one of those runs, they are compiled again, minutes each, silently: stop.
+cranelift_builds=$(find target/release/deps -name 'libcranelift_codegen-*.rlib' \
+    -newer target/tools/run-started | wc -l)
+if [ "$cranelift_builds" -gt 1 ]; then
+    echo "test.sh: the build-time Cranelift was compiled $cranelift_builds times in this run;" \
+        "align the features of its dependencies with the pins in host/Cargo.toml's" \
+        "[build-dependencies]" >&2
+    exit 1
+fi
 # What the tests drive beside it: the emulator, the demo, the bench, and the host as a
 # source build has it, with the compiler, which runs the tests' probe components
 # (`--component`); it shares the wasmtime and Cranelift that precompile the component.

@@ -19,6 +19,9 @@ stage() {
 # rustup does not always add the targets rust-toolchain.toml lists (wasm32-wasip2): ask,
 # without letting it replace itself on the way.
 rustup toolchain install --no-self-update
+# Every crate Cargo.lock names, for every platform: the builds below fetch only what their
+# targets use, while cargo-deny and the SBOM checks read the whole graph offline.
+cargo fetch --locked
 # The test tools, under target/tools (once per checkout). Those built from source
 # (wasmtime-cli, cargo-cyclonedx) are needed by the tests only: they build beside the lints
 # and the release build at the lowest priority, on the cores those leave idle, and the
@@ -71,6 +74,12 @@ stage "release build"
 # image, built from the Dockerfile with the binaries above.
 ./scripts/build-images.sh
 stage "container images"
+# The host's unit tests (compiled for the release target so they reuse its build) and the
+# end-to-end test binaries need none of the tools still building from source: they compile
+# and run now, on the cores that build leaves idle while it waits on its longest crates.
+./scripts/cargo-linux-musl.sh amd64 test --release --locked -p facturation-pro-mcp --no-default-features
+cargo test --release --workspace --exclude facturation-pro-mcp --no-run
+stage "host unit tests, and the end-to-end tests compiled"
 if ! wait "$from_source"; then
     echo "test.sh: building the test tools from source failed:" >&2
     tail -n 30 target/tools/from-source.log >&2
@@ -80,8 +89,6 @@ trap - EXIT
 cat target/tools/from-source.log
 stage "test tools built from source (what was left of them)"
 export FACTURATION_MCP_BIN="$PWD/target/image/linux-amd64/facturation-pro-mcp"
-# The host's unit tests, compiled for the release target so they reuse its build.
-./scripts/cargo-linux-musl.sh amd64 test --release --locked -p facturation-pro-mcp --no-default-features
 # The end-to-end tests spend most of their time waiting on the processes they start and on
 # the network, not computing: four at a time took a warm run from 86 s to 59 s on 2 cores.
 export RUST_TEST_THREADS=${RUST_TEST_THREADS:-4}

@@ -144,7 +144,12 @@ fn classify(value: Value) -> Incoming {
 }
 
 pub fn success(id: &Value, result: Value) -> Value {
-    json!({ "jsonrpc": "2.0", "id": id, "result": result })
+    // Not `json!`: it would copy `result`, a whole record or page, value by value.
+    Value::Object(Map::from_iter([
+        ("jsonrpc".to_string(), Value::from("2.0")),
+        ("id".to_string(), id.clone()),
+        ("result".to_string(), result),
+    ]))
 }
 
 /// A success whose result is JSON text already written.

@@ -219,7 +219,9 @@ fn list(
         let pagination = response.pagination;
         let more = pagination.is_some_and(|p| p.current_page < p.total_pages);
         if !all_pages || !more || pages_fetched == max_pages {
-            let mut result = json!({ key: records, "pagination": pagination });
+            let mut result = json!({ "pagination": pagination });
+            // Moved in, not through `json!`, which would copy every record.
+            result[key] = Value::Array(records);
             if all_pages {
                 result["pages_fetched"] = json!(pages_fetched);
                 result["complete"] = json!(!more);

@@ -137,7 +137,12 @@ impl ToolProvider for Toolbox {
                     let mut content =
                         vec![json!({ "type": "text", "text": outcome.structured.to_string() })];
                     content.extend(outcome.extra_content);
-                    json!({ "content": content, "structuredContent": outcome.structured, "isError": false })
+                    // Moved in, not through `json!`, which would copy the record.
+                    Value::Object(Map::from_iter([
+                        ("content".to_string(), Value::Array(content)),
+                        ("structuredContent".to_string(), outcome.structured),
+                        ("isError".to_string(), Value::Bool(false)),
+                    ]))
                 }
                 Err(failure) => failed(name, failure),
             },

@@ -17,6 +17,7 @@ mod api;
 // The reference fixtures of the MCP conformance suite: test builds only (see the module).
 #[cfg(feature = "conformance-fixtures")]
 mod fixtures;
+mod json_text;
 mod library;
 mod mcp;
 mod tools;

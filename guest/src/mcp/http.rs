@@ -11,6 +11,7 @@ use super::jsonrpc::{
 };
 use super::library::LibraryProvider;
 use super::protocol::{Answer, Server, ToolProvider, meta_version};
+use crate::json_text::to_text;
 
 /// The one path MCP is served on.
 pub const ENDPOINT: &str = "/mcp";
@@ -128,9 +129,9 @@ pub fn serve<P: ToolProvider, L: LibraryProvider>(
                 Err(error) => status_for(error.code, modern),
             };
             let body = match outcome {
-                Ok(Answer::Value(result)) => jsonrpc::success(&id, result).to_string(),
+                Ok(Answer::Value(result)) => to_text(&jsonrpc::success(&id, result)),
                 Ok(Answer::Text(result)) => jsonrpc::success_text(&id, &result),
-                Err(error) => jsonrpc::failure(&id, &error).to_string(),
+                Err(error) => to_text(&jsonrpc::failure(&id, &error)),
             };
             json_response(status, body)
         }

@@ -15,6 +15,7 @@ mod selection;
 use serde_json::{Map, Value, json};
 
 use crate::api::ApiClient;
+use crate::json_text::to_text;
 use crate::mcp::{CallOutcome, ToolCall, ToolCallError, ToolProvider};
 use confirm::Decision;
 pub use confirm::SealKey;
@@ -135,7 +136,7 @@ impl ToolProvider for Toolbox {
             match executor::run(spec, prepared, &self.client, &context) {
                 Ok(outcome) => {
                     let mut content =
-                        vec![json!({ "type": "text", "text": outcome.structured.to_string() })];
+                        vec![json!({ "type": "text", "text": to_text(&outcome.structured) })];
                     content.extend(outcome.extra_content);
                     // Moved in, not through `json!`, which would copy the record.
                     Value::Object(Map::from_iter([

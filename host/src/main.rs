@@ -140,8 +140,9 @@ fn main() -> ExitCode {
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     // On stdio the server has one client, an assistant whose calls mostly wait on the API:
     // one worker runs each call from its message to its answer without a hand-off between
-    // threads, about 0.1 ms a call (scripts/bench.sh). `serve --http` keeps one worker per
-    // core, for many clients at once (about 1.5 times the calls per second on 2 cores).
+    // threads, which saved about 0.18 ms a call (scripts/bench.sh, stage table). `serve
+    // --http` keeps one worker per core, for many clients at once (about 1.45 times the calls
+    // per second of one worker on 2 cores).
     if !matches!(cli.command, Some(Command::Serve { http: Some(_), .. })) {
         runtime.worker_threads(1);
     }

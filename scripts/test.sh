@@ -76,9 +76,7 @@ stage "release build"
 stage "container images"
 # The host's unit tests (compiled for the release target so they reuse its build) and the
 # end-to-end test binaries need none of the tools still building from source, so a failure
-# among them shows before the wait. It saves no time: the low-priority build gets only what
-# the rest leaves of the cores, so the wait grows by what runs here (CI: 225 s here, 222 s
-# of wait, against 252 s of wait before).
+# among them shows before the wait (which then grows by as much: no time is saved).
 ./scripts/cargo-linux-musl.sh amd64 test --release --locked -p facturation-pro-mcp --no-default-features
 cargo test --release --workspace --exclude facturation-pro-mcp --no-run
 stage "host unit tests, and the end-to-end tests compiled"

@@ -143,7 +143,7 @@ pub fn serve<P: ToolProvider, L: LibraryProvider>(
             body: Vec::new(),
         },
         Incoming::Invalid { id, error } => {
-            json_response(400, jsonrpc::failure(&id, &error).to_string())
+            json_response(400, to_text(&jsonrpc::failure(&id, &error)))
         }
     }
 }
@@ -278,7 +278,7 @@ fn bearer_matches(header: Option<&str>, token: &str) -> bool {
 /// MCP clients can show it.
 fn refusal(status: u16, message: String) -> HttpResponse {
     let body = json!({ "jsonrpc": "2.0", "id": null, "error": { "code": INVALID_REQUEST, "message": message } });
-    json_response(status, body.to_string())
+    json_response(status, to_text(&body))
 }
 
 fn json_response(status: u16, body: String) -> HttpResponse {

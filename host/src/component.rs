@@ -57,6 +57,8 @@ pub struct Runner {
     pre: ProxyPre<GuestState>,
     /// Instances that may exist at once (the pool's size, when instances are pooled).
     slots: Slots,
+    /// Keeps the epoch advancing while guests run, for the budget of computation.
+    ticker: watchdog::Ticker,
     settings: Arc<Settings>,
     gate: Arc<GateShared>,
     /// The guest's environment, the same for every instance.
@@ -85,7 +87,7 @@ impl Runner {
             settings.serve_limits.max_in_flight,
             sandbox::MEMORY_LIMIT_BYTES,
         )?;
-        watchdog::start_ticking(&engine);
+        let ticker = watchdog::Ticker::start(&engine);
         let component = match source {
             // SAFETY: these bytes are what build.rs produced with `precompile_component` for
             // an engine with these very settings, embedded in this binary; nothing from
@@ -135,6 +137,7 @@ impl Runner {
         Ok(Runner {
             pre,
             slots,
+            ticker,
             environment: sandbox::environment(&settings).into(),
             spent: Arc::new(SpentStates::new(store.clone())),
             store,
@@ -316,7 +319,7 @@ impl Runner {
         )?;
         let mut store = Store::new(self.pre.engine(), state);
         store.limiter(GuestState::limiter);
-        let meter = watchdog::CpuMeter::default();
+        let meter = self.ticker.meter();
         watchdog::arm(&mut store, &meter, self.settings.cpu_limit);
         let request = request.map(|body| {
             Full::new(body).map_err(

@@ -85,24 +85,36 @@ fn a_request_computing_past_its_budget_is_stopped_and_the_next_is_served() {
 }
 
 #[test]
-fn a_runaway_request_does_not_hold_up_the_others() {
+fn runaway_requests_do_not_hold_up_the_others() {
     let api = api();
     let home = tempfile::tempdir().unwrap();
     let mut server = McpServer::spawn(&probe_setup(&api, home.path()));
 
-    // Requests overlap, each in its own instance: the quick one is answered while the
-    // runaway still spins, and the watchdog stops the runaway alone.
+    // Requests overlap, each in its own instance: two runaways spin (on stdio the host has
+    // a single worker thread), and meanwhile a quick request and one that waits on the API
+    // are answered; the watchdog then stops each runaway alone.
+    let account = format!("http GET {}/account.json", api.base_url());
     server.send_line(probe_request(1, "spin 5").to_string().as_bytes());
-    server.send_line(probe_request(2, "alloc 1").to_string().as_bytes());
-    let first = server.read_message();
-    assert_eq!(first["id"], 2, "the quick request waited: {first}");
-    assert_eq!(probe_outcome(&first, "alloc 1"), Ok(json!(1)));
-    let second = server.read_message();
-    assert_eq!(second["id"], 1, "{second}");
-    assert!(
-        crash_message(&second).contains("computed for over 1 s"),
-        "{second}"
+    server.send_line(probe_request(2, "spin 5").to_string().as_bytes());
+    server.send_line(probe_request(3, "alloc 1").to_string().as_bytes());
+    server.send_line(probe_request(4, &account).to_string().as_bytes());
+    let mut quick = [server.read_message(), server.read_message()];
+    quick.sort_by_key(|answer| answer["id"].as_u64());
+    assert_eq!(quick[0]["id"], 3, "a quick request waited: {quick:?}");
+    assert_eq!(probe_outcome(&quick[0], "alloc 1"), Ok(json!(1)));
+    assert_eq!(
+        quick[1]["id"], 4,
+        "a request waiting on the API waited: {quick:?}"
     );
+    assert_eq!(probe_outcome(&quick[1], &account).unwrap()["status"], 200);
+    for _ in 0..2 {
+        let stopped = server.read_message();
+        assert!(matches!(stopped["id"].as_u64(), Some(1 | 2)), "{stopped}");
+        assert!(
+            crash_message(&stopped).contains("computed for over 1 s"),
+            "{stopped}"
+        );
+    }
     finish_cleanly(server);
 }
 

@@ -1,5 +1,8 @@
-//! JSON text for the answers, written so that its many small pieces stay inside the
-//! component.
+//! JSON for the answers: objects built by moving their values in, and text written so that
+//! its many small pieces stay inside the component.
+//!
+//! `json!` serialises each value it is given, so wrapping a record or a page in an answer
+//! with it copies the record value by value; [`object`] moves them instead.
 //!
 //! The serialiser writes a value token by token: a key, a quote, a comma, each run of a
 //! string between two escapes. Written into a `String` through `Display`, every piece is a
@@ -12,9 +15,17 @@
 use std::io;
 
 use serde::Serialize;
+use serde_json::{Map, Value};
 
 /// Pieces up to this length are appended byte by byte.
 const SHORT_PIECE: usize = 32;
+
+/// An object holding `fields`, their values moved in.
+pub fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
+    Value::Object(Map::from_iter(
+        fields.map(|(name, value)| (name.to_string(), value)),
+    ))
+}
 
 /// The compact JSON text of `value`.
 pub fn to_text<T: Serialize + ?Sized>(value: &T) -> String {

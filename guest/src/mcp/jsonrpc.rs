@@ -5,6 +5,8 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::json_text::object;
+
 pub const PARSE_ERROR: i64 = -32700;
 pub const INVALID_REQUEST: i64 = -32600;
 pub const METHOD_NOT_FOUND: i64 = -32601;
@@ -144,12 +146,11 @@ fn classify(value: Value) -> Incoming {
 }
 
 pub fn success(id: &Value, result: Value) -> Value {
-    // Not `json!`: it would copy `result`, a whole record or page, value by value.
-    Value::Object(Map::from_iter([
-        ("jsonrpc".to_string(), Value::from("2.0")),
-        ("id".to_string(), id.clone()),
-        ("result".to_string(), result),
-    ]))
+    object([
+        ("jsonrpc", Value::from("2.0")),
+        ("id", id.clone()),
+        ("result", result),
+    ])
 }
 
 /// A success whose result is JSON text already written.

@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 use super::arguments::{self, Placed, Refusal};
 use super::files;
 use crate::api::{ApiClient, ApiError, ApiRequest, ApiResponse, Pagination, RequestBody};
+use crate::json_text::object;
 use facturation_pro_catalog::spec::{Body, Output, ToolSpec};
 
 /// `max_pages` when a list follows its pages and the caller did not say (its bounds are in
@@ -219,9 +220,10 @@ fn list(
         let pagination = response.pagination;
         let more = pagination.is_some_and(|p| p.current_page < p.total_pages);
         if !all_pages || !more || pages_fetched == max_pages {
-            let mut result = json!({ "pagination": pagination });
-            // Moved in, not through `json!`, which would copy every record.
-            result[key] = Value::Array(records);
+            let mut result = object([
+                (key, Value::Array(records)),
+                ("pagination", json!(pagination)),
+            ]);
             if all_pages {
                 result["pages_fetched"] = json!(pages_fetched);
                 result["complete"] = json!(!more);

@@ -15,7 +15,7 @@ mod selection;
 use serde_json::{Map, Value, json};
 
 use crate::api::ApiClient;
-use crate::json_text::to_text;
+use crate::json_text::{object, to_text};
 use crate::mcp::{CallOutcome, ToolCall, ToolCallError, ToolProvider};
 use confirm::Decision;
 pub use confirm::SealKey;
@@ -138,12 +138,11 @@ impl ToolProvider for Toolbox {
                     let mut content =
                         vec![json!({ "type": "text", "text": to_text(&outcome.structured) })];
                     content.extend(outcome.extra_content);
-                    // Moved in, not through `json!`, which would copy the record.
-                    Value::Object(Map::from_iter([
-                        ("content".to_string(), Value::Array(content)),
-                        ("structuredContent".to_string(), outcome.structured),
-                        ("isError".to_string(), Value::Bool(false)),
-                    ]))
+                    object([
+                        ("content", Value::Array(content)),
+                        ("structuredContent", outcome.structured),
+                        ("isError", Value::Bool(false)),
+                    ])
                 }
                 Err(failure) => failed(name, failure),
             },

@@ -21,6 +21,8 @@ fn main() {
         "guest/catalog",
         "wit",
         "Cargo.lock",
+        // The component profile lives in the workspace's manifest.
+        "Cargo.toml",
     ] {
         println!(
             "cargo:rerun-if-changed={}",

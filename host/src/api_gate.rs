@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use base64::prelude::{BASE64_STANDARD, Engine as _};
 use http::{HeaderName, HeaderValue, header};
 use http_body_util::Full;
+use tokio::task::JoinSet;
 use wasmtime_wasi_http::{
     DEFAULT_FORBIDDEN_HEADERS, Error as HttpError, ForbiddenHeaderFilter, RequestOptions, WasiBody,
     WasiHttpHooks,
@@ -85,9 +86,41 @@ pub struct GateShared {
     /// The remote connector's store, which counts each account's requests instead, for
     /// every process on it and across restarts.
     shared_counts: Option<Arc<Store>>,
+    /// The exchanges of logged writes that have left, for the process to settle at exit.
+    writes: Arc<WritesInFlight>,
+}
+
+/// Each logged write's exchange runs in a task of its own (see `send_write`), which nobody
+/// waits for once its call is cancelled. They are kept here so that the process, before it
+/// exits, lets them finish and log their outcome, or abandons them, which logs `no_answer`:
+/// never a `sending` line left without its end.
+#[derive(Default)]
+pub struct WritesInFlight(Mutex<JoinSet<()>>);
+
+impl WritesInFlight {
+    fn spawn(&self, exchange: impl Future<Output = ()> + Send + 'static) {
+        let mut tasks = lock(&self.0);
+        while tasks.try_join_next().is_some() {}
+        tasks.spawn(exchange);
+    }
+
+    /// Waits up to `grace` for the writes in flight to be answered; the others are
+    /// abandoned, and logged with an unknown outcome.
+    pub async fn settle(&self, grace: Duration) {
+        let mut tasks = std::mem::take(&mut *lock(&self.0));
+        let all_answered = async { while tasks.join_next().await.is_some() {} };
+        if tokio::time::timeout(grace, all_answered).await.is_err() {
+            tasks.shutdown().await;
+        }
+    }
 }
 
 impl GateShared {
+    /// The writes in flight, which outlive the requests that made them.
+    pub fn writes_in_flight(&self) -> Arc<WritesInFlight> {
+        self.writes.clone()
+    }
+
     /// `shared_counts`: the remote connector's store, where quotas are then counted.
     pub fn new(settings: &Settings, shared_counts: Option<Arc<Store>>) -> anyhow::Result<Self> {
         let credentials = match &settings.authentication {
@@ -117,6 +150,7 @@ impl GateShared {
                 per_day: settings.requests_per_day,
             },
             shared_counts,
+            writes: Arc::default(),
         })
     }
 
@@ -197,10 +231,13 @@ impl GateShared {
         let Some(log) = &write.log else {
             return self.client.send(request, &options).await;
         };
-        let pending = log.sending(&write.entry());
+        // Fails closed: a write that cannot be logged does not leave.
+        let pending = log
+            .sending(&write.entry())
+            .map_err(|error| not_sent(&format!("{error}; nothing was sent")))?;
         let (answer, answered) = tokio::sync::oneshot::channel();
         let client = self.client.clone();
-        tokio::spawn(async move {
+        self.writes.spawn(async move {
             let sent = client.send(request, &options).await;
             match &sent {
                 Ok((response, _)) => {

@@ -6,6 +6,10 @@
 //! the gate gets one `refused` line and never leaves. So a write that reached the API is
 //! always in the log, even when the process dies before its answer.
 //!
+//! It fails closed: a write whose `sending` line cannot be recorded (a full disk, a store
+//! that does not answer) is not sent, since it would then leave no trace. An outcome line
+//! that cannot be recorded is reported on stderr; the write has already left by then.
+//!
 //! The log lives outside the downloads folder, so the guest can neither read nor rewrite
 //! its own history. The remote connector also keeps every line in its store, where the lines
 //! of all its replicas meet (the `audit_events` table). The tool name comes from the guest (a hint header the host removes
@@ -88,8 +92,9 @@ impl AuditLog {
         self.store.as_ref()
     }
 
-    /// Records that `write` is about to leave, before it does.
-    pub fn sending(&self, write: &Write) -> PendingWrite {
+    /// Records that `write` is about to leave, before it does; an error, naming what
+    /// failed, when the line could not be recorded, and then the write must not leave.
+    pub fn sending(&self, write: &Write) -> Result<PendingWrite, String> {
         let mut fields = Map::new();
         fields.insert("write".into(), json!(write.id));
         if let Some(user) = write.user {
@@ -98,12 +103,12 @@ impl AuditLog {
         fields.insert("tool".into(), json!(write.tool));
         fields.insert("method".into(), json!(write.method));
         fields.insert("path".into(), json!(write.path));
-        self.append("sending", &fields, []);
-        PendingWrite {
+        self.append("sending", &fields, [])?;
+        Ok(PendingWrite {
             log: self.clone(),
             fields,
             done: false,
-        }
+        })
     }
 
     /// Records a write the gate stopped before it left (read-only mode).
@@ -119,16 +124,29 @@ impl AuditLog {
             ("status", Value::Null),
             ("reason", json!(reason)),
         ];
-        self.append("refused", &named, fields);
+        self.append_or_report("refused", &named, fields);
     }
 
-    /// One line: the time, the event, then `fields` and `extra`.
-    fn append<const N: usize>(
+    /// [`Self::append`], for a line whose failure can only be reported.
+    fn append_or_report<const N: usize>(
         &self,
         event: &str,
         fields: &Map<String, Value>,
         extra: [(&str, Value); N],
     ) {
+        if let Err(error) = self.append(event, fields, extra) {
+            eprintln!("facturation-pro-mcp: {error}");
+        }
+    }
+
+    /// One line: the time, the event, then `fields` and `extra`, in the file and the store;
+    /// an error naming the first that failed.
+    fn append<const N: usize>(
+        &self,
+        event: &str,
+        fields: &Map<String, Value>,
+        extra: [(&str, Value); N],
+    ) -> Result<(), String> {
         let mut line = Map::new();
         line.insert(
             "time".into(),
@@ -141,9 +159,11 @@ impl AuditLog {
         if let Some(file) = &self.file {
             // One write call per line, on a file opened for appending: lines from several
             // processes sharing the log never interleave.
-            if let Err(error) = lock(file).write_all(format!("{text}\n").as_bytes()) {
-                eprintln!("facturation-pro-mcp: could not write the audit log: {error}");
-            }
+            lock(file)
+                .write_all(format!("{text}\n").as_bytes())
+                .map_err(|error| {
+                    format!("could not write the audit log (FACTURATION_AUDIT_LOG): {error}")
+                })?;
         }
         if let Some(store) = &self.store {
             let named = |key: &str| fields.get(key).and_then(Value::as_str);
@@ -153,12 +173,11 @@ impl AuditLog {
                 user_id: named("user"),
                 line: &text,
             });
-            if let Err(error) = recorded {
-                eprintln!(
-                    "facturation-pro-mcp: could not write the audit log to the store: {error:#}"
-                );
-            }
+            recorded.map_err(|error| {
+                format!("could not write the audit log to the store: {error:#}")
+            })?;
         }
+        Ok(())
     }
 }
 
@@ -183,7 +202,7 @@ impl PendingWrite {
     pub fn answered(mut self, status: u16, location: Option<&str>) {
         self.done = true;
         let id = location.map_or(Value::Null, record_id);
-        self.log.append(
+        self.log.append_or_report(
             "answered",
             &self.fields,
             [("status", json!(status)), ("id", id)],
@@ -197,7 +216,7 @@ impl PendingWrite {
     }
 
     fn record_unknown(&self, error: &str) {
-        self.log.append(
+        self.log.append_or_report(
             "no_answer",
             &self.fields,
             [
@@ -256,7 +275,7 @@ mod tests {
             method: "POST",
             path: "/firms/1/customers.json",
         };
-        let pending = log.sending(&write);
+        let pending = log.sending(&write).unwrap();
         assert_eq!(lines(&path)[0]["event"], "sending");
         pending.answered(201, Some("/firms/1/customers/5.json"));
         let second = log.new_write_id();
@@ -269,6 +288,7 @@ mod tests {
             id: &third,
             ..write
         })
+        .unwrap()
         .no_answer("timed out");
         let lines = lines(&path);
         let events: Vec<&str> = lines.iter().map(|l| l["event"].as_str().unwrap()).collect();

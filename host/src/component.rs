@@ -25,6 +25,7 @@ use crate::remote::bearer::Caller;
 use crate::sandbox::{self, GuestState};
 use crate::spent_states::{Redeemed, SpentStates};
 use crate::store::Store as ServerStore;
+use crate::store::sealing::StoreKey;
 use crate::watchdog;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -134,12 +135,29 @@ impl Runner {
             _ => None,
         };
         let gate = Arc::new(GateShared::new(&settings, store.clone())?);
+        let answered_states = match (&store, &settings.answered_states) {
+            (Some(store), _) => Some(store.clone()),
+            (None, Some(location)) => Some(Arc::new(
+                ServerStore::open(
+                    location,
+                    StoreKey::derived_from(settings.state_key.as_bytes()),
+                )
+                .map_err(|error| {
+                    error.context(
+                        "cannot open the store of answered confirmations (FACTURATION_STORE, or \
+                         answered-states.sqlite3 in the configuration folder), needed because \
+                         FACTURATION_STATE_KEY is set",
+                    )
+                })?,
+            )),
+            (None, None) => None,
+        };
         Ok(Runner {
             pre,
             slots,
             ticker,
             environment: sandbox::environment(&settings).into(),
-            spent: Arc::new(SpentStates::new(store.clone())),
+            spent: Arc::new(SpentStates::new(answered_states)),
             store,
             settings: Arc::new(settings),
             gate,
@@ -190,6 +208,11 @@ impl Runner {
 
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// The logged writes on their way, for the process to settle before it exits.
+    pub fn writes_in_flight(&self) -> Arc<crate::api_gate::WritesInFlight> {
+        self.gate.writes_in_flight()
     }
 
     /// The remote connector's store, in that mode.

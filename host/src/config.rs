@@ -17,6 +17,7 @@ use crate::oauth::{self, OAuthSettings};
 use crate::outgoing::Client;
 use crate::outgoing::network::NetworkSettings;
 use crate::remote::RemoteSettings;
+use crate::store::StoreLocation;
 
 pub const DEFAULT_BASE_URL: &str = "https://www.facturation.pro";
 /// The setting that lets FACTURATION_BASE_URL be plain http:// beyond this machine.
@@ -129,6 +130,10 @@ pub struct Settings {
     /// Seals the guest's confirmation states: FACTURATION_STATE_KEY, or a random one per
     /// process (a state then does not outlive the process, which is fine for a question).
     pub state_key: String,
+    /// Where answered confirmation states are remembered when a fixed state key lets them
+    /// verify in other processes and after a restart (see [`answered_states`]); None keeps
+    /// them in this process's memory, or in the remote connector's own store.
+    pub answered_states: Option<StoreLocation>,
     /// Bearer token that `serve --http` requires (FACTURATION_HTTP_TOKEN). The host checks
     /// it; the guest never sees it.
     pub http_token: Option<String>,
@@ -158,6 +163,7 @@ impl std::fmt::Debug for Settings {
             requests_per_5_minutes,
             requests_per_day,
             state_key: _,
+            answered_states,
             http_token,
             serve_limits,
             client,
@@ -177,6 +183,7 @@ impl std::fmt::Debug for Settings {
             .field("requests_per_5_minutes", requests_per_5_minutes)
             .field("requests_per_day", requests_per_day)
             .field("state_key", &"<hidden>")
+            .field("answered_states", answered_states)
             .field("http_token", &http_token.as_ref().map(|_| "<hidden>"))
             .field("serve_limits", serve_limits)
             .field("network", client.network())
@@ -359,6 +366,7 @@ impl Settings {
         Ok(Settings {
             requests_per_5_minutes: quota("FACTURATION_REQUESTS_PER_5MIN", 600)?,
             requests_per_day: quota("FACTURATION_REQUESTS_PER_DAY", 10_000)?,
+            answered_states: answered_states(source, &authentication)?,
             state_key: match source.get("FACTURATION_STATE_KEY") {
                 Some(key) => key,
                 None => random_key()?,
@@ -521,6 +529,12 @@ fn check_downloads_folder(
         source
             .get("FACTURATION_OAUTH_TOKEN_FILE")
             .map(PathBuf::from),
+        source
+            .get("FACTURATION_STORE")
+            .and_then(|setting| match StoreLocation::parse(&setting) {
+                StoreLocation::File(path) => Some(path),
+                StoreLocation::Postgres(_) => None,
+            }),
     ];
     if let Some(inside) = guarded
         .into_iter()
@@ -574,6 +588,37 @@ pub fn config_folder(get: impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
         .filter(|folder| !folder.trim().is_empty())
         .map(PathBuf::from)
         .or_else(|| get("HOME").map(|home| Path::new(&home).join(".config")))
+}
+
+/// With FACTURATION_STATE_KEY set, a confirmation state verifies in every process that has
+/// the key (other servers started from the same settings, replicas, this one restarted), so
+/// the answered ones must be remembered where all of them look: FACTURATION_STORE, or a
+/// SQLite file in the configuration folder. Without the key each process seals with a key of
+/// its own, and its memory is enough. The remote connector keeps them in its own store.
+fn answered_states(
+    source: &Source,
+    authentication: &Authentication,
+) -> Result<Option<StoreLocation>> {
+    if matches!(authentication, Authentication::Remote(_))
+        || source.get("FACTURATION_STATE_KEY").is_none()
+    {
+        return Ok(None);
+    }
+    let location = match source.get("FACTURATION_STORE") {
+        Some(setting) => StoreLocation::parse(&setting),
+        None => StoreLocation::File(
+            config_folder(|name| source.get(name))
+                .context(
+                    "FACTURATION_STATE_KEY is set, so an answered confirmation stays valid \
+                     after a restart and in other processes with the key, and there is no \
+                     configuration folder (HOME) to remember answered ones in: set \
+                     FACTURATION_STORE to a file path or a postgres:// URL",
+                )?
+                .join("facturation-pro-mcp")
+                .join("answered-states.sqlite3"),
+        ),
+    };
+    Ok(Some(location))
 }
 
 fn read_only(source: &Source) -> Result<bool> {

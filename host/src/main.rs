@@ -161,6 +161,7 @@ fn main() -> ExitCode {
     // some tens of microseconds.
     let outcome = runtime.block_on(async move {
         let runner = Runner::load(settings, source)?;
+        let writes = runner.writes_in_flight();
         let command = tokio::spawn(async move {
             // A test component (--component) need not speak MCP.
             if !test_component {
@@ -182,7 +183,11 @@ fn main() -> ExitCode {
                 Some(Command::Login { .. } | Command::Logout) => unreachable!("handled first"),
             }
         });
-        command.await.context("the server's main task failed")?
+        let outcome = command.await.context("the server's main task failed");
+        // A write whose call was cancelled may still be on its way: its outcome is logged
+        // before the process ends, or `no_answer` if it does not come in time.
+        writes.settle(shutdown::DRAIN).await;
+        outcome?
     });
     // Stdin may still be blocked in a read: do not wait for it.
     runtime.shutdown_background();

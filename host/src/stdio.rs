@@ -202,14 +202,25 @@ impl Connection {
                 self.send_reply(reply);
             }
             (Some(_), Some(id)) => {
-                let Some(permit) = self.permit(&id) else {
-                    return;
-                };
-                let connection = self.clone();
                 let key = id.to_string();
                 // Held until the handle is in: a call that finishes at once must find its
                 // entry there to remove, or a stale one would outlive it.
                 let mut in_flight = lock(&self.in_flight);
+                // A second request under the id of one in flight would take its place in
+                // the table, and a cancellation could then reach only one of the two.
+                if in_flight.contains_key(&key) {
+                    drop(in_flight);
+                    let message = format!(
+                        "a request with id {key} is still in flight: each request in flight \
+                         needs an id of its own; this one was not run"
+                    );
+                    self.send_reply(error(&id, -32600, &message));
+                    return;
+                }
+                let Some(permit) = self.permit(&id) else {
+                    return;
+                };
+                let connection = self.clone();
                 let handle = tasks.spawn(async move {
                     let reply = connection.answer(id.clone(), message).await;
                     lock(&connection.in_flight).remove(&id.to_string());

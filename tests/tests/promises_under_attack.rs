@@ -243,6 +243,151 @@ fn a_write_in_flight_when_the_process_is_killed_is_already_in_the_log() {
     assert_eq!(lines[0]["path"], "/firms/1001/customers/404.json");
 }
 
+/// A write cancelled while the API holds its answer, then the session ended at once: the
+/// process settles the write before it exits, with its outcome when it comes within the
+/// grace, else `no_answer`. Never a `sending` line left without its end.
+fn cancelled_then_ended(api_delay: Duration) -> (Vec<Value>, Emulator) {
+    let home = tempfile::tempdir().unwrap();
+    let audit = home.path().join("audit.jsonl");
+    let mut s = audited_session(&audit);
+    s.emulator.inject(Fault::Slow {
+        times: 1,
+        delay: api_delay,
+    });
+    let call = json!({ "jsonrpc": "2.0", "id": 9, "method": "tools/call",
+        "params": { "name": "create_customer", "arguments": { "company_name": "Fin SARL" } } });
+    s.server.send_line(call.to_string().as_bytes());
+    s.emulator.wait_for_requests(1);
+    s.server.send_line(
+        br#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":9}}"#,
+    );
+    let (status, stderr) = s.server.finish();
+    assert!(status.success(), "{stderr}");
+    let lines = audit_lines(&audit);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["event"], "sending");
+    assert_eq!(lines[1]["write"], lines[0]["write"]);
+    (lines, s.emulator)
+}
+
+#[test]
+fn a_cancelled_write_still_on_its_way_at_exit_is_settled_in_the_log() {
+    let (lines, api) = cancelled_then_ended(Duration::from_millis(1500));
+    assert_eq!(lines[1]["event"], "answered", "{lines:?}");
+    assert_eq!(lines[1]["status"], 201);
+    assert_eq!(lines[1]["id"], api.customers(1001)[0]["id"]);
+    // An answer that does not come within the grace: the outcome is logged as unknown.
+    let (lines, _) = cancelled_then_ended(Duration::from_secs(20));
+    assert_eq!(lines[1]["event"], "no_answer", "{lines:?}");
+    assert_eq!(lines[1]["outcome"], "unknown");
+}
+
+#[test]
+fn a_write_that_cannot_be_logged_is_not_sent() {
+    // /dev/full accepts the file's opening and refuses every line, as a full disk would.
+    let mut s = TestSession::with(EmulatorConfig::without_demo_data(), |setup| {
+        setup.with_env("FACTURATION_AUDIT_LOG", "/dev/full")
+    });
+    let error = s.call_error(
+        "create_customer",
+        json!({ "company_name": "Sans Trace SARL" }),
+    );
+    assert!(
+        error.contains("audit log") && error.contains("nothing was sent"),
+        "{error}"
+    );
+    assert!(
+        s.emulator.requests().is_empty(),
+        "{:#?}",
+        s.emulator.requests()
+    );
+    // Reads are not writes: they still work.
+    s.call("list_customers", json!({}));
+}
+
+#[test]
+fn a_second_request_under_the_id_of_one_in_flight_is_refused() {
+    let mut s = TestSession::new();
+    s.emulator.inject(Fault::Slow {
+        times: 1,
+        delay: Duration::from_millis(1000),
+    });
+    let call = |name: &str| {
+        json!({ "jsonrpc": "2.0", "id": "same", "method": "tools/call",
+            "params": { "name": "create_customer", "arguments": { "company_name": name } } })
+        .to_string()
+    };
+    s.server.send_line(call("Premier SARL").as_bytes());
+    s.emulator.wait_for_requests(1);
+    s.server.send_line(call("Second SARL").as_bytes());
+    let refused = s.server.read_message();
+    assert_eq!(refused["id"], "same");
+    assert_eq!(refused["error"]["code"], -32600, "{refused}");
+    let first = s.server.read_message();
+    assert_eq!(first["id"], "same");
+    assert_eq!(first["result"]["isError"], false, "{first}");
+    let names: Vec<Value> = s
+        .emulator
+        .customers(1001)
+        .iter()
+        .map(|customer| customer["company_name"].clone())
+        .collect();
+    assert_eq!(names, [json!("Premier SARL")]);
+}
+
+// ---- one use per confirmation, across processes -------------------------------------------
+
+#[test]
+fn with_a_shared_state_key_an_answer_acts_once_across_processes_and_restarts() {
+    let api = Emulator::start(EmulatorConfig::without_demo_data()).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    // Two servers started from the same settings, as two clients of one user would.
+    let setup = ServerSetup::against(&api.base_url(), &home.path().join("downloads"))
+        .with_env("HOME", home.path().to_str().unwrap())
+        .with_env("FACTURATION_STATE_KEY", "one key in the user's settings");
+    let first = HttpMcpServer::start(&setup);
+    let second = HttpMcpServer::start(&setup);
+    let customer = api.insert_customer(1001, json!({ "company_name": "Une Seule Fois" }));
+    let arguments = json!({ "customer_id": customer });
+    let asked = post_raw(
+        &first,
+        "delete_customer",
+        &modern_call(1, "delete_customer", &arguments, None).to_string(),
+    );
+    let state = asked["result"]["requestState"].as_str().unwrap();
+    let yes = json!({ "confirm": { "action": "accept", "content": { "confirm": true } } });
+    let answer = modern_call(2, "delete_customer", &arguments, Some((&yes, state))).to_string();
+    let done = post_raw(&first, "delete_customer", &answer);
+    assert_eq!(done["result"]["isError"], false, "{done}");
+    let replayed = post_raw(&second, "delete_customer", &answer);
+    assert_eq!(
+        replayed["result"]["resultType"], "input_required",
+        "{replayed}"
+    );
+    drop(first);
+    let restarted = HttpMcpServer::start(&setup);
+    let replayed = post_raw(&restarted, "delete_customer", &answer);
+    assert_eq!(
+        replayed["result"]["resultType"], "input_required",
+        "{replayed}"
+    );
+    assert_eq!(deletes(&api), 1, "{:#?}", api.requests());
+    assert!(
+        home.path()
+            .join(".config/facturation-pro-mcp/answered-states.sqlite3")
+            .is_file()
+    );
+    // Without a configuration folder, the key cannot be honoured: the start says so.
+    let refused = ServerSetup::against(&api.base_url(), &home.path().join("downloads"))
+        .with_env("FACTURATION_STATE_KEY", "a key with nowhere to remember")
+        .run_with_input("");
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        !refused.status.success() && said.contains("FACTURATION_STORE"),
+        "{said}"
+    );
+}
+
 // ---- settings only from where the user put them ------------------------------------------
 
 #[test]

@@ -104,6 +104,8 @@ fn no_secret_reaches_a_log_an_answer_or_the_audit() {
     let base = ServerSetup::against(&api.base_url(), &home.path().join("downloads"))
         .with_env("FACTURATION_API_KEY", API_KEY)
         .with_env("FACTURATION_STATE_KEY", STATE_KEY)
+        // A fixed state key keeps answered confirmations in the configuration folder.
+        .with_env("HOME", home.path().to_str().unwrap())
         .with_env("FACTURATION_AUDIT_LOG", audit.to_str().unwrap())
         .with_env("FACTURATION_TIMEOUT_SECS", "5");
     let mut seen = Seen::default();

@@ -38,6 +38,15 @@ impl StoreKey {
         ))
     }
 
+    /// A key derived from another secret, for a store that seals nothing of its own (the
+    /// answered confirmation states of a single-user server are hashes only).
+    pub fn derived_from(secret: &[u8]) -> StoreKey {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret).expect("any key length");
+        mac.update(b"facturation-pro-mcp store key");
+        StoreKey(XChaCha20Poly1305::new_from_slice(&mac.finalize().into_bytes()).expect("32 bytes"))
+    }
+
     /// `plain` encrypted for the row named by `context`: nonce, then ciphertext and tag.
     pub fn seal(&self, context: &str, plain: &[u8]) -> Result<Vec<u8>> {
         let mut nonce = [0u8; NONCE_BYTES];

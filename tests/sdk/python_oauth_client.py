@@ -65,7 +65,11 @@ async def browse(url, login):
             consent.headers["location"], headers={"Cookie": f"emulator_login={login}"}
         )
         check(signed_in.status_code == 302, f"sign-in: {signed_in.status_code}")
-        back = await browser.get(signed_in.headers["location"])
+        # The cookie that proves, at the callback, that this browser gave consent.
+        sign_in_cookie = consent.headers["set-cookie"].split(";")[0]
+        back = await browser.get(
+            signed_in.headers["location"], headers={"Cookie": sign_in_cookie}
+        )
         check(back.status_code == 302, f"callback: {back.status_code} {back.text}")
         return back.headers["location"]
 

@@ -48,7 +48,9 @@ async function browse(url, login) {
     check(consent.status === 302, `consent: ${consent.status} ${await consent.text()}`);
     const signedIn = await get(consent.headers.get('location'), { cookie: `emulator_login=${login}` });
     check(signedIn.status === 302, `sign-in: ${signedIn.status}`);
-    const back = await get(signedIn.headers.get('location'));
+    // The cookie that proves, at the callback, that this browser gave consent.
+    const signInCookie = consent.headers.get('set-cookie').split(';')[0];
+    const back = await get(signedIn.headers.get('location'), { cookie: signInCookie });
     check(back.status === 302, `callback: ${back.status} ${await back.text()}`);
     return back.headers.get('location');
 }

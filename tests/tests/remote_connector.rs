@@ -340,6 +340,68 @@ fn an_answered_confirmation_does_not_act_again_after_a_restart() {
 }
 
 #[test]
+fn a_sign_in_link_sent_to_another_browser_grants_nothing() {
+    let deployment = Deployment::start();
+    // Someone consents in their own browser, for a client of their own...
+    let attacker = deployment.register(CLIENT_REDIRECT);
+    let page = deployment.get(
+        &deployment.authorize_path(&attacker, &pkce().1, "write"),
+        &[],
+    );
+    let consent_cookie = page
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap();
+    let html = String::from_utf8(page.body.clone()).unwrap();
+    let request = between(&html, "name=\"request\" value=\"", "\"");
+    let consented = deployment.post_form(
+        "/oauth2/authorize",
+        &[("Cookie", consent_cookie)],
+        &[
+            ("request", &request),
+            ("access", "write"),
+            ("decision", "allow"),
+        ],
+    );
+    assert_eq!(consented.status, 302);
+    let their_cookie = consented
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap();
+    // ...and sends the link to Facturation.PRO's sign-in to martin, who is signed in there.
+    let link = consented.header("location").unwrap().to_string();
+    let (address, path) = split_url(&link);
+    let signed_in = http_request(
+        address,
+        "GET",
+        &path,
+        &[("Cookie", "emulator_login=martin")],
+        b"",
+    );
+    assert_eq!(signed_in.status, 302);
+    let callback = signed_in.header("location").unwrap().to_string();
+    let (address, path) = split_url(&callback);
+    // Martin's browser has no proof of that consent, and a made-up one is no better.
+    for cookie in [None, Some("fpm_sign_in=AAAA"), Some(consent_cookie)] {
+        let headers: Vec<(&str, &str)> = cookie.map(|c| ("Cookie", c)).into_iter().collect();
+        let back = http_request(address, "GET", &path, &headers, b"");
+        assert_eq!((back.status, back.header("location")), (400, None));
+    }
+    // The sign-in is over: carried back to the browser that consented, it grants nothing.
+    let carried = http_request(address, "GET", &path, &[("Cookie", their_cookie)], b"");
+    assert_eq!((carried.status, carried.header("location")), (400, None));
+    assert!(
+        deployment.emulator.oauth_tokens().is_empty(),
+        "martin's code was never redeemed: {:?}",
+        deployment.emulator.oauth_tokens()
+    );
+}
+
+#[test]
 fn wrong_pkce_replayed_codes_foreign_redirects_and_forms_without_the_cookie_are_refused() {
     let deployment = Deployment::start();
     let client_id = deployment.register(CLIENT_REDIRECT);

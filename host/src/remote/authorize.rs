@@ -6,13 +6,15 @@
 //! 2. `POST /oauth2/authorize`: the person's answer. Denied: back to the client with
 //!    `access_denied`. Allowed: off to Facturation.PRO's own sign-in, with this server's
 //!    PKCE and `state`;
-//! 3. `GET /oauth2/callback`: Facturation.PRO's answer. The code is redeemed, the account
+//! 3. `GET /oauth2/callback`: Facturation.PRO's answer, taken only from the browser that
+//!    gave consent (a second cookie, set with the detour, proves it). The code is redeemed, the account
 //!    looked up, its tokens sealed in the store, and the client gets its own code, with
 //!    `state` and `iss` (RFC 9207).
 //!
 //! An unknown client or a redirect URI that is not the client's ends on a page of ours,
 //! never a redirect (RFC 6749 section 4.1.2.1); other errors go back to the client.
 
+use base64::prelude::{BASE64_URL_SAFE_NO_PAD, Engine as _};
 use bytes::Bytes;
 use http::{HeaderMap, Response, header};
 use serde_json::Value;
@@ -34,6 +36,12 @@ const CODE_SECS: u64 = 120;
 /// The cookie that ties the consent form to the browser the page was shown in: a page on
 /// another site cannot make someone's browser answer a request that site started.
 const CONSENT_COOKIE: &str = "fpm_consent";
+
+/// The cookie that ties Facturation.PRO's answer to the browser that gave consent. Without
+/// it, someone could consent in their own browser for their own client, then send the link
+/// to Facturation.PRO's sign-in to another person: that person's sign-in would come back
+/// here and complete the first one's authorization, handing them the second's account.
+const SIGN_IN_COOKIE: &str = "fpm_sign_in";
 
 pub async fn ask(remote: &Remote, query: &str, headers: &HeaderMap) -> Response<Bytes> {
     let language = Language::from_headers(headers);
@@ -132,18 +140,60 @@ pub async fn ask(remote: &Remote, query: &str, headers: &HeaderMap) -> Response<
         return store_failure(&error);
     }
     let mut response = consent_page::render(language, &client, &asked, &request_id);
+    set_cookie(
+        remote,
+        &mut response,
+        (CONSENT_COOKIE, &browser),
+        "/oauth2/authorize",
+        CONSENT_SECS,
+    );
+    response
+}
+
+/// Gives the browser a cookie for `path` only, for `seconds`, out of reach of scripts and
+/// of requests other sites start (SameSite=Lax still sends it on a top-level navigation,
+/// which is how Facturation.PRO sends the person back).
+fn set_cookie(
+    remote: &Remote,
+    response: &mut Response<Bytes>,
+    (name, value): (&str, &str),
+    path: &str,
+    seconds: u64,
+) {
     let secure = if remote.settings.issuer.starts_with("https:") {
         "; Secure"
     } else {
         ""
     };
-    let cookie = format!(
-        "{CONSENT_COOKIE}={browser}; Path=/oauth2/authorize; Max-Age={CONSENT_SECS}; HttpOnly; SameSite=Lax{secure}"
-    );
+    let cookie =
+        format!("{name}={value}; Path={path}; Max-Age={seconds}; HttpOnly; SameSite=Lax{secure}");
     response
         .headers_mut()
-        .insert(header::SET_COOKIE, cookie.parse().expect("a valid cookie"));
-    response
+        .append(header::SET_COOKIE, cookie.parse().expect("a valid cookie"));
+}
+
+/// What the sign-in cookie holds for `upstream_state`: a seal of the state under the store
+/// key, so that every replica can check it and nobody without the key can make one.
+fn sign_in_proof(remote: &Remote, upstream_state: &str) -> anyhow::Result<String> {
+    let sealed = remote
+        .settings
+        .store_key
+        .seal(&sign_in_context(upstream_state), b"")?;
+    Ok(BASE64_URL_SAFE_NO_PAD.encode(sealed))
+}
+
+fn is_sign_in_proof(remote: &Remote, upstream_state: &str, proof: &str) -> bool {
+    BASE64_URL_SAFE_NO_PAD.decode(proof).is_ok_and(|sealed| {
+        remote
+            .settings
+            .store_key
+            .open(&sign_in_context(upstream_state), &sealed)
+            .is_ok()
+    })
+}
+
+fn sign_in_context(upstream_state: &str) -> String {
+    format!("browser of sign-in {upstream_state}")
 }
 
 /// The person's answer on the consent page.
@@ -189,6 +239,9 @@ pub fn consent(remote: &Remote, headers: &HeaderMap, body: &[u8]) -> Response<By
     let (Ok(upstream_state), Ok(verifier)) = (random_token(), random_token()) else {
         return page(500, "Server error", "No randomness from the system.");
     };
+    let Ok(proof) = sign_in_proof(remote, &upstream_state) else {
+        return page(500, "Server error", "No randomness from the system.");
+    };
     if let Err(error) =
         remote
             .store
@@ -217,11 +270,19 @@ pub fn consent(remote: &Remote, headers: &HeaderMap, body: &[u8]) -> Response<By
             ("code_challenge_method", "S256"),
         ],
     );
-    redirect(&location)
+    let mut response = redirect(&location);
+    set_cookie(
+        remote,
+        &mut response,
+        (SIGN_IN_COOKIE, &proof),
+        "/oauth2/callback",
+        UPSTREAM_SIGN_IN_SECS,
+    );
+    response
 }
 
 /// Facturation.PRO's answer to the sign-in.
-pub async fn callback(remote: &Remote, query: &str) -> Response<Bytes> {
+pub async fn callback(remote: &Remote, query: &str, headers: &HeaderMap) -> Response<Bytes> {
     let params = fields(query.as_bytes()).unwrap_or_default();
     let Some(upstream_state) = params.get("state") else {
         return page(
@@ -241,6 +302,17 @@ pub async fn callback(remote: &Remote, query: &str) -> Response<Bytes> {
         }
         Err(error) => return store_failure(&error),
     };
+    // Checked once the state is taken, so that a sign-in that came back to a stranger's
+    // browser is over: its code can no longer be carried to the browser that consented.
+    let proof = cookie(headers, SIGN_IN_COOKIE).unwrap_or_default();
+    if !is_sign_in_proof(remote, upstream_state, &proof) {
+        return page(
+            400,
+            "Wrong browser",
+            "This sign-in was allowed in another browser. Nothing was granted, and that \
+             sign-in is cancelled. Start again from your assistant, in this browser.",
+        );
+    }
     let state = asked.client_state.as_deref();
     let Some(code) = params.get("code") else {
         // Refused or failed at Facturation.PRO: the client hears it was denied.

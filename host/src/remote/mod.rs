@@ -205,7 +205,7 @@ impl Remote {
             }
             ("GET", "/oauth2/authorize") => authorize::ask(self, query, headers).await,
             ("POST", "/oauth2/authorize") => authorize::consent(self, headers, &body),
-            ("GET", "/oauth2/callback") => authorize::callback(self, query).await,
+            ("GET", "/oauth2/callback") => authorize::callback(self, query, headers).await,
             ("POST", "/oauth2/token") => token::token(self, headers, &body),
             ("POST", "/oauth2/revoke") => token::revoke(self, &body),
             ("POST", "/oauth2/register") => registration::register(self, &body),

@@ -298,6 +298,14 @@ impl Deployment {
             String::from_utf8_lossy(&consented.body)
         );
         let upstream = consented.header("location").unwrap().to_string();
+        // The browser keeps the cookie that proves, at the callback, where consent was given.
+        let sign_in_cookie = consented
+            .header("set-cookie")
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
         assert!(
             upstream.starts_with(&self.emulator.base_url()),
             "{upstream}"
@@ -323,7 +331,7 @@ impl Deployment {
             split_url(&self.public_url).0,
             "back at the public URL"
         );
-        let back = http_request(address, "GET", &path, &[], b"");
+        let back = http_request(address, "GET", &path, &[("Cookie", &sign_in_cookie)], b"");
         assert_eq!(back.status, 302, "{}", String::from_utf8_lossy(&back.body));
         back.header("location").unwrap().to_string()
     }

@@ -199,11 +199,29 @@ pub struct Source {
     file_path: Option<PathBuf>,
 }
 
+/// The process environment as text. A variable that is not valid UTF-8 is skipped, unless
+/// it is one of ours, which is refused by name (its value may be a secret, and is not shown).
+fn environment() -> Result<HashMap<String, String>> {
+    let mut env = HashMap::new();
+    for (name, value) in std::env::vars_os() {
+        match (name.into_string(), value.into_string()) {
+            (Ok(name), Ok(value)) => {
+                env.insert(name, value);
+            }
+            (Ok(name), Err(_)) if name.starts_with("FACTURATION_") => {
+                bail!("{name} is not valid UTF-8 text")
+            }
+            _ => {}
+        }
+    }
+    Ok(env)
+}
+
 impl Source {
     /// Reads the process environment and a `.env` file: `env_file` when given (it must
     /// exist), else the configuration folder's when there is one.
     pub fn load(env_file: Option<&Path>) -> Result<Source> {
-        let env: HashMap<String, String> = std::env::vars().collect();
+        let env = environment()?;
         let file_path = match env_file {
             Some(path) => Some(path.to_path_buf()),
             None => config_folder(|name| env.get(name).cloned())
@@ -215,8 +233,15 @@ impl Source {
             let entries = dotenvy::from_path_iter(path)
                 .with_context(|| format!("cannot read the settings file {}", path.display()))?;
             for entry in entries {
-                let (key, value) =
-                    entry.with_context(|| format!("{} is malformed", path.display()))?;
+                // dotenvy's own message quotes the line, which may hold a key.
+                let Ok((key, value)) = entry else {
+                    bail!(
+                        "{} is malformed after its setting number {}: a line without `=`, or \
+                         a quote not closed (the line is not shown, since it may hold a secret)",
+                        path.display(),
+                        file.len()
+                    );
+                };
                 file.insert(key, value);
             }
         }
@@ -463,8 +488,14 @@ fn random_key() -> Result<String> {
 }
 
 fn parse_base_url(raw: &str) -> Result<Origin> {
+    // A URL with user information may carry a password: it is not repeated.
+    let shown = if raw.contains('@') {
+        "(not shown, as it may hold a password)".to_string()
+    } else {
+        format!("{raw:?}")
+    };
     let invalid =
-        |why: &str| format!("FACTURATION_BASE_URL is not a usable base URL ({why}): {raw:?}");
+        |why: &str| format!("FACTURATION_BASE_URL is not a usable base URL ({why}): {shown}");
     let uri: Uri = raw.parse().with_context(|| invalid("unparseable"))?;
     if !matches!(uri.scheme_str(), Some("http" | "https")) {
         bail!(invalid("it must start with https:// or http://"));
@@ -549,7 +580,35 @@ fn check_downloads_folder(
             inside.display()
         );
     }
+    if let Some(what) = too_wide(source, &downloads) {
+        bail!(
+            "FACTURATION_DOWNLOADS_DIR ({}) is {what}: the sandbox may read and upload anything \
+             in it. Choose a folder of its own, such as ~/facturation-pro-mcp/downloads.",
+            downloads_dir.display()
+        );
+    }
     Ok(())
+}
+
+/// What a downloads folder must not be, whatever it holds today: the root of the file
+/// system, one of the system's own folders (`/proc` alone holds every process's environment,
+/// this server's API key included), or the home folder or a folder above it.
+fn too_wide(source: &Source, downloads: &Path) -> Option<String> {
+    if downloads.parent().is_none() {
+        return Some("the root of the file system".into());
+    }
+    #[cfg(unix)]
+    for system in [
+        "/proc", "/sys", "/dev", "/etc", "/boot", "/run", "/usr", "/bin", "/sbin", "/lib",
+    ] {
+        if downloads.starts_with(system) {
+            return Some(format!("inside {system}, a folder of the system"));
+        }
+    }
+    let home = source.get("HOME").or_else(|| source.get("USERPROFILE"))?;
+    resolved(Path::new(&home))
+        .starts_with(downloads)
+        .then(|| "the home folder, or a folder above it".into())
 }
 
 /// `path` as the system will find it: absolute, `.` and `..` worked out, and symbolic links
@@ -584,8 +643,10 @@ pub fn config_folder(get: impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
     if cfg!(windows) {
         return get("APPDATA").map(PathBuf::from);
     }
+    // A relative XDG_CONFIG_HOME is to be ignored (XDG base directory specification): it
+    // would make the working folder a source of settings.
     get("XDG_CONFIG_HOME")
-        .filter(|folder| !folder.trim().is_empty())
+        .filter(|folder| Path::new(folder).is_absolute())
         .map(PathBuf::from)
         .or_else(|| get("HOME").map(|home| Path::new(&home).join(".config")))
 }
@@ -768,6 +829,21 @@ mod tests {
             message.contains(&settings_folder.display().to_string()),
             "{message}"
         );
+        // The home folder is refused even when nothing of ours is in it, as are the root
+        // and the system's folders.
+        let elsewhere = home.path().join("elsewhere");
+        for downloads in [home_text, "/", "/proc", "/etc/ssl"] {
+            let message = with(&[
+                ("FACTURATION_DOWNLOADS_DIR", downloads),
+                ("FACTURATION_AUDIT_LOG", "off"),
+                ("XDG_CONFIG_HOME", elsewhere.to_str().unwrap()),
+                ("APPDATA", elsewhere.to_str().unwrap()),
+            ]);
+            assert!(
+                message.contains("Choose a folder of its own"),
+                "{downloads}: {message}"
+            );
+        }
         // Other spellings of the same folder are the same folder.
         let sideways = format!("{home_text}/downloads/../.");
         let message = with(&[

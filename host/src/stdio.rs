@@ -121,13 +121,22 @@ pub async fn serve(runner: Runner) -> Result<()> {
     // No answer to a question can come any more: the requests waiting for one go on as if
     // the user had dismissed it.
     lock(&connection.questions).clear();
-    let all_answered = async { while tasks.join_next().await.is_some() {} };
-    if !stopping {
-        all_answered.await;
-    } else if tokio::time::timeout(shutdown::DRAIN, all_answered)
-        .await
-        .is_err()
-    {
+    let all_answered = {
+        let all_answered = async { while tasks.join_next().await.is_some() {} };
+        tokio::pin!(all_answered);
+        // With stdin closed, the calls in flight are answered however long they take, unless
+        // a stop is asked for meanwhile: then the drain applies as it would have.
+        let answered = !stopping
+            && tokio::select! {
+                () = &mut all_answered => true,
+                _ = &mut stop => false,
+            };
+        answered
+            || tokio::time::timeout(shutdown::DRAIN, &mut all_answered)
+                .await
+                .is_ok()
+    };
+    if !all_answered {
         // Past the drain, what still runs is dropped as a cancellation would drop it (their
         // writes are in the audit log already); the writer ends once they let go of it.
         tasks.abort_all();

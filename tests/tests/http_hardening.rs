@@ -209,6 +209,46 @@ fn a_client_trickling_its_headers_is_cut_off_and_others_are_served() {
     );
 }
 
+#[test]
+fn a_client_that_takes_no_answers_loses_its_connection_and_others_are_served() {
+    let api = api();
+    let home = tempfile::tempdir().unwrap();
+    // One connection at a time: while the greedy client holds it, nobody else gets in.
+    let server = HttpMcpServer::start(
+        &setup(&api, &home)
+            .with_env("FACTURATION_HTTP_MAX_CONNECTIONS", "1")
+            .with_env("FACTURATION_HTTP_READ_TIMEOUT_SECS", "1"),
+    );
+    let address = server.address();
+    // Tens of thousands of requests on one connection, and not one answer read: the
+    // answers fill the socket's buffers, and the server's writes stall.
+    let greedy = TcpStream::connect(address).unwrap();
+    greedy
+        .set_write_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let pipelined = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".repeat(40_000);
+    let writer = std::thread::spawn(move || {
+        let mut greedy = greedy;
+        let _ = greedy.write_all(&pipelined);
+        greedy
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    let started = Instant::now();
+    let mut honest = TcpStream::connect(address).unwrap();
+    honest
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    honest
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = honest.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    eprintln!("served after {:?}", started.elapsed());
+    drop(writer.join());
+}
+
 /// `serve --http` on a loopback port of its choosing, with at most `descriptors` open files;
 /// returns the server and the address it printed.
 fn serve_with_descriptor_limit(setup: &ServerSetup, descriptors: u32) -> (McpServer, SocketAddr) {

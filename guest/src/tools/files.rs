@@ -31,20 +31,30 @@ pub fn safe_file_name(raw: &str) -> String {
     let cleaned: String = base
         .chars()
         .map(|c| {
-            if c.is_control() || "<>:\"|?*".contains(c) {
+            if c.is_control() || is_invisible(c) || "<>:\"|?*".contains(c) {
                 '_'
             } else {
                 c
             }
         })
         .collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').trim();
+    // Dots and spaces in any mix would otherwise leave a hidden name (`. .env`) once the
+    // system drops the spaces, and Windows drops trailing ones.
+    let cleaned = cleaned
+        .trim_start_matches(|c: char| c == '.' || c.is_whitespace())
+        .trim_end_matches(|c: char| c == '.' || c.is_whitespace());
     let cleaned: String = cleaned.chars().take(150).collect();
     if cleaned.is_empty() {
         "download".to_string()
     } else {
         cleaned
     }
+}
+
+/// Characters that change how a name is shown without being seen: zero-width ones and the
+/// bidirectional overrides that make `facture\u{202e}fdp.exe` read as `factureexe.pdf`.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
 }
 
 /// Writes `bytes` as `name` in the downloads folder: first to a temporary file, then
@@ -377,6 +387,9 @@ mod tests {
         assert_eq!(safe_file_name("..hidden"), "hidden");
         assert_eq!(safe_file_name("bad\u{7}name?.pdf"), "bad_name_.pdf");
         assert_eq!(safe_file_name(".."), "download");
+        assert_eq!(safe_file_name(". . .profile"), "profile");
+        assert_eq!(safe_file_name("facture. . "), "facture");
+        assert_eq!(safe_file_name("facture\u{202e}fdp.exe"), "facture_fdp.exe");
     }
 
     #[test]

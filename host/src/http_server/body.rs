@@ -39,20 +39,22 @@ pub enum BodyError {
     Broken(String),
 }
 
-/// Reads the body. A pause longer than `pause` between two pieces ends it, and so does
-/// taking longer overall than its declared length allows at the slowest accepted rate.
+/// Reads the body, of at most `limit` bytes. A pause longer than `pause` between two pieces
+/// ends it, and so does taking longer overall than its declared length (or the limit)
+/// allows at the slowest accepted rate.
 /// Past [`LARGE_BODY_BYTES`] a permit from `large_bodies` is needed, kept in the result
 /// for as long as the body is in use.
 pub async fn read_body(
     mut body: Incoming,
+    limit: usize,
     pause: Duration,
     large_bodies: &Arc<Semaphore>,
 ) -> Result<(Bytes, Option<OwnedSemaphorePermit>), BodyError> {
     let declared = body.size_hint().exact();
-    if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+    if declared.is_some_and(|length| length > limit as u64) {
         return Err(BodyError::TooLarge);
     }
-    let expected = declared.unwrap_or(MAX_BODY_BYTES as u64);
+    let expected = declared.unwrap_or(limit as u64);
     let deadline = Instant::now() + pause + Duration::from_secs(expected / MIN_BYTES_PER_SECOND);
     let mut buffer = BytesMut::with_capacity(expected.min(LARGE_BODY_BYTES as u64) as usize);
     let mut large_permit = None;
@@ -67,7 +69,7 @@ pub async fn read_body(
         let Ok(data) = frame.into_data() else {
             continue; // Trailers mean nothing here.
         };
-        if buffer.len() + data.len() > MAX_BODY_BYTES {
+        if buffer.len() + data.len() > limit {
             return Err(BodyError::TooLarge);
         }
         if large_permit.is_none() && buffer.len() + data.len() > LARGE_BODY_BYTES {

@@ -15,6 +15,7 @@ pub mod limits;
 mod probes;
 mod request;
 mod sessions;
+mod write_deadline;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -36,6 +37,7 @@ use crate::shutdown;
 use accept::Acceptor;
 use limits::ServeLimits;
 use request::Shared;
+use write_deadline::WriteDeadline;
 
 /// The shortest token accepted beyond loopback: guessing it must be hopeless, whatever the
 /// number of tries.
@@ -143,13 +145,17 @@ impl Server {
             });
             // The header timeout runs from the moment the connection waits for a request:
             // it closes an idle keep-alive connection as well as one trickling its headers.
+            // The same timeout bounds a client that stops taking its answers.
             // A client that disconnects drops its request's future, and with it the instance.
             let connection = http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(read_timeout)
                 .keep_alive(true)
                 .max_buf_size(MAX_BUFFER_BYTES)
-                .serve_connection(TokioIo::new(stream), service);
+                .serve_connection(
+                    TokioIo::new(WriteDeadline::new(stream, read_timeout)),
+                    service,
+                );
             let connection = self.graceful.watch(connection);
             tokio::spawn(async move {
                 let _ = connection.await;

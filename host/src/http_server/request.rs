@@ -161,11 +161,17 @@ async fn handle(shared: &Shared, request: http::Request<Incoming>) -> Response<B
             }
         }
     };
-    let (body, _large_body) =
-        match read_body(body, shared.limits.read_timeout, &shared.large_bodies).await {
-            Ok(read) => read,
-            Err(error) => return body_refusal(error),
-        };
+    let (body, _large_body) = match read_body(
+        body,
+        MAX_BODY_BYTES,
+        shared.limits.read_timeout,
+        &shared.large_bodies,
+    )
+    .await
+    {
+        Ok(read) => read,
+        Err(error) => return body_refusal(error),
+    };
     let response = legacy_sessions::respond(shared, parts, body, room, caller.clone()).await;
     // The user's Facturation.PRO grant turned out to be revoked: nothing was done with it,
     // and the client must sign the user in again.
@@ -187,9 +193,18 @@ async fn authorization_server(
     parts: http::request::Parts,
     body: Incoming,
 ) -> Response<Body> {
-    let body = match read_body(body, shared.limits.read_timeout, &shared.large_bodies).await {
-        Ok((body, _)) if body.len() <= MAX_AUTHORIZATION_BODY => body,
-        Ok(_) => {
+    // Capped while it is read, not after: these endpoints answer anyone, and must not hold
+    // the memory (or the permits) that large uploads of signed-in users need.
+    let read = read_body(
+        body,
+        MAX_AUTHORIZATION_BODY,
+        shared.limits.read_timeout,
+        &shared.large_bodies,
+    )
+    .await;
+    let body = match read {
+        Ok((body, _)) => body,
+        Err(BodyError::TooLarge) => {
             return refusal(
                 413,
                 INVALID_REQUEST,

@@ -48,13 +48,20 @@ const DEFAULT_TOOLS_PAGE_SIZE: usize = 1000;
 /// `wasi:http/...` symbol names, and native builds exist only for unit tests and lints.
 #[cfg(target_arch = "wasm32")]
 mod export {
-    use super::{HttpRequest, HttpResponse, answer, mcp, plain_error};
+    use super::{Access, ApiConfig, HttpRequest, HttpResponse, access, answer, mcp, plain_error};
 
     #[waki::handler]
     fn handle(request: waki::Request) -> Result<waki::Response, waki::ErrorCode> {
-        let response = match read_request(request) {
-            Ok(request) => answer(&request),
-            Err(response) => response,
+        // A configuration error is the answer to everything.
+        let response = match ApiConfig::from_env() {
+            Err(message) => plain_error(500, &message),
+            Ok(config) => {
+                let access = access(&config);
+                match read_request(request, &access) {
+                    Ok(request) => answer(config, &access, &request),
+                    Err(response) => response,
+                }
+            }
         };
         // No Content-Length: with one, the host's HTTP server drops the body stream as soon
         // as it has that many bytes, and waki's last check of the stream, after the body is
@@ -68,8 +75,9 @@ mod export {
         builder.body(response.body).build()
     }
 
-    /// The request as plain data, with its body read up to the cap.
-    fn read_request(request: waki::Request) -> Result<HttpRequest, HttpResponse> {
+    /// The request as plain data, with its body read up to the cap once its head shows it
+    /// may come in.
+    fn read_request(request: waki::Request, access: &Access) -> Result<HttpRequest, HttpResponse> {
         let method = match request.method() {
             waki::Method::Get => "GET".to_string(),
             waki::Method::Head => "HEAD".to_string(),
@@ -93,7 +101,16 @@ mod export {
                 ))
             })
             .collect();
-        let mut body = Vec::new();
+        let mut read = HttpRequest {
+            method,
+            path,
+            headers,
+            body: Vec::new(),
+        };
+        if let Some(refused) = mcp::admit(access, &read) {
+            return Err(refused);
+        }
+        let body = &mut read.body;
         loop {
             match request.chunk(64 << 10) {
                 Ok(Some(chunk)) => body.extend_from_slice(&chunk),
@@ -107,21 +124,12 @@ mod export {
                 break;
             }
         }
-        Ok(HttpRequest {
-            method,
-            path,
-            headers,
-            body,
-        })
+        Ok(read)
     }
 }
 
-/// Reads the configuration and answers; a configuration error is the answer to everything.
-fn answer(request: &HttpRequest) -> HttpResponse {
-    let config = match ApiConfig::from_env() {
-        Ok(config) => config,
-        Err(message) => return plain_error(500, &message),
-    };
+/// Answers with the configuration read from the environment and the access it allows.
+fn answer(config: ApiConfig, access: &Access, request: &HttpRequest) -> HttpResponse {
     let page_size = std::env::var("FACTURATION_TOOLS_PAGE_SIZE")
         .ok()
         .and_then(|size| size.parse().ok())
@@ -132,7 +140,6 @@ fn answer(request: &HttpRequest) -> HttpResponse {
         Ok(settings) => settings,
         Err(message) => return plain_error(500, &message),
     };
-    let access = access(&config);
     let seal_key = SealKey::from_env(config.basic_credentials.as_ref());
     // Our host passes the folder's real path, for messages; elsewhere there is no folder.
     let downloads_on_host = std::env::var("FACTURATION_DOWNLOADS_DIR").ok();
@@ -149,8 +156,12 @@ fn answer(request: &HttpRequest) -> HttpResponse {
         downloads,
     );
     let server = Server::new(SERVER_INFO, toolbox, library, page_size);
-    mcp::serve(&server, &access, request)
+    mcp::serve(&server, access, request)
 }
+
+/// The shortest bearer token accepted where the component holds the API key, as our host
+/// requires beyond loopback.
+const MIN_TOKEN_CHARS: usize = 32;
 
 /// Who may call. Holding the API key ourselves means no host of ours stands in front: then
 /// a bearer token is required, and without one the endpoint stays closed.
@@ -158,12 +169,22 @@ fn access(config: &ApiConfig) -> Access {
     let bearer_token = std::env::var("FACTURATION_HTTP_TOKEN")
         .ok()
         .filter(|token| !token.trim().is_empty());
-    let closed_because =
-        (config.basic_credentials.is_some() && bearer_token.is_none()).then(|| {
+    let holds_key = config.basic_credentials.is_some();
+    let closed_because = match &bearer_token {
+        None if holds_key => Some(
             "this server holds a Facturation.PRO API key but FACTURATION_HTTP_TOKEN is not set, so \
-         it serves nobody: set a long random token and send it as `Authorization: Bearer <token>`"
-                .to_string()
-        });
+             it serves nobody: set a long random token and send it as `Authorization: Bearer <token>`"
+                .to_string(),
+        ),
+        // Whoever guesses it uses the account: short ones are not taken.
+        Some(token) if holds_key && token.chars().count() < MIN_TOKEN_CHARS => Some(format!(
+            "FACTURATION_HTTP_TOKEN is {} characters long; this server holds a Facturation.PRO \
+             API key and serves nobody with a token shorter than {MIN_TOKEN_CHARS} (make one \
+             with `openssl rand -hex 32`)",
+            token.chars().count()
+        )),
+        _ => None,
+    };
     let allowed_origins = std::env::var("FACTURATION_HTTP_ALLOWED_ORIGINS")
         .unwrap_or_default()
         .split(',')

@@ -230,6 +230,13 @@ impl Source {
         };
         let mut file = HashMap::new();
         if let Some(path) = &file_path {
+            // A FIFO or a device would hang or flood the start; a settings file is a file.
+            if !std::fs::metadata(path).is_ok_and(|meta| meta.is_file()) {
+                bail!(
+                    "the settings file {} is missing or not a regular file",
+                    path.display()
+                );
+            }
             let entries = dotenvy::from_path_iter(path)
                 .with_context(|| format!("cannot read the settings file {}", path.display()))?;
             for entry in entries {
@@ -508,6 +515,15 @@ fn parse_base_url(raw: &str) -> Result<Origin> {
     if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
         bail!(invalid("give only scheme, host and port"));
     }
+    // A port that is not one would otherwise fall back to the scheme's own, unnoticed.
+    let port_text = uri
+        .authority()
+        .and_then(|authority| authority.as_str().rsplit_once(':'))
+        .map(|(_, tail)| tail)
+        .filter(|tail| !tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit()));
+    if port_text.is_some_and(|text| !matches!(text.parse::<u16>(), Ok(1..))) {
+        bail!(invalid("the port must be a number from 1 to 65535"));
+    }
     Origin::of(&uri).with_context(|| invalid("no host"))
 }
 
@@ -763,6 +779,24 @@ mod tests {
         assert!(!origin.admits(&"http://127.0.0.1:8081/".parse().unwrap()));
         assert!(!origin.admits(&"https://127.0.0.1:8080/".parse().unwrap()));
         assert!(!origin.admits(&"http://localhost:8080/".parse().unwrap()));
+        // A port that is not one is refused, not replaced by the scheme's; and a password in
+        // the URL is never repeated.
+        for (url, said) in [
+            ("http://127.0.0.1:99999", "the port"),
+            ("http://127.0.0.1:0", "the port"),
+            ("https://id:hunter2@api.example", "not shown"),
+        ] {
+            let message = format!(
+                "{:#}",
+                settings(&[("FACTURATION_BASE_URL", url)])
+                    .map(|_| ())
+                    .unwrap_err()
+            );
+            assert!(
+                message.contains(said) && !message.contains("hunter2"),
+                "{message}"
+            );
+        }
     }
 
     #[test]

@@ -114,13 +114,26 @@ fn main() -> ExitCode {
         Some(Command::Serve { public_url, .. }) => public_url.clone(),
         _ => None,
     };
-    let settings = match Source::load(cli.env_file.as_deref()).and_then(|mut source| {
+    let loaded = Source::load(cli.env_file.as_deref()).and_then(|mut source| {
         if let Some(url) = &public_url {
             source.set("FACTURATION_PUBLIC_URL", url);
         }
-        Settings::from_source(&source)
-    }) {
-        Ok(settings) => settings,
+        let audit_log_given = source.get("FACTURATION_AUDIT_LOG").is_some();
+        Ok((Settings::from_source(&source)?, audit_log_given))
+    });
+    let settings = match loaded {
+        Ok((settings, audit_log_given)) => {
+            // The remote connector also keeps the log in its store.
+            let remote = matches!(settings.authentication, config::Authentication::Remote(_));
+            if settings.audit_log.is_none() && !audit_log_given && !remote {
+                eprintln!(
+                    "facturation-pro-mcp: warning: no home folder (HOME) to keep the audit log \
+                     in, and FACTURATION_AUDIT_LOG is not set: writes are not recorded. Set it \
+                     to a file, or to `off` to say so."
+                );
+            }
+            settings
+        }
         Err(error) => {
             eprintln!("facturation-pro-mcp: {error:#}");
             return ExitCode::from(2);

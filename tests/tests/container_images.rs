@@ -233,7 +233,9 @@ fn the_wasm_image_holds_only_the_component_and_wasmtime_serves_it() {
 fn session_in_container(arch: &str) {
     let emulator = Emulator::start(EmulatorConfig::default()).expect("start the emulator");
     let downloads = downloads_folder();
-    let setup = ServerSetup::against(&emulator.base_url(), downloads.path());
+    // The image's own audit setting (the container's stderr) is the one under test.
+    let setup = ServerSetup::against(&emulator.base_url(), downloads.path())
+        .without_env("FACTURATION_AUDIT_LOG");
     let started = Instant::now();
     let mut server = McpServer::spawn_command(run_command(arch, &setup, downloads.path(), "host"));
     let init = server.initialize("2025-11-25");

@@ -210,6 +210,45 @@ fn a_client_trickling_its_headers_is_cut_off_and_others_are_served() {
 }
 
 #[test]
+fn a_body_announced_large_and_sent_a_byte_at_a_time_is_cut_off() {
+    let api = api();
+    let home = tempfile::tempdir().unwrap();
+    let server = HttpMcpServer::start(
+        &setup(&api, &home).with_env("FACTURATION_HTTP_READ_TIMEOUT_SECS", "2"),
+    );
+    let mut slow = TcpStream::connect(server.address()).unwrap();
+    slow.set_read_timeout(Some(Duration::from_millis(900)))
+        .unwrap();
+    // 32 MiB announced would buy over eight minutes at the slowest accepted rate; a byte a
+    // second never pauses long enough to trip the read timeout.
+    let head = format!(
+        "POST /mcp HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Accept: application/json, text/event-stream\r\nContent-Length: {}\r\n\r\n",
+        32 << 20
+    );
+    slow.write_all(head.as_bytes()).unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    while started.elapsed() < Duration::from_secs(30) {
+        if slow.write_all(b" ").is_err() {
+            break;
+        }
+        let mut chunk = [0u8; 1024];
+        match slow.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(read) => answer.extend_from_slice(&chunk[..read]),
+            Err(_) => {} // nothing yet
+        }
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "the trickling body was still read after 30 s: {answer}"
+    );
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+}
+
+#[test]
 fn a_client_that_takes_no_answers_loses_its_connection_and_others_are_served() {
     let api = api();
     let home = tempfile::tempdir().unwrap();

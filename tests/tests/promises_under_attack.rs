@@ -283,6 +283,17 @@ fn a_cancelled_write_still_on_its_way_at_exit_is_settled_in_the_log() {
 }
 
 #[test]
+fn with_nowhere_to_keep_the_audit_log_the_start_says_so() {
+    let api = Emulator::start(EmulatorConfig::without_demo_data()).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let output = ServerSetup::against(&api.base_url(), &home.path().join("downloads"))
+        .without_env("FACTURATION_AUDIT_LOG")
+        .run_with_input("");
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("writes are not recorded"), "{said}");
+}
+
+#[test]
 fn a_write_that_cannot_be_logged_is_not_sent() {
     // /dev/full accepts the file's opening and refuses every line, as a full disk would.
     let mut s = TestSession::with(EmulatorConfig::without_demo_data(), |setup| {

@@ -10,7 +10,9 @@
 //!
 //! Each test checks what the client got and what the emulator received.
 
-use std::net::SocketAddr;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::prelude::BASE64_STANDARD;
@@ -471,8 +473,8 @@ fn without_a_token_nobody_is_served_and_with_one_the_bearer_is_required(host: Ho
     let bearer = format!("Bearer {TOKEN}");
 
     // Holding an API key with no token to guard it, the component opens to nobody; a blank
-    // token is no token.
-    for token in [None, Some("   ")] {
+    // token is no token, and a short one is too easily guessed.
+    for token in [None, Some("   "), Some("short-token")] {
         let closed = World::with(host, EmulatorConfig::without_demo_data(), |env| {
             env.retain(|(name, _)| *name != "FACTURATION_HTTP_TOKEN");
             if let Some(token) = token {
@@ -504,6 +506,23 @@ fn without_a_token_nobody_is_served_and_with_one_the_bearer_is_required(host: Ho
             "{reply:?}"
         );
     }
+    // Without the token, a large body is refused from the request's head, before any of it
+    // is read: nobody outside can make the component hold one.
+    let mut stream = TcpStream::connect(guarded.server.address()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    stream
+        .write_all(
+            b"POST /mcp HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+              Content-Length: 30000000\r\n\r\n{",
+        )
+        .unwrap();
+    let mut head = [0u8; 12];
+    stream
+        .read_exact(&mut head)
+        .expect("an answer before the body was sent");
+    assert_eq!(&head, b"HTTP/1.1 401", "{}", String::from_utf8_lossy(&head));
     guarded.assert_api_untouched();
 
     // The right token opens it: the refusals above were about the token alone.
@@ -670,14 +689,28 @@ fn the_component_enforces_the_transport_rules_by_itself(host: Host) {
     assert_eq!(reply.json()["id"], 1, "{reply:?}");
     world.assert_api_untouched();
 
-    // The same message, padded with whitespace (still valid JSON) to one byte past the cap.
-    let mut oversized = body.clone().into_bytes();
-    oversized.resize(MAX_BODY_BYTES + 1, b' ');
-    let reply = world.server.send("POST", "/mcp", &json_headers, &oversized);
-    refused(
-        &reply,
-        413,
-        &format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+    // A body announced one byte past the cap is refused from the request's head, before it
+    // is sent (and read).
+    let mut stream = TcpStream::connect(world.server.address()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut head = format!(
+        "POST /mcp HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n",
+        MAX_BODY_BYTES + 1
+    );
+    for (name, value) in &json_headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.starts_with("HTTP/1.1 413")
+            && answer.contains(&format!("the body is larger than {MAX_BODY_BYTES} bytes")),
+        "{answer}"
     );
 
     // With nothing wrong, the same message is served, from a loopback page too.

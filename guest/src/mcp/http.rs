@@ -55,33 +55,60 @@ pub struct Access {
     pub allowed_origins: Vec<String>,
 }
 
-/// Answers one HTTP request.
-pub fn serve<P: ToolProvider, L: LibraryProvider>(
-    server: &Server<P, L>,
-    access: &Access,
-    request: &HttpRequest,
-) -> HttpResponse {
+/// What can be decided from the request's head alone (path, Origin, token, announced
+/// length): a refusal, or None to go on. Run before the body is read, so that nobody without
+/// the token makes the component read (and hold) a large body.
+pub fn admit(access: &Access, request: &HttpRequest) -> Option<HttpResponse> {
     let path = request.path.split('?').next().unwrap_or_default();
     if path != ENDPOINT {
-        return refusal(404, format!("MCP is served at {ENDPOINT}, not {path}"));
+        return Some(refusal(
+            404,
+            format!("MCP is served at {ENDPOINT}, not {path}"),
+        ));
     }
     if let Some(origin) = request.header("origin")
         && !origin_allowed(origin, &access.allowed_origins)
     {
-        return refusal(
+        return Some(refusal(
             403,
             format!("requests from origin {origin} are not allowed"),
-        );
+        ));
     }
     if let Some(reason) = &access.closed_because {
-        return refusal(503, reason.clone());
+        return Some(refusal(503, reason.clone()));
     }
     if let Some(token) = &access.bearer_token
         && !bearer_matches(request.header("authorization"), token)
     {
         let mut response = refusal(401, "a valid bearer token is required".into());
         response.headers.push(("www-authenticate", "Bearer".into()));
-        return response;
+        return Some(response);
+    }
+    if request
+        .header("content-length")
+        .and_then(|length| length.trim().parse::<u64>().ok())
+        .is_some_and(|length| length > MAX_BODY_BYTES as u64)
+    {
+        return Some(too_large());
+    }
+    None
+}
+
+fn too_large() -> HttpResponse {
+    refusal(
+        413,
+        format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+    )
+}
+
+/// Answers one HTTP request.
+pub fn serve<P: ToolProvider, L: LibraryProvider>(
+    server: &Server<P, L>,
+    access: &Access,
+    request: &HttpRequest,
+) -> HttpResponse {
+    if let Some(refused) = admit(access, request) {
+        return refused;
     }
     if request.method != "POST" {
         let mut response = refusal(
@@ -103,10 +130,7 @@ pub fn serve<P: ToolProvider, L: LibraryProvider>(
         return refusal(415, "the body must be application/json".into());
     }
     if request.body.len() > MAX_BODY_BYTES {
-        return refusal(
-            413,
-            format!("the body is larger than {MAX_BODY_BYTES} bytes"),
-        );
+        return too_large();
     }
     match jsonrpc::parse_bytes(&request.body) {
         Incoming::Request { id, method, params } => {

@@ -11,7 +11,7 @@ mod jsonrpc;
 mod library;
 mod protocol;
 
-pub use http::{Access, HttpRequest, HttpResponse, MAX_BODY_BYTES, serve};
+pub use http::{Access, HttpRequest, HttpResponse, MAX_BODY_BYTES, admit, serve};
 pub use library::{
     Arguments, CacheScope, Cached, Completion, CompletionRequest, LibraryError, LibraryProvider,
     Reference,

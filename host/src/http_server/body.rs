@@ -40,8 +40,8 @@ pub enum BodyError {
 }
 
 /// Reads the body, of at most `limit` bytes. A pause longer than `pause` between two pieces
-/// ends it, and so does taking longer overall than its declared length (or the limit)
-/// allows at the slowest accepted rate.
+/// ends it, and so does falling behind the slowest accepted rate, counted on the bytes that
+/// arrived (not on the length announced, which a client could inflate to buy time).
 /// Past [`LARGE_BODY_BYTES`] a permit from `large_bodies` is needed, kept in the result
 /// for as long as the body is in use.
 pub async fn read_body(
@@ -55,10 +55,14 @@ pub async fn read_body(
         return Err(BodyError::TooLarge);
     }
     let expected = declared.unwrap_or(limit as u64);
-    let deadline = Instant::now() + pause + Duration::from_secs(expected / MIN_BYTES_PER_SECOND);
+    let started = Instant::now();
     let mut buffer = BytesMut::with_capacity(expected.min(LARGE_BODY_BYTES as u64) as usize);
     let mut large_permit = None;
     loop {
+        // The bytes that arrived buy the time: after the first pause, the body must keep up
+        // the slowest accepted rate on average, whatever length it announced.
+        let earned = Duration::from_secs_f64(buffer.len() as f64 / MIN_BYTES_PER_SECOND as f64);
+        let deadline = started + pause + earned;
         let next = Instant::now() + pause;
         let frame = match timeout_at(next.min(deadline), body.frame()).await {
             Err(_elapsed) => return Err(BodyError::TooSlow),

@@ -4,6 +4,7 @@
 //! public (no secret: a native app or a hosted client proves possession with PKCE), and
 //! only the redirect URIs it declared are ever redirected to.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -45,7 +46,19 @@ pub async fn document_client(remote: &Remote, client_id: &str) -> Result<KnownCl
     {
         return Ok(known);
     }
-    let document = fetch_document(remote, client_id).await?;
+    if !remote.settings.issuer.starts_with("http:") {
+        check_resolved(client_id).await?;
+    }
+    // One deadline for the whole document: a server that sends a byte now and then must not
+    // hold the request (and a connection of this server) for long.
+    let document = tokio::time::timeout(DOCUMENT_TIMEOUT, fetch_document(remote, client_id))
+        .await
+        .map_err(|_| {
+            format!(
+                "the client's metadata document could not be read within {} s",
+                DOCUMENT_TIMEOUT.as_secs()
+            )
+        })??;
     if document["client_id"].as_str() != Some(client_id) {
         return Err("the document's client_id is not its own URL".into());
     }
@@ -101,16 +114,65 @@ fn check_document_url(client_id: &str, local_trial: bool) -> Result<(), String> 
     let private = host.eq_ignore_ascii_case("localhost")
         || host
             .trim_matches(['[', ']'])
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| match ip {
-                std::net::IpAddr::V4(ip) => {
-                    ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified()
-                }
-                std::net::IpAddr::V6(ip) => {
-                    ip.is_loopback() || ip.is_unspecified() || (ip.segments()[0] & 0xfe00) == 0xfc00
-                }
-            });
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| !is_public(ip));
     if private && !local_trial {
+        return Err("a client id on a loopback or private address is not fetched".into());
+    }
+    Ok(())
+}
+
+/// Whether `ip` is on the public internet: not this machine, not a private, shared,
+/// link-local or reserved range, in either address family (an IPv4 address written as IPv6
+/// is judged as the IPv4 one).
+fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(ip) => {
+            let [first, second, ..] = ip.octets();
+            !(ip.is_loopback()
+                || ip.is_private()
+                || ip.is_link_local()
+                || ip.is_unspecified()
+                || ip.is_broadcast()
+                || ip.is_multicast()
+                || ip.is_documentation()
+                || first == 0
+                // Shared address space (carrier-grade NAT), and benchmarking.
+                || (first == 100 && (64..128).contains(&second))
+                || (first == 198 && (18..20).contains(&second))
+                || first >= 240)
+        }
+        IpAddr::V6(ip) => {
+            if let Some(v4) = ip.to_ipv4() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let first = ip.segments()[0];
+            !(ip.is_loopback()
+                || ip.is_unspecified()
+                || ip.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                // NAT64, which maps onto IPv4 addresses of any kind.
+                || (first == 0x64 && ip.segments()[1] == 0xff9b))
+        }
+    }
+}
+
+/// Every address the document's host resolves to must be public: a name of the client's
+/// choosing must not lead into the operator's network either. (The client resolves the name
+/// again to connect; a name that changes its answer in between is the rebinding that the
+/// short deadline and this check together make narrow, not impossible.)
+async fn check_resolved(url: &str) -> Result<(), String> {
+    let uri: http::Uri = url
+        .parse()
+        .map_err(|_| "the client id is not a URL".to_string())?;
+    let host = uri.host().unwrap_or_default().trim_matches(['[', ']']);
+    let port = uri.port_u16().unwrap_or(443);
+    let addresses: Vec<_> = tokio::net::lookup_host((host, port))
+        .await
+        .map_err(|_| "the client id's host name does not resolve".to_string())?
+        .collect();
+    if addresses.is_empty() || addresses.iter().any(|address| !is_public(address.ip())) {
         return Err("a client id on a loopback or private address is not fetched".into());
     }
     Ok(())
@@ -137,7 +199,12 @@ async fn fetch_document(remote: &Remote, url: &str) -> Result<Value, String> {
         .client
         .send(request, &options)
         .await
-        .map_err(|error| failed(&error.to_string()))?;
+        .map_err(|error| {
+            // The detail is the operator's: shown to anyone, it would map what the server
+            // can reach (refused, timed out, a certificate...).
+            eprintln!("facturation-pro-mcp: fetching the client document {url} failed: {error}");
+            failed("the server did not answer as expected")
+        })?;
     if response.status() != 200 {
         return Err(failed(&format!("HTTP {}", response.status())));
     }
@@ -298,7 +365,7 @@ pub fn is_loopback_host(host: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{acceptable_redirect_uri, check_document_url};
+    use super::{acceptable_redirect_uri, check_document_url, check_resolved};
 
     #[test]
     fn document_urls_are_https_with_a_path_and_not_private_unless_on_a_trial() {
@@ -313,10 +380,25 @@ mod tests {
             "https://10.0.0.8/client.json",
             "https://[::1]/client.json",
             "https://localhost/client.json",
+            // The same addresses in other clothes, and other ranges that are not public.
+            "https://[::ffff:127.0.0.1]/client.json",
+            "https://[::ffff:7f00:1]/client.json",
+            "https://[fe80::1]/client.json",
+            "https://[64:ff9b::a00:8]/client.json",
+            "https://100.64.0.1/client.json",
+            "https://169.254.169.254/client.json",
+            "https://0.0.0.0/client.json",
         ] {
             assert!(check_document_url(refused, false).is_err(), "{refused}");
         }
         assert!(check_document_url("https://127.0.0.1:8443/client.json", true).is_ok());
+        assert!(check_document_url("https://[2606:4700::1111]/client.json", false).is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_host_name_that_resolves_to_this_machine_is_not_fetched() {
+        let refused = check_resolved("https://localhost:8443/client.json").await;
+        assert!(refused.is_err(), "{refused:?}");
     }
 
     #[test]

@@ -42,6 +42,9 @@ impl ServerSetup {
                 "FACTURATION_DOWNLOADS_DIR",
                 &downloads_dir.display().to_string(),
             ),
+            // No HOME here, so no default place for the log: said outright, as a user would,
+            // rather than warned about on every start. Tests of the log set their own.
+            ("FACTURATION_AUDIT_LOG", "off"),
         ];
         Self {
             env: env

@@ -49,6 +49,21 @@ fn post_raw(server: &HttpMcpServer, tool: &str, body: &str) -> Value {
     reply.json()
 }
 
+/// Asks for the delete of `customer` on `server` (request `id`) and returns the user's yes
+/// to the question, as the body of the next call (request `id + 1`).
+fn yes_to_a_delete(server: &HttpMcpServer, customer: u64, id: u64) -> String {
+    let arguments = json!({ "customer_id": customer });
+    let asked = post_raw(
+        server,
+        "delete_customer",
+        &modern_call(id, "delete_customer", &arguments, None).to_string(),
+    );
+    assert_eq!(asked["result"]["resultType"], "input_required", "{asked}");
+    let state = asked["result"]["requestState"].as_str().unwrap();
+    let yes = json!({ "confirm": { "action": "accept", "content": { "confirm": true } } });
+    modern_call(id + 1, "delete_customer", &arguments, Some((&yes, state))).to_string()
+}
+
 fn deletes(api: &Emulator) -> usize {
     api.requests()
         .iter()
@@ -63,19 +78,7 @@ fn an_answered_confirmation_acts_once_over_http_whatever_the_json_spelling() {
     let setup = ServerSetup::against(&api.base_url(), &home.path().join("downloads"));
     let server = HttpMcpServer::start(&setup);
     let customer = api.insert_customer(1001, json!({ "company_name": "Une Fois SARL" }));
-    let arguments = json!({ "customer_id": customer });
-    let asked = post_raw(
-        &server,
-        "delete_customer",
-        &modern_call(1, "delete_customer", &arguments, None).to_string(),
-    );
-    assert_eq!(asked["result"]["resultType"], "input_required", "{asked}");
-    let state = asked["result"]["requestState"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let yes = json!({ "confirm": { "action": "accept", "content": { "confirm": true } } });
-    let plain = modern_call(2, "delete_customer", &arguments, Some((&yes, &state))).to_string();
+    let plain = yes_to_a_delete(&server, customer, 1);
     // The same answer as a guard reading bytes would not recognise it, then as it would.
     let spellings = [
         plain.replace("\"requestState\"", r#""request\u0053tate""#),
@@ -120,14 +123,8 @@ fn forged_states_are_refused_and_fill_no_memory() {
     }
     assert_eq!(deletes(&api), 0);
     // A genuine confirmation still goes through.
-    let asked = post_raw(
-        &server,
-        "delete_customer",
-        &modern_call(900, "delete_customer", &arguments, None).to_string(),
-    );
-    let state = asked["result"]["requestState"].as_str().unwrap();
-    let done = modern_call(901, "delete_customer", &arguments, Some((&yes, state)));
-    let reply = post_raw(&server, "delete_customer", &done.to_string());
+    let done = yes_to_a_delete(&server, customer, 900);
+    let reply = post_raw(&server, "delete_customer", &done);
     assert_eq!(reply["result"]["isError"], false, "{reply}");
     assert_eq!(deletes(&api), 1);
 }
@@ -359,15 +356,7 @@ fn with_a_shared_state_key_an_answer_acts_once_across_processes_and_restarts() {
     let first = HttpMcpServer::start(&setup);
     let second = HttpMcpServer::start(&setup);
     let customer = api.insert_customer(1001, json!({ "company_name": "Une Seule Fois" }));
-    let arguments = json!({ "customer_id": customer });
-    let asked = post_raw(
-        &first,
-        "delete_customer",
-        &modern_call(1, "delete_customer", &arguments, None).to_string(),
-    );
-    let state = asked["result"]["requestState"].as_str().unwrap();
-    let yes = json!({ "confirm": { "action": "accept", "content": { "confirm": true } } });
-    let answer = modern_call(2, "delete_customer", &arguments, Some((&yes, state))).to_string();
+    let answer = yes_to_a_delete(&first, customer, 1);
     let done = post_raw(&first, "delete_customer", &answer);
     assert_eq!(done["result"]["isError"], false, "{done}");
     let replayed = post_raw(&second, "delete_customer", &answer);

@@ -348,12 +348,7 @@ fn a_sign_in_link_sent_to_another_browser_grants_nothing() {
         &deployment.authorize_path(&attacker, &pkce().1, "write"),
         &[],
     );
-    let consent_cookie = page
-        .header("set-cookie")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap();
+    let consent_cookie = page.set_cookie();
     let html = String::from_utf8(page.body.clone()).unwrap();
     let request = between(&html, "name=\"request\" value=\"", "\"");
     let consented = deployment.post_form(
@@ -366,12 +361,7 @@ fn a_sign_in_link_sent_to_another_browser_grants_nothing() {
         ],
     );
     assert_eq!(consented.status, 302);
-    let their_cookie = consented
-        .header("set-cookie")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap();
+    let their_cookie = consented.set_cookie();
     // ...and sends the link to Facturation.PRO's sign-in to martin, who is signed in there.
     let link = consented.header("location").unwrap().to_string();
     let (address, path) = split_url(&link);

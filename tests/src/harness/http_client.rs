@@ -185,6 +185,12 @@ pub struct HttpReply {
 }
 
 impl HttpReply {
+    /// The `name=value` pair of the cookie the reply sets, as a browser sends it back.
+    pub fn set_cookie(&self) -> &str {
+        let header = self.header("set-cookie").expect("a Set-Cookie header");
+        header.split(';').next().unwrap_or(header)
+    }
+
     /// The first value of a header, whatever the case of `name`.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers

@@ -274,17 +274,11 @@ impl Deployment {
             html.contains("Autoriser") && html.contains("client</strong>"),
             "{html}"
         );
-        let cookie = page
-            .header("set-cookie")
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string();
+        let cookie = page.set_cookie();
         let request = between(&html, "name=\"request\" value=\"", "\"");
         let consented = self.post_form(
             "/oauth2/authorize",
-            &[("Cookie", &cookie)],
+            &[("Cookie", cookie)],
             &[
                 ("request", &request),
                 ("access", access),
@@ -299,13 +293,7 @@ impl Deployment {
         );
         let upstream = consented.header("location").unwrap().to_string();
         // The browser keeps the cookie that proves, at the callback, where consent was given.
-        let sign_in_cookie = consented
-            .header("set-cookie")
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string();
+        let sign_in_cookie = consented.set_cookie();
         assert!(
             upstream.starts_with(&self.emulator.base_url()),
             "{upstream}"
@@ -331,7 +319,7 @@ impl Deployment {
             split_url(&self.public_url).0,
             "back at the public URL"
         );
-        let back = http_request(address, "GET", &path, &[("Cookie", &sign_in_cookie)], b"");
+        let back = http_request(address, "GET", &path, &[("Cookie", sign_in_cookie)], b"");
         assert_eq!(back.status, 302, "{}", String::from_utf8_lossy(&back.body));
         back.header("location").unwrap().to_string()
     }

@@ -183,6 +183,58 @@ fn beyond_the_in_flight_cap_a_request_is_told_to_come_back() {
 }
 
 #[test]
+fn beyond_the_connection_cap_clients_are_told_to_come_back_and_probes_still_answer() {
+    let api = api();
+    let home = tempfile::tempdir().unwrap();
+    let server =
+        HttpMcpServer::start(&setup(&api, &home).with_env("FACTURATION_HTTP_MAX_CONNECTIONS", "1"));
+    // The one connection allowed, opened and left silent (it would hold its slot for the
+    // 10 s read timeout). The server takes connections in order, so it has the slot.
+    let holder = TcpStream::connect(server.address()).unwrap();
+
+    // More clients at once than the server turns away at a time: each one hears it is
+    // busy and when to come back, none waits in silence, and nothing reaches the API.
+    let replies: Vec<_> = std::thread::scope(|scope| {
+        let clients: Vec<_> = (0..48)
+            .map(|_| scope.spawn(|| server.post_json(&modern_discover_headers(), &discover_body())))
+            .collect();
+        clients.into_iter().map(|c| c.join().unwrap()).collect()
+    });
+    for busy in &replies {
+        assert_eq!(busy.status, 503, "{}", String::from_utf8_lossy(&busy.body));
+        assert_eq!(busy.header("retry-after"), Some("1"));
+        let message = busy.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            message.contains("FACTURATION_HTTP_MAX_CONNECTIONS"),
+            "{message}"
+        );
+    }
+    // A process at its connection cap is alive: an orchestrator must not restart it.
+    let alive = raw_exchange(
+        &server,
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert!(alive.starts_with("HTTP/1.1 200"), "{alive}");
+    assert!(api.requests().is_empty());
+
+    // Once the slot is free, the next client is served.
+    drop(holder);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let reply = server.post_json(&modern_discover_headers(), &discover_body());
+        if reply.status == 200 {
+            break;
+        }
+        assert_eq!(reply.status, 503);
+        assert!(Instant::now() < deadline, "not served after the slot freed");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
 fn a_client_trickling_its_headers_is_cut_off_and_others_are_served() {
     let api = api();
     let home = tempfile::tempdir().unwrap();
@@ -273,17 +325,25 @@ fn a_client_that_takes_no_answers_loses_its_connection_and_others_are_served() {
     });
     std::thread::sleep(Duration::from_secs(1));
     let started = Instant::now();
-    let mut honest = TcpStream::connect(address).unwrap();
-    honest
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .unwrap();
-    honest
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut answer = Vec::new();
-    let _ = honest.read_to_end(&mut answer);
-    let answer = String::from_utf8_lossy(&answer);
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // The honest client is told to come back while the greedy one holds the slot, and
+    // does, as a client honouring Retry-After would.
+    loop {
+        let reply = server.post_json(&modern_discover_headers(), &discover_body());
+        if reply.status == 200 {
+            break;
+        }
+        assert_eq!(
+            reply.status,
+            503,
+            "{}",
+            String::from_utf8_lossy(&reply.body)
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "still not served after a minute"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
     eprintln!("served after {:?}", started.elapsed());
     drop(writer.join());
 }

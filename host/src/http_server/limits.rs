@@ -54,8 +54,8 @@ pub struct ServeLimits {
     /// FACTURATION_MAX_IN_FLIGHT: requests being handled at once; the next one is told the
     /// server is busy (HTTP 503, or a JSON-RPC error on stdio).
     pub max_in_flight: usize,
-    /// FACTURATION_HTTP_MAX_CONNECTIONS: connections open at once; further ones wait in the
-    /// system's queue until one closes.
+    /// FACTURATION_HTTP_MAX_CONNECTIONS: connections served at once; further ones are told
+    /// the server is busy (HTTP 503, see overflow.rs).
     pub max_connections: usize,
     /// FACTURATION_HTTP_READ_TIMEOUT_SECS.
     pub read_timeout: Duration,

@@ -12,6 +12,7 @@ mod cors;
 mod event_stream;
 mod legacy_sessions;
 pub mod limits;
+mod overflow;
 mod probes;
 mod request;
 mod sessions;
@@ -36,6 +37,7 @@ use crate::remote::Remote;
 use crate::shutdown;
 use accept::Acceptor;
 use limits::ServeLimits;
+use overflow::Overflow;
 use request::Shared;
 use write_deadline::WriteDeadline;
 
@@ -81,9 +83,11 @@ pub async fn serve(runner: Runner, address: SocketAddr) -> Result<()> {
     }
     let drain_delay = limits.drain_delay;
     let connections = Arc::new(Semaphore::new(limits.max_connections));
+    let overflow = Overflow::new(limits.max_connections);
     let server = Server {
         shared: Arc::new(Shared::new(runner, limits, remote)),
         connections,
+        overflow,
         graceful: GracefulShutdown::new(),
     };
     server
@@ -113,6 +117,8 @@ struct Server {
     shared: Arc<Shared>,
     /// Permits for open connections.
     connections: Arc<Semaphore>,
+    /// Connections beyond the cap, told to come back.
+    overflow: Overflow,
     /// Every connection, so that a stop can wait for them.
     graceful: GracefulShutdown,
 }
@@ -122,20 +128,24 @@ impl Server {
     async fn accept_until(&self, acceptor: &mut Acceptor, until: impl Future) {
         tokio::pin!(until);
         loop {
-            // Beyond the cap, connections are not accepted: they wait in the system's queue
-            // until one closes, which the read timeout makes sure idle ones do.
-            let next = async {
-                let permit = self
-                    .connections
-                    .clone()
-                    .acquire_owned()
-                    .await
-                    .expect("the semaphore is never closed");
-                (permit, acceptor.accept().await)
-            };
-            let (permit, stream) = tokio::select! {
-                next = next => next,
+            let stream = tokio::select! {
+                stream = acceptor.accept() => stream,
                 _ = &mut until => return,
+            };
+            let (permit, stream) = match self.connections.clone().try_acquire_owned() {
+                Ok(permit) => (permit, stream),
+                Err(_) => match self.overflow.turn_away(stream, &self.shared) {
+                    Ok(()) => continue,
+                    // Turning away as many as it does at once: this one waits for room,
+                    // and the next ones wait in the system's queue meanwhile.
+                    Err(stream) => {
+                        let permit = tokio::select! {
+                            permit = self.connections.clone().acquire_owned() => permit,
+                            _ = &mut until => return,
+                        };
+                        (permit.expect("the semaphore is never closed"), stream)
+                    }
+                },
             };
             let read_timeout = self.shared.limits.read_timeout;
             let shared = self.shared.clone();

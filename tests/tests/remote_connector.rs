@@ -410,13 +410,17 @@ fn wrong_pkce_replayed_codes_foreign_redirects_and_forms_without_the_cookie_are_
         query_of(target.header("location").unwrap())["error"],
         "invalid_target"
     );
-    // Without PKCE: invalid_request.
-    let path = deployment.authorize_path(&client_id, "", "read");
-    let plain = deployment.get(&path, &[]);
-    assert_eq!(
-        query_of(plain.header("location").unwrap())["error"],
-        "invalid_request"
-    );
+    // Without PKCE, or with a challenge that cannot be a SHA-256 in base64url (the
+    // right length, other characters): invalid_request.
+    for challenge in ["", &"+/".repeat(21), &format!("{}=", &pkce().1[..42])] {
+        let path = deployment.authorize_path(&client_id, challenge, "read");
+        let plain = deployment.get(&path, &[]);
+        assert_eq!(
+            query_of(plain.header("location").unwrap())["error"],
+            "invalid_request",
+            "{challenge:?}"
+        );
+    }
     // The consent form posted from elsewhere (no cookie of this browser): refused.
     let page = deployment.get(
         &deployment.authorize_path(&client_id, &pkce().1, "read"),
@@ -463,6 +467,58 @@ fn wrong_pkce_replayed_codes_foreign_redirects_and_forms_without_the_cookie_are_
         tokens_before + 1,
         "only the second sign-in reached Facturation.PRO"
     );
+}
+
+#[test]
+fn a_code_presented_again_ends_the_tokens_it_was_redeemed_for() {
+    let deployment = Deployment::start();
+    let client_id = deployment.register(CLIENT_REDIRECT);
+    let (verifier, challenge) = pkce();
+    let landed = deployment.browse(
+        &deployment.authorize_path(&client_id, &challenge, "read write"),
+        "martin",
+        "write",
+    );
+    let code = query_of(&landed)["code"].clone();
+    let tokens = deployment.redeem(&client_id, &code, &verifier).json();
+    let signed_in = SignedIn {
+        access: tokens["access_token"].as_str().unwrap().to_string(),
+        refresh: tokens["refresh_token"].as_str().unwrap().to_string(),
+        client_id: client_id.clone(),
+    };
+    // A refresh in between: the chain that grew from the code goes with it.
+    let renewed = deployment.refresh(&signed_in, &signed_in.refresh).json();
+    let access = renewed["access_token"].as_str().unwrap();
+    let refresh = renewed["refresh_token"].as_str().unwrap();
+    result(&deployment.martins_customers(access));
+
+    // The code comes back (intercepted on its way to the client, or replayed from a log):
+    // refused, and what it bought is revoked, access and refresh tokens alike.
+    let replayed = deployment.redeem(&client_id, &code, &verifier);
+    assert_eq!(
+        (replayed.status, replayed.json()["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    assert_eq!(deployment.martins_customers(access).status, 401);
+    let refreshed = deployment.refresh(&signed_in, refresh);
+    assert_eq!(refreshed.json()["error"], "invalid_grant");
+
+    // Another sign-in of the same user is untouched by it.
+    let other = deployment.sign_in("martin", "write");
+    let made_up = deployment.redeem(&client_id, "never-issued-code", &verifier);
+    assert_eq!(made_up.json()["error"], "invalid_grant");
+    result(&deployment.martins_customers(&other.access));
+
+    // A verifier RFC 7636 does not allow (a space among 43 characters) redeems nothing,
+    // even when its challenge was the one sent.
+    let odd_verifier = format!("{} ", &pkce().0[..42]);
+    let landed = deployment.browse(
+        &deployment.authorize_path(&client_id, &challenge_of(&odd_verifier), "read"),
+        "martin",
+        "read",
+    );
+    let odd = deployment.redeem(&client_id, &query_of(&landed)["code"], &odd_verifier);
+    assert_eq!(odd.json()["error"], "invalid_grant");
 }
 
 #[test]

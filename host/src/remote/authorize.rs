@@ -23,7 +23,7 @@ use super::consent_page::{self, Language};
 use super::registration::{self, is_loopback_host};
 use super::reply::{fields, page, redirect, with_query};
 use super::{READ_SCOPE, Remote, WRITE_SCOPE};
-use crate::oauth::pkce::{challenge, random_token};
+use crate::oauth::pkce::{challenge, is_s256_challenge, random_token};
 use crate::oauth::{Tokens, endpoint};
 use crate::store::{Asked, CodeGrant, Grant};
 
@@ -108,7 +108,7 @@ pub async fn ask(remote: &Remote, query: &str, headers: &HeaderMap) -> Response<
     if get("code_challenge_method") != Some("S256") {
         return back("invalid_request", "code_challenge_method must be S256");
     }
-    if code_challenge.len() != 43 {
+    if !is_s256_challenge(code_challenge) {
         return back("invalid_request", "code_challenge is not an S256 challenge");
     }
     let resource = get("resource").unwrap_or(&remote.settings.public_url);

@@ -8,8 +8,8 @@ use serde_json::json;
 
 use super::reply::{fields, json, oauth_error};
 use super::{ACCESS_TOKEN_SECS, REFRESH_TOKEN_SECS, Remote};
-use crate::oauth::pkce::{challenge, random_token};
-use crate::store::{Grant, RefreshUse};
+use crate::oauth::pkce::{challenge, is_verifier, random_token};
+use crate::store::{Grant, RefreshUse, hash};
 
 pub fn token(remote: &Remote, headers: &HeaderMap, body: &[u8]) -> Response<Bytes> {
     if headers.contains_key(http::header::AUTHORIZATION) {
@@ -74,13 +74,19 @@ fn redeem_code(
     verifier: &str,
 ) -> Outcome {
     let invalid = |why: &str| ("invalid_grant", why.to_string());
+    let store_failed = |_| ("server_error", "the store failed".to_string());
+    // The tokens a code buys form a family named after the code, so that the code
+    // presented again, by whoever intercepted it, can end them (RFC 6749 section 4.1.2).
+    let family = code_family(code);
     // Taken before anything is checked: a code presented with a wrong verifier is spent,
     // so guessing verifiers against one code gets one try.
-    let code_grant = remote
-        .store
-        .take_code(code)
-        .map_err(|_| ("server_error", "the store failed".to_string()))?
-        .ok_or_else(|| invalid("the code is unknown, expired or already used"))?;
+    let Some(code_grant) = remote.store.take_code(code).map_err(store_failed)? else {
+        remote.store.revoke_family(&family).map_err(store_failed)?;
+        return Err(invalid(
+            "the code is unknown, expired or already used; any token it was redeemed for is \
+             now revoked",
+        ));
+    };
     if code_grant.grant.client_id != client_id {
         return Err(invalid("the code was issued to another client"));
     }
@@ -89,15 +95,18 @@ fn redeem_code(
             "redirect_uri differs from the authorization request's",
         ));
     }
-    if verifier.len() < 43
-        || verifier.len() > 128
-        || challenge(verifier) != code_grant.code_challenge
-    {
+    if !is_verifier(verifier) || challenge(verifier) != code_grant.code_challenge {
         return Err(invalid(
             "the PKCE code_verifier does not match the code_challenge",
         ));
     }
-    issue(remote, &code_grant.grant, None)
+    issue(remote, &code_grant.grant, &family)
+}
+
+/// The family of the tokens `code` is redeemed for: derived from the code, which only its
+/// holder knows, and telling nothing about it.
+fn code_family(code: &str) -> String {
+    hash(&format!("tokens bought with code {code}"))
 }
 
 fn refresh(remote: &Remote, client_id: &str, refresh_token: &str, scope: Option<&str>) -> Outcome {
@@ -137,7 +146,7 @@ fn refresh(remote: &Remote, client_id: &str, refresh_token: &str, scope: Option<
     }
     // Without the user's Facturation.PRO tokens there is nothing to act with: sign in again.
     match remote.store.upstream_tokens(&grant.user_id) {
-        Ok(Some(_)) => issue(remote, &grant, Some(&family)),
+        Ok(Some(_)) => issue(remote, &grant, &family),
         Ok(None) => Err(invalid(
             "the Facturation.PRO sign-in behind this token is gone; sign in again",
         )),
@@ -145,22 +154,18 @@ fn refresh(remote: &Remote, client_id: &str, refresh_token: &str, scope: Option<
     }
 }
 
-/// A new access token and refresh token for `grant`, in `family` (a new one for a code).
-fn issue(remote: &Remote, grant: &Grant, family: Option<&str>) -> Outcome {
+/// A new access token and refresh token for `grant`, in `family`.
+fn issue(remote: &Remote, grant: &Grant, family: &str) -> Outcome {
     let failed = |_| ("server_error", "cannot issue tokens".to_string());
-    let family = match family {
-        Some(family) => family.to_string(),
-        None => random_token().map_err(failed)?,
-    };
     let access = random_token().map_err(failed)?;
     let refresh = random_token().map_err(failed)?;
     remote
         .store
-        .save_token(&access, "access", &family, grant, ACCESS_TOKEN_SECS)
+        .save_token(&access, "access", family, grant, ACCESS_TOKEN_SECS)
         .and_then(|()| {
             remote
                 .store
-                .save_token(&refresh, "refresh", &family, grant, REFRESH_TOKEN_SECS)
+                .save_token(&refresh, "refresh", family, grant, REFRESH_TOKEN_SECS)
         })
         .map_err(failed)?;
     Ok(json(

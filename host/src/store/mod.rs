@@ -478,6 +478,14 @@ impl Store {
         .transpose()
     }
 
+    /// Ends every token of `family` (one sign-in and its refreshes).
+    pub fn revoke_family(&self, family: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM tokens WHERE family = $1", args![family])?;
+            Ok(())
+        })
+    }
+
     /// Records a token issued to a client (`kind`: `access` or `refresh`).
     pub fn save_token(
         &self,

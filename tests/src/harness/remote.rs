@@ -475,8 +475,13 @@ pub fn modern_request(
 
 pub fn pkce() -> (String, String) {
     let verifier = BASE64_URL_SAFE_NO_PAD.encode(rand_bytes());
-    let challenge = BASE64_URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    let challenge = challenge_of(&verifier);
     (verifier, challenge)
+}
+
+/// The S256 challenge of `verifier`, whatever it holds.
+pub fn challenge_of(verifier: &str) -> String {
+    BASE64_URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
 pub fn rand_bytes() -> [u8; 32] {

@@ -219,14 +219,23 @@ async fn fetch_document(remote: &Remote, url: &str) -> Result<Value, String> {
     }
 }
 
+/// The name the consent page shows. Only letters and digits of any script, spaces and
+/// common punctuation are kept: zero-width characters and bidirectional overrides would let
+/// a client look like another one on the page where the person decides.
 fn client_name(metadata: &Value) -> String {
-    metadata["client_name"]
+    let name: String = metadata["client_name"]
         .as_str()
-        .unwrap_or("MCP client")
+        .unwrap_or_default()
         .chars()
-        .filter(|c| !c.is_control())
+        .filter(|&c| {
+            c.is_alphanumeric() || c == ' ' || c.is_ascii_punctuation() || "’‘“”«»–—·".contains(c)
+        })
         .take(MAX_NAME_CHARS)
-        .collect()
+        .collect();
+    match name.trim() {
+        "" => "MCP client".to_string(),
+        name => name.to_string(),
+    }
 }
 
 pub fn register(remote: &Remote, body: &[u8]) -> Response<Bytes> {
@@ -321,9 +330,14 @@ fn redirect_uris(value: &Value) -> Result<Vec<String>, String> {
 /// a native app's private-use scheme (reverse domain name, so it has a dot). Never a
 /// fragment, user info, or a scheme that runs code in the browser.
 pub fn acceptable_redirect_uri(uri: &str) -> bool {
+    // A URI is ASCII (RFC 3986); other characters would show on the consent page as
+    // something other than where the browser goes.
     if uri.len() > MAX_URI_CHARS
+        || !uri.is_ascii()
         || uri.contains('#')
-        || uri.chars().any(|c| c.is_whitespace() || c.is_control())
+        || uri
+            .bytes()
+            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
     {
         return false;
     }
@@ -365,7 +379,8 @@ pub fn is_loopback_host(host: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{acceptable_redirect_uri, check_document_url, check_resolved};
+    use super::{acceptable_redirect_uri, check_document_url, check_resolved, client_name};
+    use serde_json::json;
 
     #[test]
     fn document_urls_are_https_with_a_path_and_not_private_unless_on_a_trial() {
@@ -423,8 +438,20 @@ mod tests {
             "https://example.com/c b",
             "",
             "http://127.0.0.1.evil.example/cb",
+            "https://claude.ai/cb\u{202e}lper.evil",
+            "https://exa\u{200b}mple.com/cb",
         ] {
             assert!(!acceptable_redirect_uri(refused), "{refused}");
         }
+    }
+
+    #[test]
+    fn client_names_keep_what_can_be_seen() {
+        let name = |given: &str| client_name(&json!({ "client_name": given }));
+        assert_eq!(name("Claude"), "Claude");
+        assert_eq!(name("Éditions d’Été (v2.1)"), "Éditions d’Été (v2.1)");
+        assert_eq!(name("Cla\u{200b}ude\u{202e}"), "Claude");
+        assert_eq!(name("\u{2066}\u{feff} "), "MCP client");
+        assert_eq!(name("line\nbreak\u{7}"), "linebreak");
     }
 }

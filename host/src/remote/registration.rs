@@ -24,6 +24,16 @@ const MAX_REDIRECT_URIS: usize = 10;
 const MAX_URI_CHARS: usize = 2000;
 const MAX_NAME_CHARS: usize = 200;
 
+/// Clients known but not yet signed in with, at most: each holds a row of the store for a
+/// day, and registering needs no account, so without a bound anyone could fill the disk.
+/// Far above what honest sign-ins leave waiting on any one day.
+const MAX_CLIENTS_WAITING: usize = 10_000;
+
+fn too_many_waiting() -> &'static str {
+    "too many clients registered here are still waiting for their first sign-in; try again \
+     later"
+}
+
 /// A metadata document is small; anything larger is not one.
 const MAX_DOCUMENT_BYTES: usize = 16 << 10;
 /// How long a fetched document is trusted before it is fetched again.
@@ -81,11 +91,11 @@ pub async fn document_client(remote: &Remote, client_id: &str) -> Result<KnownCl
         redirect_uris: redirect_uris(&document["redirect_uris"])?,
         fetched_at: now_secs(),
     };
-    remote
-        .store
-        .save_client(&client)
-        .map_err(|_| "the client could not be recorded".to_string())?;
-    Ok(client)
+    match remote.store.save_client(&client, MAX_CLIENTS_WAITING) {
+        Ok(true) => Ok(client),
+        Ok(false) => Err(too_many_waiting().into()),
+        Err(_) => Err("the client could not be recorded".into()),
+    }
 }
 
 /// An https URL with a path and no fragment, user info or dot segments. Unless this server
@@ -275,13 +285,17 @@ pub fn register(remote: &Remote, body: &[u8]) -> Response<Bytes> {
         redirect_uris: redirect_uris.clone(),
         fetched_at: issued_at,
     };
-    if let Err(error) = remote.store.save_client(&client) {
-        eprintln!("facturation-pro-mcp: cannot record a client registration: {error:#}");
-        return oauth_error(
-            500,
-            "server_error",
-            "the registration could not be recorded",
-        );
+    match remote.store.save_client(&client, MAX_CLIENTS_WAITING) {
+        Ok(true) => {}
+        Ok(false) => return oauth_error(503, "temporarily_unavailable", too_many_waiting()),
+        Err(error) => {
+            eprintln!("facturation-pro-mcp: cannot record a client registration: {error:#}");
+            return oauth_error(
+                500,
+                "server_error",
+                "the registration could not be recorded",
+            );
+        }
     }
     json(
         201,

@@ -31,7 +31,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/0003_quota_requests.sql")),
     (4, include_str!("migrations/0004_audit_events.sql")),
     (5, include_str!("migrations/0005_call_retries.sql")),
+    (6, include_str!("migrations/0006_client_sign_ins.sql")),
 ];
+
+/// How long a client may stay known without completing a sign-in.
+const UNUSED_CLIENT_SECS: i64 = 24 * 3600;
 
 /// A secret as the store keeps it: SHA-256, hex. Tokens are 256 random bits, so a plain
 /// hash is enough (no dictionary to try).
@@ -208,9 +212,30 @@ impl Store {
         }
     }
 
-    pub fn save_client(&self, client: &KnownClient) -> Result<()> {
+    /// Records or refreshes `client`. A client not known yet is refused (`false`) while
+    /// `max_unused` others wait for their first sign-in; those that waited a day are gone.
+    pub fn save_client(&self, client: &KnownClient, max_unused: usize) -> Result<bool> {
         let uris = serde_json::to_string(&client.redirect_uris)?;
         self.write(|tx| {
+            tx.execute(
+                "DELETE FROM clients WHERE signed_in_at IS NULL AND fetched_at < $1",
+                args![now() - UNUSED_CLIENT_SECS],
+            )?;
+            let known = tx
+                .row(
+                    "SELECT 1 FROM clients WHERE client_id = $1",
+                    args![&client.client_id],
+                )?
+                .is_some();
+            let waiting = tx
+                .row(
+                    "SELECT COUNT(*) FROM clients WHERE signed_in_at IS NULL",
+                    &[],
+                )?
+                .map_or(Ok(0), |row| row.int(0))?;
+            if !known && waiting >= max_unused as i64 {
+                return Ok(false);
+            }
             tx.execute(
                 "INSERT INTO clients (client_id, kind, client_name, redirect_uris, fetched_at)
                  VALUES ($1, $2, $3, $4, $5)
@@ -225,7 +250,7 @@ impl Store {
                     client.fetched_at as i64
                 ],
             )?;
-            Ok(())
+            Ok(true)
         })
     }
 
@@ -439,6 +464,12 @@ impl Store {
         let grant = &code_grant.grant;
         self.write(|tx| {
             drop_expired(tx, "authorization_codes")?;
+            // The client is in use from now on: it no longer counts as waiting.
+            tx.execute(
+                "UPDATE clients SET signed_in_at = $2
+                 WHERE client_id = $1 AND signed_in_at IS NULL",
+                args![&grant.client_id, now()],
+            )?;
             tx.execute(
                 "INSERT INTO authorization_codes (code_hash, user_id, client_id, redirect_uri,
                      code_challenge, scope, resource, expires_at)

@@ -315,3 +315,42 @@ fn a_write_claimed_by_a_first_attempt_is_refused_to_the_retry_with_what_became_o
     assert_eq!(store.claim_write("key-a", 1, "w-4").unwrap(), None);
     assert_eq!(store.claim_write("key-b", 0, "w-5").unwrap(), None);
 }
+
+#[test]
+fn clients_never_signed_in_with_wait_a_day_at_most_and_only_so_many_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir);
+    let client = |id: &str, age: u64| KnownClient {
+        client_id: id.into(),
+        kind: "registered".into(),
+        client_name: "Client".into(),
+        redirect_uris: vec!["https://client.example/cb".into()],
+        fetched_at: now_secs() - age,
+    };
+    let day = UNUSED_CLIENT_SECS as u64;
+    assert!(store.save_client(&client("stale", day + 60), 2).unwrap());
+    // The next registration finds it a day old and never used: it goes.
+    assert!(store.save_client(&client("a", 0), 2).unwrap());
+    assert_eq!(store.client("stale").unwrap(), None);
+    assert!(store.save_client(&client("b", 0), 2).unwrap());
+    // Two waiting: a third is refused and not recorded, while a known one is still updated.
+    assert!(!store.save_client(&client("c", 0), 2).unwrap());
+    assert_eq!(store.client("c").unwrap(), None);
+    assert!(store.save_client(&client("a", 0), 2).unwrap());
+
+    // A sign-in with `a` makes room, and `a` stays however old its record gets.
+    let user = store.user_for_account("4217", "a@example.test").unwrap();
+    let code_grant = CodeGrant {
+        grant: Grant {
+            client_id: "a".into(),
+            ..grant(&user.id)
+        },
+        redirect_uri: "https://client.example/cb".into(),
+        code_challenge: "challenge".into(),
+    };
+    store.save_code("code", &code_grant, 60).unwrap();
+    assert!(store.save_client(&client("c", 0), 2).unwrap());
+    assert!(store.save_client(&client("a", day + 60), 2).unwrap());
+    assert!(!store.save_client(&client("d", 0), 2).unwrap());
+    assert!(store.client("a").unwrap().is_some());
+}

@@ -19,6 +19,7 @@ fn main() {
         "guest/build.rs",
         "guest/Cargo.toml",
         "guest/catalog",
+        "guest/wasi-http",
         "wit",
         "Cargo.lock",
         // The component profile lives in the workspace's manifest.

@@ -45,8 +45,9 @@ cargo fmt --all -- --check
 # A lint run builds no code of the crates themselves either way.
 native=$(rustc -vV | sed -n 's/^host: //p')
 cargo clippy --release --target "$native" --workspace --all-targets -- -D warnings
-# The guest's export exists only in its WebAssembly build, so that build is linted too.
-cargo clippy -p facturation-pro-guest --target wasm32-wasip2 --target-dir target/guest -- -D warnings
+# The components' exports exist only in their WebAssembly builds, so those are linted too.
+cargo clippy -p facturation-pro-guest -p sandbox-probe --target wasm32-wasip2 \
+    --target-dir target/guest -- -D warnings
 # The host for macOS (both architectures) and Windows: a platform break shows before a tag.
 ./scripts/check-release-targets.sh
 stage "formatting and lints"

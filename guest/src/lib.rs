@@ -48,79 +48,65 @@ const DEFAULT_TOOLS_PAGE_SIZE: usize = 1000;
 /// `wasi:http/...` symbol names, and native builds exist only for unit tests and lints.
 #[cfg(target_arch = "wasm32")]
 mod export {
-    use super::{Access, ApiConfig, HttpRequest, HttpResponse, access, answer, mcp, plain_error};
+    use wasip2::http::types::{IncomingRequest, ResponseOutparam};
 
-    #[waki::handler]
-    fn handle(request: waki::Request) -> Result<waki::Response, waki::ErrorCode> {
-        // A configuration error is the answer to everything.
-        let response = match ApiConfig::from_env() {
-            Err(message) => plain_error(500, &message),
-            Ok(config) => {
-                let access = access(&config);
-                match read_request(request, &access) {
-                    Ok(request) => answer(config, &access, &request),
-                    Err(response) => response,
+    use super::{Access, ApiConfig, HttpRequest, HttpResponse, access, answer, mcp, plain_error};
+    use facturation_pro_wasi_http::{self as wasi_http, BodyReader, RequestHead};
+
+    struct Component;
+
+    impl wasip2::exports::http::incoming_handler::Guest for Component {
+        fn handle(request: IncomingRequest, out: ResponseOutparam) {
+            let (head, body) = wasi_http::take_request(request);
+            // A configuration error is the answer to everything.
+            let response = match ApiConfig::from_env() {
+                Err(message) => plain_error(500, &message),
+                Ok(config) => {
+                    let access = access(&config);
+                    match read_request(head, body, &access) {
+                        Ok(request) => answer(config, &access, &request),
+                        Err(response) => response,
+                    }
                 }
-            }
-        };
-        // No Content-Length: with one, the host's HTTP server drops the body stream as soon
-        // as it has that many bytes, and waki's last check of the stream, after the body is
-        // written, then finds it closed and panics (harmless to the client, which already
-        // has its answer, but a crash in every host's log). Without one the host waits for
-        // the body's end, which `finish` gives it.
-        let mut builder = waki::Response::builder().status_code(response.status);
-        for (name, value) in response.headers {
-            builder = builder.header(name, value);
+            };
+            // No Content-Length: the host learns the body's end from the stream's finish.
+            wasi_http::respond(out, response.status, &response.headers, &response.body);
         }
-        builder.body(response.body).build()
     }
+
+    wasip2::http::proxy::export!(Component);
 
     /// The request as plain data, with its body read up to the cap once its head shows it
     /// may come in.
-    fn read_request(request: waki::Request, access: &Access) -> Result<HttpRequest, HttpResponse> {
-        let method = match request.method() {
-            waki::Method::Get => "GET".to_string(),
-            waki::Method::Head => "HEAD".to_string(),
-            waki::Method::Post => "POST".to_string(),
-            waki::Method::Put => "PUT".to_string(),
-            waki::Method::Delete => "DELETE".to_string(),
-            waki::Method::Connect => "CONNECT".to_string(),
-            waki::Method::Options => "OPTIONS".to_string(),
-            waki::Method::Trace => "TRACE".to_string(),
-            waki::Method::Patch => "PATCH".to_string(),
-            waki::Method::Other(other) => other,
+    fn read_request(
+        head: RequestHead,
+        mut body: BodyReader,
+        access: &Access,
+    ) -> Result<HttpRequest, HttpResponse> {
+        // The endpoint is a path; a query string plays no part in MCP's HTTP transport.
+        let path = match head.path.split_once('?') {
+            Some((path, _)) => path.to_string(),
+            None => head.path,
         };
-        let path = request.path().to_string();
-        let headers = request
-            .headers()
-            .iter()
-            .filter_map(|(name, value)| {
-                Some((
-                    name.as_str().to_ascii_lowercase(),
-                    value.to_str().ok()?.to_string(),
-                ))
-            })
-            .collect();
         let mut read = HttpRequest {
-            method,
+            method: head.method,
             path,
-            headers,
+            headers: head.headers,
             body: Vec::new(),
         };
         if let Some(refused) = mcp::admit(access, &read) {
             return Err(refused);
         }
-        let body = &mut read.body;
         loop {
-            match request.chunk(64 << 10) {
-                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            match body.chunk() {
+                Ok(Some(chunk)) => read.body.extend_from_slice(&chunk),
                 Ok(None) => break,
                 Err(error) => {
                     return Err(plain_error(400, &format!("cannot read the body: {error}")));
                 }
             }
             // One byte past the cap is enough for the transport layer to refuse it.
-            if body.len() > mcp::MAX_BODY_BYTES {
+            if read.body.len() > mcp::MAX_BODY_BYTES {
                 break;
             }
         }

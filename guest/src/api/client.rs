@@ -4,13 +4,14 @@
 
 use base64::prelude::{BASE64_STANDARD, Engine as _};
 use serde_json::Value;
-use waki::ErrorCode;
+use wasip2::http::types::ErrorCode;
 
 use std::time::{Duration, Instant};
 
 pub use facturation_pro_catalog::Method;
 
 use super::{ApiConfig, ApiError, Pagination, redirect};
+use facturation_pro_wasi_http::{self as wasi_http, Incoming, Outgoing, SendError};
 
 /// How many redirects we follow before giving up; the API's own shortcuts need one.
 const MAX_REDIRECTS: usize = 5;
@@ -34,12 +35,12 @@ const ALREADY_MADE: &str = "already made: ";
 /// Reads that fail with a 5xx or a network error are tried again this many times.
 const READ_RETRIES: u32 = 2;
 
-fn waki_method(method: Method) -> waki::Method {
+fn method_name(method: Method) -> &'static str {
     match method {
-        Method::Get => waki::Method::Get,
-        Method::Post => waki::Method::Post,
-        Method::Patch => waki::Method::Patch,
-        Method::Delete => waki::Method::Delete,
+        Method::Get => "GET",
+        Method::Post => "POST",
+        Method::Patch => "PATCH",
+        Method::Delete => "DELETE",
     }
 }
 
@@ -183,13 +184,13 @@ impl ApiClient {
         let mut body = request.body.as_ref();
         for _ in 0..=MAX_REDIRECTS {
             let response = self.exchange(request, method, &url, &query, body)?;
-            let status = response.status_code();
+            let status = response.status;
             if matches!(status, 301 | 302 | 303 | 307 | 308) {
                 // Read as bytes: a Location with a tab or a byte that is not ASCII must reach
                 // the check (and be refused there, saying why), not vanish as "no header".
                 let location = response
-                    .header("location")
-                    .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+                    .raw_header("location")
+                    .map(|value| String::from_utf8_lossy(value).into_owned())
                     .ok_or_else(|| {
                         ApiError::BadResponse(format!("HTTP {status} without a Location header"))
                     })?;
@@ -208,12 +209,15 @@ impl ApiClient {
                 }
                 continue;
             }
-            let pagination =
-                header(&response, "x-pagination").and_then(|v| Pagination::from_header(&v));
-            let content_type = header(&response, "content-type");
-            let file_name =
-                header(&response, "content-disposition").and_then(|v| disposition_file_name(&v));
-            let retry_after = header(&response, "retry-after")
+            let pagination = response
+                .header("x-pagination")
+                .and_then(|v| Pagination::from_header(&v));
+            let content_type = response.header("content-type");
+            let file_name = response
+                .header("content-disposition")
+                .and_then(|v| disposition_file_name(&v));
+            let retry_after = response
+                .header("retry-after")
                 .and_then(|v| v.trim().parse().ok())
                 .map(Duration::from_secs);
             let bytes = response.body().map_err(|err| Failure {
@@ -251,38 +255,44 @@ impl ApiClient {
         url: &str,
         query: &[&(String, String)],
         body: Option<&RequestBody>,
-    ) -> Result<waki::Response, Failure> {
-        let mut builder = waki::Client::new()
-            .request(waki_method(method), url)
-            .header("User-Agent", self.config.user_agent.as_str())
-            .header("Accept", "application/json")
-            .header("X-Facturation-Tool", request.tool);
-        if !query.is_empty() {
-            builder = builder.query(query.iter().map(|(name, value)| (name, value)));
-        }
+    ) -> Result<Incoming, Failure> {
+        let mut headers = vec![
+            ("User-Agent", self.config.user_agent.clone()),
+            ("Accept", "application/json".to_string()),
+            ("X-Facturation-Tool", request.tool.to_string()),
+        ];
         if let Some((id, key)) = &self.config.basic_credentials {
-            builder = builder.header("Authorization", basic_authorization(id, key));
+            headers.push(("Authorization", basic_authorization(id, key)));
         }
-        builder = match body {
-            None => builder,
-            // With a length, the body goes out in one piece rather than chunked, which some
-            // proxies and API front ends refuse.
+        let json_text;
+        let bytes = match body {
+            None => None,
             Some(RequestBody::Json(json)) => {
-                let text = json.to_string();
-                builder
-                    .header("Content-Type", "application/json; charset=utf-8")
-                    .header("Content-Length", text.len().to_string())
-                    .body(text)
+                json_text = json.to_string();
+                headers.push(("Content-Type", "application/json; charset=utf-8".into()));
+                Some(json_text.as_bytes())
             }
             Some(RequestBody::Form {
                 content_type,
                 bytes,
-            }) => builder
-                .header("Content-Type", content_type.as_str())
-                .header("Content-Length", bytes.len().to_string())
-                .body(bytes.clone()),
+            }) => {
+                headers.push(("Content-Type", content_type.clone()));
+                Some(bytes.as_slice())
+            }
         };
-        builder.send().map_err(|err| self.transport_failure(&err))
+        // With a length, the body goes out in one piece rather than chunked, which some
+        // proxies and API front ends refuse.
+        if let Some(bytes) = bytes {
+            headers.push(("Content-Length", bytes.len().to_string()));
+        }
+        let url = with_query(url, query);
+        wasi_http::send(&Outgoing {
+            method: method_name(method),
+            url: &url,
+            headers,
+            body: bytes,
+        })
+        .map_err(|error| self.transport_failure(&error))
     }
 
     fn url_for(&self, path: &str) -> String {
@@ -306,35 +316,42 @@ impl ApiClient {
 
     /// What a failed exchange means, and whether the API may have acted on the request:
     /// nothing was sent when the sandbox refused it or no connection could be made.
-    fn transport_failure(&self, err: &anyhow::Error) -> Failure {
+    fn transport_failure(&self, error: &SendError) -> Failure {
         let base = &self.config.base_url;
-        let (reason, maybe_processed) = match err.downcast_ref::<ErrorCode>() {
-            Some(ErrorCode::HttpRequestDenied) => (
+        let code = match error {
+            SendError::Code(code) => code,
+            // Refused before it left: nothing was sent, and it would be refused again.
+            SendError::Unusable(reason) => return ApiError::Transport(reason.clone()).into(),
+            SendError::Broken(reason) => {
+                return Failure {
+                    error: ApiError::Transport(reason.clone()),
+                    retry_after: None,
+                    maybe_processed: true,
+                    transient: true,
+                };
+            }
+        };
+        let (reason, maybe_processed) = match code {
+            ErrorCode::HttpRequestDenied => (
                 format!("the sandbox refused the request: this server may only contact {base}"),
                 false,
             ),
-            Some(ErrorCode::ConnectionRefused) => (format!("connection refused by {base}"), false),
-            Some(ErrorCode::ConnectionTimeout) => {
-                (format!("could not connect to {base} in time"), false)
-            }
-            Some(ErrorCode::DnsError(_)) => (format!("could not resolve {base}"), false),
-            Some(ErrorCode::ConnectionReadTimeout | ErrorCode::HttpResponseTimeout) => {
+            ErrorCode::ConnectionRefused => (format!("connection refused by {base}"), false),
+            ErrorCode::ConnectionTimeout => (format!("could not connect to {base} in time"), false),
+            ErrorCode::DnsError(_) => (format!("could not resolve {base}"), false),
+            ErrorCode::ConnectionReadTimeout | ErrorCode::HttpResponseTimeout => {
                 ("the API did not answer in time".to_string(), true)
             }
-            Some(
-                ErrorCode::HttpProtocolError
-                | ErrorCode::ConnectionTerminated
-                | ErrorCode::HttpResponseIncomplete,
-            ) => (
+            ErrorCode::HttpProtocolError
+            | ErrorCode::ConnectionTerminated
+            | ErrorCode::HttpResponseIncomplete => (
                 "the connection closed before the API's answer arrived".to_string(),
                 true,
             ),
-            Some(ErrorCode::InternalError(Some(reason))) if reason.contains(DAILY_QUOTA_SPENT) => {
+            ErrorCode::InternalError(Some(reason)) if reason.contains(DAILY_QUOTA_SPENT) => {
                 return ApiError::DailyQuotaSpent.into();
             }
-            Some(ErrorCode::InternalError(Some(reason)))
-                if reason.contains(CANCELLED_BY_CLIENT) =>
-            {
+            ErrorCode::InternalError(Some(reason)) if reason.contains(CANCELLED_BY_CLIENT) => {
                 return Failure {
                     error: ApiError::Cancelled,
                     retry_after: None,
@@ -342,7 +359,7 @@ impl ApiClient {
                     transient: false,
                 };
             }
-            Some(ErrorCode::InternalError(Some(reason))) if reason.starts_with(ALREADY_MADE) => {
+            ErrorCode::InternalError(Some(reason)) if reason.starts_with(ALREADY_MADE) => {
                 // Not this attempt's to be unsure about: the message says what the first
                 // attempt did.
                 return Failure {
@@ -352,7 +369,7 @@ impl ApiClient {
                     transient: false,
                 };
             }
-            Some(ErrorCode::InternalError(Some(reason))) if reason.starts_with(NOT_SENT) => {
+            ErrorCode::InternalError(Some(reason)) if reason.starts_with(NOT_SENT) => {
                 return Failure {
                     error: ApiError::Transport(reason[NOT_SENT.len()..].to_string()),
                     retry_after: None,
@@ -360,18 +377,15 @@ impl ApiClient {
                     transient: false,
                 };
             }
-            Some(code) => (format!("the exchange failed ({code:?})"), true),
-            None => (format!("{err:#}"), true),
+            code => (format!("the exchange failed ({code:?})"), true),
         };
         // Not worth repeating: a refusal by the sandbox, or an API that already made us
         // wait the whole timeout.
         let refused = matches!(
-            err.downcast_ref::<ErrorCode>(),
-            Some(
-                ErrorCode::HttpRequestDenied
-                    | ErrorCode::ConnectionReadTimeout
-                    | ErrorCode::HttpResponseTimeout
-            )
+            code,
+            ErrorCode::HttpRequestDenied
+                | ErrorCode::ConnectionReadTimeout
+                | ErrorCode::HttpResponseTimeout
         );
         Failure {
             error: ApiError::Transport(reason),
@@ -391,11 +405,18 @@ fn backoff(attempt: u32) -> Duration {
     base + base * jitter as u32 / 1000
 }
 
-fn header(response: &waki::Response, name: &str) -> Option<String> {
-    response
-        .header(name)
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_string)
+/// `url` with `query` added, form-encoded, after any query it already has.
+fn with_query(url: &str, query: &[&(String, String)]) -> String {
+    if query.is_empty() {
+        return url.to_string();
+    }
+    let (base, existing) = match url.split_once('?') {
+        Some((base, existing)) => (base, existing),
+        None => (url, ""),
+    };
+    let mut encoded = form_urlencoded::Serializer::new(existing.to_string());
+    encoded.extend_pairs(query.iter().map(|(name, value)| (name, value)));
+    format!("{base}?{}", encoded.finish())
 }
 
 /// The `filename="..."` of a Content-Disposition header, if any.

@@ -14,37 +14,61 @@
 //! `trap` panics, and `alloc` past the host's ceiling or a long `spin` get the instance
 //! stopped: then no answer comes from the probe, and the host answers for it.
 
+use facturation_pro_wasi_http::{self as wasi_http, Outgoing, RequestHead, SendError};
 use serde_json::{Value, json};
-use waki::{ErrorCode, Request, Response};
-use wasi::sockets::network::{IpAddressFamily, IpSocketAddress, Ipv4SocketAddress};
+use wasip2::sockets::network::{IpAddressFamily, IpSocketAddress, Ipv4SocketAddress};
 
 /// The export exists on wasm32 only. Natively the linker cannot take its symbol name
-/// (`wasi:http/incoming-handler@0.2.2#handle`), so a native `cargo build --workspace` would
+/// (`wasi:http/incoming-handler@0.2.x#handle`), so a native `cargo build --workspace` would
 /// fail to link this cdylib; without the export the crate still compiles and lints there.
 #[cfg(target_arch = "wasm32")]
 mod export {
-    #[waki::handler]
-    fn handle(request: waki::Request) -> Result<waki::Response, waki::ErrorCode> {
-        super::handle(request)
+    use wasip2::http::types::{IncomingRequest, ResponseOutparam};
+
+    struct Probe;
+
+    impl wasip2::exports::http::incoming_handler::Guest for Probe {
+        fn handle(request: IncomingRequest, out: ResponseOutparam) {
+            let (head, body) = super::wasi_http::take_request(request);
+            let (status, headers, body) = super::handle(head, body);
+            super::wasi_http::respond(out, status, &headers, &body);
+        }
     }
+
+    wasip2::http::proxy::export!(Probe);
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-fn handle(request: Request) -> Result<Response, ErrorCode> {
-    let body = request
-        .body()
-        .map_err(|e| ErrorCode::InternalError(Some(format!("reading the request: {e}"))))?;
-    let answer = match serde_json::from_slice::<Value>(&body) {
+fn handle(
+    _head: RequestHead,
+    mut body: wasi_http::BodyReader,
+) -> (u16, Vec<(&'static str, String)>, Vec<u8>) {
+    let mut bytes = Vec::new();
+    loop {
+        match body.chunk() {
+            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+            Ok(None) => break,
+            Err(error) => {
+                return (
+                    500,
+                    Vec::new(),
+                    format!("reading the request: {error}").into(),
+                );
+            }
+        }
+    }
+    let answer = match serde_json::from_slice::<Value>(&bytes) {
         Ok(message) => answer(&message),
         Err(e) => Some(rpc_error(Value::Null, -32700, &format!("not JSON: {e}"))),
     };
     match answer {
-        Some(answer) => Response::builder()
-            .header("Content-Type", "application/json")
-            .body(answer.to_string())
-            .build(),
+        Some(answer) => (
+            200,
+            vec![("content-type", "application/json".to_string())],
+            answer.to_string().into_bytes(),
+        ),
         // A notification gets no JSON-RPC answer; 202 is how MCP over HTTP acknowledges one.
-        None => Response::builder().status_code(202).build(),
+        None => (202, Vec::new(), Vec::new()),
     }
 }
 
@@ -108,23 +132,30 @@ fn list(path: &str) -> Result<Value, String> {
 /// An outgoing request through wasi:http/outgoing-handler, which an HTTP handler may import
 /// like any other component: the host's origin gate and credentials apply to it.
 fn http(method: &str, url: &str, authorization: Option<&str>) -> Result<Value, String> {
-    let method = match method {
-        "GET" => waki::Method::Get,
-        "POST" => waki::Method::Post,
-        "DELETE" => waki::Method::Delete,
-        other => return Err(format!("unsupported method {other}")),
-    };
-    let mut request = waki::Client::new()
-        .request(method, url)
-        .header("User-Agent", "sandbox-probe (tests@example.test)");
-    if let Some(value) = authorization {
-        request = request.header("Authorization", value);
+    if !matches!(method, "GET" | "POST" | "DELETE") {
+        return Err(format!("unsupported method {method}"));
     }
+    let mut headers = vec![(
+        "User-Agent",
+        "sandbox-probe (tests@example.test)".to_string(),
+    )];
+    if let Some(value) = authorization {
+        headers.push(("Authorization", value.to_string()));
+    }
+    let sent = wasi_http::send(&Outgoing {
+        method,
+        url,
+        headers,
+        body: None,
+    });
     // Debug formatting keeps the WASI error code's name (e.g. HttpRequestDenied), which the
     // tests look for.
-    let response = request.send().map_err(|e| format!("{e:?}"))?;
-    let status = response.status_code();
-    let body = response.body().map_err(|e| format!("{e:?}"))?;
+    let response = sent.map_err(|error| match error {
+        SendError::Code(code) => format!("{code:?}"),
+        SendError::Unusable(reason) | SendError::Broken(reason) => reason,
+    })?;
+    let status = response.status;
+    let body = response.body()?;
     Ok(json!({ "status": status, "body": String::from_utf8_lossy(&body) }))
 }
 
@@ -134,8 +165,8 @@ fn tcp(ip: &str, port: &str) -> Result<Value, String> {
         return Err(format!("bad IPv4 address {ip}"));
     };
     let port: u16 = port.parse().map_err(|_| format!("bad port {port}"))?;
-    let network = wasi::sockets::instance_network::instance_network();
-    let socket = wasi::sockets::tcp_create_socket::create_tcp_socket(IpAddressFamily::Ipv4)
+    let network = wasip2::sockets::instance_network::instance_network();
+    let socket = wasip2::sockets::tcp_create_socket::create_tcp_socket(IpAddressFamily::Ipv4)
         .map_err(|e| format!("create: {e:?}"))?;
     let address = IpSocketAddress::Ipv4(Ipv4SocketAddress {
         port,
@@ -152,8 +183,8 @@ fn tcp(ip: &str, port: &str) -> Result<Value, String> {
 }
 
 fn dns(name: &str) -> Result<Value, String> {
-    let network = wasi::sockets::instance_network::instance_network();
-    let addresses = wasi::sockets::ip_name_lookup::resolve_addresses(&network, name)
+    let network = wasip2::sockets::instance_network::instance_network();
+    let addresses = wasip2::sockets::ip_name_lookup::resolve_addresses(&network, name)
         .map_err(|e| format!("resolve: {e:?}"))?;
     addresses.subscribe().block();
     let first = addresses

@@ -186,10 +186,13 @@ fn beyond_the_in_flight_cap_a_request_is_told_to_come_back() {
 fn beyond_the_connection_cap_clients_are_told_to_come_back_and_probes_still_answer() {
     let api = api();
     let home = tempfile::tempdir().unwrap();
-    let server =
-        HttpMcpServer::start(&setup(&api, &home).with_env("FACTURATION_HTTP_MAX_CONNECTIONS", "1"));
-    // The one connection allowed, opened and left silent (it would hold its slot for the
-    // 10 s read timeout). The server takes connections in order, so it has the slot.
+    let server = HttpMcpServer::start(
+        &setup(&api, &home)
+            .with_env("FACTURATION_HTTP_MAX_CONNECTIONS", "1")
+            .with_env("FACTURATION_HTTP_READ_TIMEOUT_SECS", "60"),
+    );
+    // The one connection allowed, opened and left silent (it holds its slot for the read
+    // timeout). The server takes connections in order, so it has the slot.
     let holder = TcpStream::connect(server.address()).unwrap();
 
     // More clients at once than the server turns away at a time: each one hears it is

@@ -134,18 +134,23 @@ impl Server {
             };
             let (permit, stream) = match self.connections.clone().try_acquire_owned() {
                 Ok(permit) => (permit, stream),
-                Err(_) => match self.overflow.turn_away(stream, &self.shared) {
-                    Ok(()) => continue,
-                    // Turning away as many as it does at once: this one waits for room,
-                    // and the next ones wait in the system's queue meanwhile.
-                    Err(stream) => {
-                        let permit = tokio::select! {
-                            permit = self.connections.clone().acquire_owned() => permit,
-                            _ = &mut until => return,
-                        };
-                        (permit.expect("the semaphore is never closed"), stream)
+                // At the cap: served if a connection closes first, else told to come back
+                // as soon as the server is turning away fewer than it does at once.
+                Err(_) => {
+                    let next = tokio::select! {
+                        biased;
+                        permit = self.connections.clone().acquire_owned() => Ok(permit),
+                        turn = self.overflow.turn() => Err(turn),
+                        _ = &mut until => return,
+                    };
+                    match next {
+                        Ok(permit) => (permit.expect("the semaphore is never closed"), stream),
+                        Err(turn) => {
+                            self.overflow.turn_away(turn, stream, &self.shared);
+                            continue;
+                        }
                     }
-                },
+                }
             };
             let read_timeout = self.shared.limits.read_timeout;
             let shared = self.shared.clone();

@@ -2,7 +2,8 @@
 //! word until its own timeout; instead a few of them at a time are taken in, read just far
 //! enough to answer, and told to come back (503 with `Retry-After`), then closed. Probes are
 //! still answered as usual: a process at its connection cap is alive. When even those few
-//! are taken, the next connection waits for room as before.
+//! are taken, the next connection waits for whichever comes first, a free connection slot
+//! or a turn at being turned away, and the ones after it wait in the system's queue.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioTimer;
 use tokio::net::TcpStream;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use wasmtime_wasi_http::io::TokioIo;
 
 use super::probes;
@@ -42,12 +43,17 @@ impl Overflow {
         }
     }
 
-    /// Answers `stream`'s request with a 503 in the background, or gives the stream back
-    /// when as many are being turned away as this does at once.
-    pub fn turn_away(&self, stream: TcpStream, shared: &Arc<Shared>) -> Result<(), TcpStream> {
-        let Ok(permit) = self.refusing.clone().try_acquire_owned() else {
-            return Err(stream);
-        };
+    /// A turn at turning a connection away, once fewer than [`REFUSED_AT_ONCE`] are.
+    pub async fn turn(&self) -> OwnedSemaphorePermit {
+        self.refusing
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed")
+    }
+
+    /// Answers `stream`'s request with a 503 in the background, in `turn`.
+    pub fn turn_away(&self, turn: OwnedSemaphorePermit, stream: TcpStream, shared: &Arc<Shared>) {
         let shared = shared.clone();
         let message = format!(
             "the server is busy: {} connections are open already \
@@ -72,8 +78,7 @@ impl Overflow {
             .serve_connection(TokioIo::new(WriteDeadline::new(stream, PATIENCE)), service);
         tokio::spawn(async move {
             let _ = tokio::time::timeout(PATIENCE * 2, connection).await;
-            drop(permit);
+            drop(turn);
         });
-        Ok(())
     }
 }

@@ -83,8 +83,8 @@ pub enum SendError {
     /// The request could not even be made: a URL or header the runtime refused. Nothing
     /// was sent.
     Unusable(String),
-    /// The request was handed over but its body could not be written in full, or its answer
-    /// could not be taken: the API may have seen it.
+    /// The request was handed over but its answer could not be taken: the API may have
+    /// seen it.
     Broken(String),
 }
 
@@ -154,20 +154,30 @@ pub fn send(request: &Outgoing) -> Result<Incoming, SendError> {
     let body = outgoing.body().map_err(|()| unusable("no body to write"))?;
     let future = outgoing_handler::handle(outgoing, None).map_err(SendError::Code)?;
     // The body streams out while the runtime sends: a large upload never sits whole in two
-    // places at once.
-    if let Some(bytes) = request.body {
-        write_body(&body, bytes).map_err(SendError::Broken)?;
+    // places at once. A server may answer (a refusal, say) before it has read the whole
+    // body and close it: its answer is then what counts, so it is still awaited.
+    let written = match request.body {
+        Some(bytes) => write_body(&body, bytes),
+        None => Ok(()),
+    };
+    match written {
+        Ok(()) => OutgoingBody::finish(body, None).map_err(SendError::Code)?,
+        // Dropped unfinished (and before waiting): the runtime learns the body ended short.
+        Err(_) => drop(body),
     }
-    OutgoingBody::finish(body, None).map_err(SendError::Code)?;
     let answer = loop {
         match future.get() {
             Some(answer) => break answer,
             None => future.subscribe().block(),
         }
     };
-    let response = answer
-        .map_err(|()| SendError::Broken("the answer was already taken".into()))?
-        .map_err(SendError::Code)?;
+    let response = match answer {
+        Ok(Ok(response)) => response,
+        // The runtime's own word on what became of the request beats a body cut short,
+        // which is only its consequence.
+        Ok(Err(code)) => return Err(SendError::Code(code)),
+        Err(()) => return Err(SendError::Broken("the answer was already taken".into())),
+    };
     Ok(Incoming {
         status: response.status(),
         headers: response.headers().entries(),

@@ -333,7 +333,7 @@ impl Runner {
     ) -> Result<http::Response<Bytes>> {
         // Declared before the store, so released after it: the slot is free once the
         // instance is gone.
-        let _slot = self.slots.take().await;
+        let slot = self.slots.take().await;
         let state = GuestState::new(
             &view.environment,
             &view.downloads_dir,
@@ -384,18 +384,29 @@ impl Runner {
             };
             Ok(http::Response::from_parts(parts, body))
         };
-        tokio::pin!(response);
-        tokio::select! {
-            // The usual order: the body is complete, so the guest's work is done.
-            response = &mut response => response,
-            // A trap explains a missing answer better than the missing answer does; and the
-            // answer's sender lives in the store, so it cannot report the loss before the
-            // store is dropped.
-            called = call => {
-                called?;
-                response.await
+        let outcome = {
+            tokio::pin!(response);
+            tokio::select! {
+                // The usual order: the body is complete, so the guest's work is done.
+                response = &mut response => response,
+                // A trap explains a missing answer better than the missing answer does; and
+                // the answer's sender lives in the store, so it cannot report the loss before
+                // the store is dropped.
+                called = call => {
+                    called?;
+                    response.await
+                }
             }
-        }
+        };
+        // Tearing the instance down (its memory reset for the next one, its handles closed)
+        // waits until the answer is on its way: the caller has no need to wait for it.
+        // Dropped mid-request (a cancelled call), the store still goes at once, with the
+        // API requests it was waiting on.
+        tokio::spawn(async move {
+            drop(store);
+            drop(slot);
+        });
+        outcome
     }
 }
 

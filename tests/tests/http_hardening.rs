@@ -48,6 +48,40 @@ fn discover_body() -> serde_json::Value {
         "io.modelcontextprotocol/clientCapabilities": {} } } })
 }
 
+/// What a server may answer before it serves a client again.
+#[derive(Clone, Copy, PartialEq)]
+enum Refusals {
+    /// Only "busy, come back" (503).
+    OnlyBusy,
+    /// Anything.
+    Any,
+}
+
+/// Sends `server/discover` until it is served (200), for at most `patience`.
+fn discover_until_served(endpoint: &impl HttpEndpoint, patience: Duration, refusals: Refusals) {
+    let deadline = Instant::now() + patience;
+    loop {
+        let reply = endpoint.post_json(&modern_discover_headers(), &discover_body());
+        if reply.status == 200 {
+            return;
+        }
+        if refusals == Refusals::OnlyBusy {
+            assert_eq!(
+                reply.status,
+                503,
+                "{}",
+                String::from_utf8_lossy(&reply.body)
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not served within {patience:?}: {}",
+            reply.status
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 #[test]
 fn beyond_loopback_a_short_token_is_refused_and_a_long_one_serves() {
     let api = api();
@@ -225,16 +259,7 @@ fn beyond_the_connection_cap_clients_are_told_to_come_back_and_probes_still_answ
 
     // Once the slot is free, the next client is served.
     drop(holder);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let reply = server.post_json(&modern_discover_headers(), &discover_body());
-        if reply.status == 200 {
-            break;
-        }
-        assert_eq!(reply.status, 503);
-        assert!(Instant::now() < deadline, "not served after the slot freed");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    discover_until_served(&server, Duration::from_secs(30), Refusals::OnlyBusy);
 }
 
 #[test]
@@ -330,23 +355,7 @@ fn a_client_that_takes_no_answers_loses_its_connection_and_others_are_served() {
     let started = Instant::now();
     // The honest client is told to come back while the greedy one holds the slot, and
     // does, as a client honouring Retry-After would.
-    loop {
-        let reply = server.post_json(&modern_discover_headers(), &discover_body());
-        if reply.status == 200 {
-            break;
-        }
-        assert_eq!(
-            reply.status,
-            503,
-            "{}",
-            String::from_utf8_lossy(&reply.body)
-        );
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "still not served after a minute"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    discover_until_served(&server, Duration::from_secs(60), Refusals::OnlyBusy);
     eprintln!("served after {:?}", started.elapsed());
     drop(writer.join());
 }
@@ -453,18 +462,6 @@ fn out_of_descriptors_the_server_backs_off_logs_a_few_lines_and_recovers() {
     assert!(server.stderr().lines().count() <= 12, "{}", server.stderr());
 
     // Once the idle clients are gone, an honest one is served.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let reply = endpoint.post_json(&modern_discover_headers(), &discover_body());
-        if reply.status == 200 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "not served again: {}",
-            reply.status
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    discover_until_served(&endpoint, Duration::from_secs(30), Refusals::Any);
     assert!(api.requests().is_empty());
 }

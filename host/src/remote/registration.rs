@@ -29,10 +29,8 @@ const MAX_NAME_CHARS: usize = 200;
 /// Far above what honest sign-ins leave waiting on any one day.
 const MAX_CLIENTS_WAITING: usize = 10_000;
 
-fn too_many_waiting() -> &'static str {
-    "too many clients registered here are still waiting for their first sign-in; try again \
-     later"
-}
+const TOO_MANY_WAITING: &str = "too many clients registered here are still waiting for \
+     their first sign-in; try again later";
 
 /// A metadata document is small; anything larger is not one.
 const MAX_DOCUMENT_BYTES: usize = 16 << 10;
@@ -93,7 +91,7 @@ pub async fn document_client(remote: &Remote, client_id: &str) -> Result<KnownCl
     };
     match remote.store.save_client(&client, MAX_CLIENTS_WAITING) {
         Ok(true) => Ok(client),
-        Ok(false) => Err(too_many_waiting().into()),
+        Ok(false) => Err(TOO_MANY_WAITING.into()),
         Err(_) => Err("the client could not be recorded".into()),
     }
 }
@@ -287,7 +285,7 @@ pub fn register(remote: &Remote, body: &[u8]) -> Response<Bytes> {
     };
     match remote.store.save_client(&client, MAX_CLIENTS_WAITING) {
         Ok(true) => {}
-        Ok(false) => return oauth_error(503, "temporarily_unavailable", too_many_waiting()),
+        Ok(false) => return oauth_error(503, "temporarily_unavailable", TOO_MANY_WAITING),
         Err(error) => {
             eprintln!("facturation-pro-mcp: cannot record a client registration: {error:#}");
             return oauth_error(

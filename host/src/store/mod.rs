@@ -227,14 +227,17 @@ impl Store {
                     args![&client.client_id],
                 )?
                 .is_some();
-            let waiting = tx
-                .row(
-                    "SELECT COUNT(*) FROM clients WHERE signed_in_at IS NULL",
-                    &[],
-                )?
-                .map_or(Ok(0), |row| row.int(0))?;
-            if !known && waiting >= max_unused as i64 {
-                return Ok(false);
+            // Only a newcomer is counted against the others waiting.
+            if !known {
+                let waiting = tx
+                    .row(
+                        "SELECT COUNT(*) FROM clients WHERE signed_in_at IS NULL",
+                        &[],
+                    )?
+                    .map_or(Ok(0), |row| row.int(0))?;
+                if waiting >= max_unused as i64 {
+                    return Ok(false);
+                }
             }
             tx.execute(
                 "INSERT INTO clients (client_id, kind, client_name, redirect_uris, fetched_at)
@@ -511,10 +514,7 @@ impl Store {
 
     /// Ends every token of `family` (one sign-in and its refreshes).
     pub fn revoke_family(&self, family: &str) -> Result<()> {
-        self.write(|tx| {
-            tx.execute("DELETE FROM tokens WHERE family = $1", args![family])?;
-            Ok(())
-        })
+        self.write(|tx| delete_family(tx, family))
     }
 
     /// Records a token issued to a client (`kind`: `access` or `refresh`).
@@ -576,7 +576,7 @@ impl Store {
             };
             let family = row.text(4)?;
             if row.int(5)? != 0 {
-                tx.execute("DELETE FROM tokens WHERE family = $1", args![&family])?;
+                delete_family(tx, &family)?;
                 return Ok(RefreshUse::Replayed);
             }
             tx.execute(
@@ -608,7 +608,7 @@ impl Store {
                 return Ok(());
             };
             if row.text(0)? == "refresh" {
-                tx.execute("DELETE FROM tokens WHERE family = $1", args![&row.text(1)?])?;
+                delete_family(tx, &row.text(1)?)?;
             } else {
                 tx.execute(
                     "DELETE FROM tokens WHERE token_hash = $1",
@@ -792,6 +792,12 @@ impl Store {
 }
 
 /// Removes the rows of `table` past their expiry, as new ones come: nothing else does.
+/// Every token of a sign-in and its refreshes, gone.
+fn delete_family(tx: &mut dyn Sql, family: &str) -> Result<()> {
+    tx.execute("DELETE FROM tokens WHERE family = $1", args![family])?;
+    Ok(())
+}
+
 fn drop_expired(tx: &mut dyn Sql, table: &'static str) -> Result<()> {
     tx.execute(
         &format!("DELETE FROM {table} WHERE expires_at < $1"),
